@@ -1,0 +1,8 @@
+//! Bylaw runtime: the exact arithmetic shared by the interpreter and generated code,
+//! the input schema and columnar batch layout, data in (CSV, JSON) with diagnostics,
+//! and atomic output writing.
+//!
+//! This crate never depends on the compiler: ahead-of-time compiled checkers link
+//! against it alone.
+
+pub mod arith;
