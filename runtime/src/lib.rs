@@ -6,3 +6,5 @@
 //! against it alone.
 
 pub mod arith;
+pub mod date;
+pub mod decimal;

@@ -1,0 +1,288 @@
+//! Exact conversion between decimal text and fixed-point integers.
+//!
+//! Parsing never rounds: data finer than the scale allows is an error
+//! ([`NumberError::TooPrecise`]), so `0.00001` 元 is refused rather than silently
+//! becoming `0`. Digits beyond the scale are accepted only when they are all zeros
+//! (`1338.500000` is exactly 1338.5). No floating point is involved anywhere.
+
+use std::fmt::Write as _;
+
+/// Why a number could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+pub enum NumberError {
+    /// Not a plain decimal number (letters, exponents, several points, empty text …).
+    #[error("not a number")]
+    Malformed,
+    /// The text uses `,` as a thousands separator (`1,338.50`).
+    #[error("thousands separators are not accepted")]
+    ThousandsSeparator,
+    /// More decimals than the scale allows.
+    #[error("more than {max_decimals} decimals")]
+    TooPrecise {
+        /// The number of decimals the scale allows.
+        max_decimals: u32,
+    },
+    /// The value does not fit the 64-bit fixed-point representation.
+    #[error("out of range")]
+    OutOfRange,
+}
+
+/// The number of decimals of a power-of-ten scale (1 → 0, 10 000 → 4), or `None`.
+#[must_use]
+pub fn decimals_of(scale: i64) -> Option<u32> {
+    let mut n = 0u32;
+    let mut s = scale;
+    if s <= 0 {
+        return None;
+    }
+    while s > 1 {
+        if s % 10 != 0 {
+            return None;
+        }
+        s /= 10;
+        n += 1;
+    }
+    Some(n)
+}
+
+/// Parses `text` (trimmed) as an exact decimal and returns `value × scale`.
+///
+/// Accepts an optional sign, digits, and an optional `.` followed by digits:
+/// `1338`, `1338.5`, `-0.0001`, `+2`, `.5`. Refuses exponents, thousands separators,
+/// and non-zero digits finer than `scale`. `scale` must be a power of ten; any other
+/// scale yields [`NumberError::OutOfRange`].
+///
+/// # Errors
+/// See [`NumberError`].
+pub fn parse_scaled(text: &str, scale: i64) -> Result<i64, NumberError> {
+    let max_decimals = decimals_of(scale).ok_or(NumberError::OutOfRange)?;
+    let t = text.trim();
+    let (negative, body) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if body.contains(',')
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b',' || b == b'.')
+    {
+        return Err(NumberError::ThousandsSeparator);
+    }
+    let (int_part, frac_part) = match body.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (body, None),
+    };
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !all_digits(int_part) || !frac_part.is_none_or(all_digits) {
+        return Err(NumberError::Malformed);
+    }
+    let frac = frac_part.unwrap_or("");
+    if int_part.is_empty() && frac.is_empty() {
+        return Err(NumberError::Malformed);
+    }
+    let frac_len = u32::try_from(frac.len()).map_err(|_| NumberError::OutOfRange)?;
+    let (kept, excess) = if frac_len > max_decimals {
+        frac.split_at(max_decimals as usize)
+    } else {
+        (frac, "")
+    };
+    if excess.bytes().any(|b| b != b'0') {
+        return Err(NumberError::TooPrecise { max_decimals });
+    }
+    // Accumulate |value| × scale in i128, stopping as soon as it exceeds 2^63.
+    let limit = i128::from(i64::MAX) + 1;
+    let mut acc: i128 = 0;
+    for b in int_part.bytes().chain(kept.bytes()) {
+        acc = acc * 10 + i128::from(b - b'0');
+        if acc > limit {
+            return Err(NumberError::OutOfRange);
+        }
+    }
+    for _ in 0..(max_decimals - u32::try_from(kept.len()).unwrap_or(max_decimals)) {
+        acc *= 10;
+        if acc > limit {
+            return Err(NumberError::OutOfRange);
+        }
+    }
+    let signed = if negative { -acc } else { acc };
+    i64::try_from(signed).map_err(|_| NumberError::OutOfRange)
+}
+
+/// Formats `value / scale` exactly, with at least `min_decimals` decimals and no
+/// trailing zeros beyond them: `format_scaled(13_380_050, 10_000, 2)` is `"1338.005"`,
+/// `format_scaled(13_380_000, 10_000, 2)` is `"1338.00"`. `scale` should be a power of
+/// ten; any other scale is treated as 1.
+#[must_use]
+pub fn format_scaled(value: i64, scale: i64, min_decimals: u32) -> String {
+    let (int_digits, frac) = split_scaled(value, scale, min_decimals);
+    let mut out = String::with_capacity(int_digits.len() + frac.len() + 2);
+    if value < 0 {
+        out.push('-');
+    }
+    out.push_str(&int_digits);
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(&frac);
+    }
+    out
+}
+
+/// Money (0.0001 元 units) for people: thousands separators and at least two
+/// decimals, like `"1,338.00"` or `"-12,345,678.005"`.
+#[must_use]
+pub fn format_money_yuan(value: i64) -> String {
+    let (int_digits, frac) = split_scaled(value, crate::arith::MONEY_SCALE, 2);
+    let mut out = String::with_capacity(int_digits.len() * 4 / 3 + frac.len() + 3);
+    if value < 0 {
+        out.push('-');
+    }
+    let n = int_digits.len();
+    for (i, c) in int_digits.chars().enumerate() {
+        if i > 0 && (n - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out.push('.');
+    out.push_str(&frac);
+    out
+}
+
+/// Integer digits and fraction digits (trimmed to `min_decimals`) of `|value| / scale`.
+fn split_scaled(value: i64, scale: i64, min_decimals: u32) -> (String, String) {
+    let (decimals, scale) = match decimals_of(scale) {
+        Some(d) => (d, scale.unsigned_abs()),
+        None => (0, 1),
+    };
+    let magnitude = value.unsigned_abs();
+    let int_digits = (magnitude / scale).to_string();
+    let mut frac = String::new();
+    if decimals > 0 {
+        let _ = write!(
+            frac,
+            "{:0width$}",
+            magnitude % scale,
+            width = decimals as usize
+        );
+        while frac.len() > min_decimals as usize && frac.ends_with('0') {
+            frac.pop();
+        }
+    }
+    while frac.len() < min_decimals as usize {
+        frac.push('0');
+    }
+    (int_digits, frac)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+    use crate::arith::{MICRO, MONEY_SCALE};
+    use proptest::prelude::*;
+
+    #[test]
+    fn parses_money() {
+        assert_eq!(parse_scaled("1338", MONEY_SCALE), Ok(13_380_000));
+        assert_eq!(parse_scaled("1338.5", MONEY_SCALE), Ok(13_385_000));
+        assert_eq!(parse_scaled("  1338.50 ", MONEY_SCALE), Ok(13_385_000));
+        assert_eq!(parse_scaled("-0.0001", MONEY_SCALE), Ok(-1));
+        assert_eq!(parse_scaled("+2", MONEY_SCALE), Ok(20_000));
+        assert_eq!(parse_scaled(".5", MONEY_SCALE), Ok(5_000));
+        assert_eq!(parse_scaled("5.", MONEY_SCALE), Ok(50_000));
+        assert_eq!(parse_scaled("-0", MONEY_SCALE), Ok(0));
+        assert_eq!(parse_scaled("1.500000", MONEY_SCALE), Ok(15_000));
+    }
+
+    #[test]
+    fn refuses_bad_numbers() {
+        assert_eq!(
+            parse_scaled("1,338.50", MONEY_SCALE),
+            Err(NumberError::ThousandsSeparator)
+        );
+        assert_eq!(
+            parse_scaled("0.00001", MONEY_SCALE),
+            Err(NumberError::TooPrecise { max_decimals: 4 })
+        );
+        assert_eq!(
+            parse_scaled("3.5", 1),
+            Err(NumberError::TooPrecise { max_decimals: 0 })
+        );
+        assert_eq!(parse_scaled("3.0", 1), Ok(3));
+        for bad in [
+            "", " ", "-", ".", "1e3", "1.2.3", "abc", "12元", "--1", "1 000", "0x10", "١٢",
+        ] {
+            assert_eq!(
+                parse_scaled(bad, MONEY_SCALE),
+                Err(NumberError::Malformed),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            parse_scaled("922337203685477.5808", MONEY_SCALE),
+            Err(NumberError::OutOfRange)
+        );
+        assert_eq!(
+            parse_scaled("-922337203685477.5808", MONEY_SCALE),
+            Ok(i64::MIN)
+        );
+        assert_eq!(
+            parse_scaled("99999999999999999999999999999999999", 1),
+            Err(NumberError::OutOfRange)
+        );
+        assert_eq!(parse_scaled("1", 7), Err(NumberError::OutOfRange));
+    }
+
+    #[test]
+    fn parses_rates_and_decimals() {
+        // A rate cell `2.5` means 2.5 % = 0.025 = 25 000 millionths: percent × 10 000.
+        assert_eq!(parse_scaled("2.5", 10_000), Ok(25_000));
+        assert_eq!(parse_scaled("0.75", MICRO), Ok(750_000));
+        assert_eq!(
+            parse_scaled("0.0000001", MICRO),
+            Err(NumberError::TooPrecise { max_decimals: 6 })
+        );
+    }
+
+    #[test]
+    fn formats() {
+        assert_eq!(format_scaled(13_380_000, MONEY_SCALE, 2), "1338.00");
+        assert_eq!(format_scaled(13_380_050, MONEY_SCALE, 2), "1338.005");
+        assert_eq!(format_scaled(-1, MONEY_SCALE, 2), "-0.0001");
+        assert_eq!(format_scaled(-5_000, MONEY_SCALE, 0), "-0.5");
+        assert_eq!(format_scaled(20_000, MICRO, 0), "0.02");
+        assert_eq!(format_scaled(3, 1, 0), "3");
+        assert_eq!(format_scaled(3, 1, 2), "3.00");
+        assert_eq!(
+            format_scaled(i64::MIN, MONEY_SCALE, 2),
+            "-922337203685477.5808"
+        );
+        assert_eq!(format_money_yuan(13_380_000), "1,338.00");
+        assert_eq!(format_money_yuan(-123_456_789_050), "-12,345,678.905");
+        assert_eq!(format_money_yuan(1_000_000), "100.00");
+        assert_eq!(format_money_yuan(10_000_000), "1,000.00");
+        assert_eq!(format_money_yuan(0), "0.00");
+    }
+
+    proptest! {
+        #[test]
+        fn round_trip(v in any::<i64>(), scale in prop::sample::select(vec![1i64, 10_000, 1_000_000]), min in 0u32..8) {
+            let text = format_scaled(v, scale, min);
+            prop_assert_eq!(parse_scaled(&text, scale), Ok(v));
+        }
+
+        #[test]
+        fn never_panics(text in "\\PC{0,30}") {
+            let _ = parse_scaled(&text, MONEY_SCALE);
+        }
+
+        #[test]
+        fn agrees_with_rust_decimal(v in any::<i64>()) {
+            let text = format_scaled(v, MONEY_SCALE, 0);
+            let d: rust_decimal::Decimal = text.parse().unwrap();
+            prop_assert_eq!(d, rust_decimal::Decimal::new(v, 4));
+        }
+    }
+}
