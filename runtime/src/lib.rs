@@ -6,5 +6,7 @@
 //! against it alone.
 
 pub mod arith;
+pub mod batch;
 pub mod date;
 pub mod decimal;
+pub mod schema;
