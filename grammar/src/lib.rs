@@ -1,0 +1,18 @@
+//! Bylaw source text to a syntax tree with small spans.
+//!
+//! This crate knows nothing of types, units or backends: it parses ([`parse()`]) and prints
+//! back in canonical form ([`format()`]). `parse(format(m)) == m` for every module `m`
+//! (spans do not take part in equality).
+
+#![forbid(unsafe_code)]
+
+pub mod ast;
+mod error;
+mod parse;
+mod print;
+pub mod span;
+
+pub use error::ParseError;
+pub use parse::parse;
+pub use print::format;
+pub use span::{FileId, SourceFile, SourceMap, Span};
