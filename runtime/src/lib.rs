@@ -9,4 +9,5 @@ pub mod arith;
 pub mod batch;
 pub mod date;
 pub mod decimal;
+pub mod input;
 pub mod schema;
