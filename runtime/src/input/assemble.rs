@@ -30,6 +30,9 @@ pub(crate) struct RawRow {
 pub(crate) struct Table {
     pub file: PathBuf,
     pub rows: Vec<RawRow>,
+    /// The rows could not be linked to their parents (e.g. the parent-key column is
+    /// missing, already reported); `at least` checks would only repeat that.
+    pub unlinked: bool,
 }
 
 /// Builds the batch; `tables` is indexed by entity id (`None`: no rows).
@@ -111,9 +114,14 @@ pub(crate) fn assemble(
             offs.push(t);
         }
         let parent_entity = &schema.entities[pi];
-        if let (Some(rel), Some(parent_table)) = (
+        let unlinked = tables
+            .get(e)
+            .and_then(Option::as_ref)
+            .is_some_and(|t| t.unlinked);
+        if let (Some(rel), Some(parent_table), false) = (
             parent_entity.relations.get(r),
             tables.get(pi).and_then(Option::as_ref),
+            unlinked,
         ) {
             for (pos, c) in counts.iter().enumerate() {
                 if (*c as u64) >= u64::from(rel.at_least) {
@@ -125,6 +133,9 @@ pub(crate) fn assemble(
                 else {
                     continue;
                 };
+                if parent_entity.key.is_some() && prow.key.is_empty() {
+                    continue; // its missing key is already reported
+                }
                 let mut err = DataError::new(
                     DataErrorKind::TooFewChildren,
                     &parent_table.file,

@@ -210,6 +210,7 @@ fn read_table(
     let mut table = Table {
         file: path.to_path_buf(),
         rows: Vec::new(),
+        unlinked: parent_col.is_some(),
     };
     let mut parent_keys = Vec::new();
     let bytes = match std::fs::read(path) {
@@ -367,6 +368,7 @@ fn read_table(
         }
     }
     let parent_idx = parent_col.and_then(|pc| column_of.get(pc).copied());
+    table.unlinked = parent_col.is_some() && parent_idx.is_none();
     let key_field = entity.key.map(|k| k.0 as usize);
 
     // Rows.

@@ -209,6 +209,7 @@ pub fn read_json(schema: &Schema, path: &Path) -> Result<Batch, DataErrors> {
             .map(|_| Table {
                 file: path.to_path_buf(),
                 rows: Vec::new(),
+                unlinked: false,
             })
             .collect(),
     };

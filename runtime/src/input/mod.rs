@@ -10,3 +10,6 @@ mod json_in;
 pub use csv_in::read_csv;
 pub use error::{DataError, DataErrorKind, DataErrors, MAX_ERRORS};
 pub use json_in::read_json;
+
+#[cfg(test)]
+mod tests;
