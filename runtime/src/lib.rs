@@ -10,4 +10,5 @@ pub mod batch;
 pub mod date;
 pub mod decimal;
 pub mod input;
+pub mod output;
 pub mod schema;
