@@ -469,6 +469,10 @@ mod tests {
     #[test]
     fn expression_nodes_stay_small() {
         // A regression guard: the tree is walked for every policy, keep nodes lean.
-        assert!(std::mem::size_of::<Expr>() <= 96, "{}", std::mem::size_of::<Expr>());
+        assert!(
+            std::mem::size_of::<Expr>() <= 96,
+            "{}",
+            std::mem::size_of::<Expr>()
+        );
     }
 }

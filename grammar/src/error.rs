@@ -63,7 +63,12 @@ impl ParseError {
                     .map(str::to_string)
                     .collect();
                 if let Some(attempts) = e.parse_attempts() {
-                    expected.extend(attempts.expected_tokens().into_iter().filter_map(token_words));
+                    expected.extend(
+                        attempts
+                            .expected_tokens()
+                            .into_iter()
+                            .filter_map(token_words),
+                    );
                 }
                 expected.sort();
                 expected.dedup();
@@ -94,7 +99,9 @@ fn token_words(token: impl std::fmt::Display) -> Option<String> {
         "over", "least",
     ];
     let token = token.to_string();
-    SHOWN.contains(&token.as_str()).then(|| format!("`{token}`"))
+    SHOWN
+        .contains(&token.as_str())
+        .then(|| format!("`{token}`"))
 }
 
 fn join_or(items: &[String]) -> String {

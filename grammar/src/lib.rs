@@ -14,5 +14,5 @@ pub mod span;
 
 pub use error::ParseError;
 pub use parse::parse;
-pub use print::format;
+pub use print::{expr as print_expr, format, literal as print_literal};
 pub use span::{FileId, SourceFile, SourceMap, Span};

@@ -27,7 +27,9 @@ pub fn parse(text: &str) -> Result<Module, ParseError> {
         return Err(ParseError::too_deep(text));
     }
     let mut pairs = BylawParser::parse(Rule::file, text).map_err(|e| ParseError::from_pest(&e))?;
-    let file = pairs.next().ok_or_else(|| ParseError::internal("empty parse"))?;
+    let file = pairs
+        .next()
+        .ok_or_else(|| ParseError::internal("empty parse"))?;
     let mut module = Module::default();
     for pair in children(file) {
         if pair.as_rule() == Rule::EOI {
@@ -106,7 +108,10 @@ fn is_keyword(rule: Rule) -> bool {
     format!("{rule:?}").starts_with("kw_")
 }
 
-fn next<'a>(pairs: &mut impl Iterator<Item = Pair<'a, Rule>>, what: &str) -> Result<Pair<'a, Rule>> {
+fn next<'a>(
+    pairs: &mut impl Iterator<Item = Pair<'a, Rule>>,
+    what: &str,
+) -> Result<Pair<'a, Rule>> {
     pairs
         .next()
         .ok_or_else(|| ParseError::internal(&format!("missing {what}")))
@@ -473,7 +478,9 @@ fn lower_def(pair: Pair<Rule>, kind: DefKind) -> Result<DefDecl> {
             Rule::type_expr => def.ty = Some(lower_type(p)?),
             Rule::for_clause => def.entity = first_inner(p).map(ident),
             Rule::rounding_clause => def.rounding = first_inner(p).map(ident),
-            Rule::from_clause => def.from = children(p).find(|c| c.as_rule() == Rule::date).map(date),
+            Rule::from_clause => {
+                def.from = children(p).find(|c| c.as_rule() == Rule::date).map(date)
+            }
             Rule::until_clause => def.until = first_inner(p).map(date),
             Rule::expr => def.body = lower_expr(p)?,
             _ => {
@@ -510,7 +517,9 @@ fn lower_exception(pair: Pair<Rule>) -> Result<ExceptionDecl> {
         target: target.ok_or_else(|| ParseError::internal("target"))?,
         meta,
         before,
-        condition: exprs.next().ok_or_else(|| ParseError::internal("condition"))?,
+        condition: exprs
+            .next()
+            .ok_or_else(|| ParseError::internal("condition"))?,
         value: exprs.next().ok_or_else(|| ParseError::internal("value"))?,
         span,
     })
@@ -596,7 +605,9 @@ fn lower_set(pair: Pair<Rule>) -> Result<SetDecl> {
     }
     let mut idents = idents.into_iter();
     Ok(SetDecl {
-        parameter: idents.next().ok_or_else(|| ParseError::internal("parameter"))?,
+        parameter: idents
+            .next()
+            .ok_or_else(|| ParseError::internal("parameter"))?,
         key: idents.next(),
         value: value.ok_or_else(|| ParseError::internal("value"))?,
         from: from.ok_or_else(|| ParseError::internal("from"))?,
@@ -814,7 +825,9 @@ fn lower_call(pair: Pair<Rule>) -> Result<ExprKind> {
         None => Err(ParseError::at(
             agg_span,
             &format!("`{}` is not an aggregate", function.name),
-            Some("`:`, `where` and `else` are written only in `count`, `sum`, `min`, `max`, `any` and `all`"),
+            Some(
+                "`:`, `where` and `else` are written only in `count`, `sum`, `min`, `max`, `any` and `all`",
+            ),
         )),
     }
 }

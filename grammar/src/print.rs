@@ -18,7 +18,10 @@ pub fn format(module: &Module, source: &str) -> String {
     let mut previous: Option<&Item> = None;
     for item in &module.items {
         if let Some(prev) = previous {
-            let tight = matches!((prev, item), (Item::Use(_), Item::Use(_)) | (Item::Set(_), Item::Set(_)));
+            let tight = matches!(
+                (prev, item),
+                (Item::Use(_), Item::Use(_)) | (Item::Set(_), Item::Set(_))
+            );
             if !tight {
                 p.out.push('\n');
             }
@@ -124,7 +127,12 @@ impl Printer {
                 if let Some(k) = &d.key {
                     let _ = write!(self.out, "[{}]", k.name);
                 }
-                let _ = writeln!(self.out, " = {} from {}", literal(&d.value.kind), d.from.text);
+                let _ = writeln!(
+                    self.out,
+                    " = {} from {}",
+                    literal(&d.value.kind),
+                    d.from.text
+                );
                 self.meta_lines(&d.meta, "  ");
             }
         }
@@ -142,7 +150,12 @@ impl Printer {
             let _ = writeln!(self.out, "{indent}en {}", quote(&en.text));
         }
         for s in &meta.sources {
-            let _ = writeln!(self.out, "{indent}source {} {}", s.document.name, quote(&s.quote.text));
+            let _ = writeln!(
+                self.out,
+                "{indent}source {} {}",
+                s.document.name,
+                quote(&s.quote.text)
+            );
         }
         if let Some(a) = &meta.assumed {
             let _ = writeln!(self.out, "{indent}assumed {}", quote(&a.text));
@@ -158,7 +171,12 @@ impl Printer {
             let _ = write!(self.out, " en {}", quote(&en.text));
         }
         for s in &meta.sources {
-            let _ = write!(self.out, " source {} {}", s.document.name, quote(&s.quote.text));
+            let _ = write!(
+                self.out,
+                " source {} {}",
+                s.document.name,
+                quote(&s.quote.text)
+            );
         }
         if let Some(a) = &meta.assumed {
             let _ = write!(self.out, " assumed {}", quote(&a.text));
@@ -325,10 +343,18 @@ impl Printer {
             let _ = writeln!(self.out, "{lead}{one_line}");
             return;
         }
-        if let ExprKind::Binary { op: op @ (BinOp::And | BinOp::Or), .. } = &e.kind {
+        if let ExprKind::Binary {
+            op: op @ (BinOp::And | BinOp::Or),
+            ..
+        } = &e.kind
+        {
             let mut operands = Vec::new();
             flatten(e, *op, &mut operands);
-            let _ = writeln!(self.out, "{lead}{}", expr(operands.first().copied().unwrap_or(e)));
+            let _ = writeln!(
+                self.out,
+                "{lead}{}",
+                expr(operands.first().copied().unwrap_or(e))
+            );
             for o in operands.iter().skip(1) {
                 let _ = writeln!(self.out, "    {} {}", op.as_str(), expr(o));
             }
@@ -369,7 +395,12 @@ impl Printer {
             self.comments_before(start, "  ");
             match e {
                 Expectation::Value { name, value } => {
-                    let _ = writeln!(self.out, "  expect {} = {}", name.name, literal(&value.kind));
+                    let _ = writeln!(
+                        self.out,
+                        "  expect {} = {}",
+                        name.name,
+                        literal(&value.kind)
+                    );
                 }
                 Expectation::Error { code, within } => {
                     let _ = write!(self.out, "  expect error {}", code.name);
@@ -464,7 +495,9 @@ pub fn quote(text: &str) -> String {
 pub fn type_expr(t: &TypeExpr) -> String {
     match t {
         TypeExpr::Money { period: None, .. } => "money".to_string(),
-        TypeExpr::Money { period: Some(p), .. } => format!("money per {}", period(*p)),
+        TypeExpr::Money {
+            period: Some(p), ..
+        } => format!("money per {}", period(*p)),
         TypeExpr::Named(i) => i.name.clone(),
     }
 }
@@ -525,8 +558,14 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Literal(l) => literal(l),
         ExprKind::Path(parts) => path(parts),
         ExprKind::Index { base, index } => format!("{}[{}]", expr(base), expr(index)),
-        ExprKind::Unary { op: UnOp::Not, operand } => format!("not {}", expr(operand)),
-        ExprKind::Unary { op: UnOp::Neg, operand } => format!("-{}", expr(operand)),
+        ExprKind::Unary {
+            op: UnOp::Not,
+            operand,
+        } => format!("not {}", expr(operand)),
+        ExprKind::Unary {
+            op: UnOp::Neg,
+            operand,
+        } => format!("-{}", expr(operand)),
         ExprKind::Binary { op, lhs, rhs } => {
             format!("{} {} {}", expr(lhs), op.as_str(), expr(rhs))
         }

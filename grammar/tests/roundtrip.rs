@@ -20,11 +20,20 @@ fn bundled_policies_round_trip_through_fmt() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
     let mut files = Vec::new();
     bylaw_files(&root, &mut files);
-    assert!(files.len() >= 5, "expected the bundled policies, found {files:?}");
+    assert!(
+        files.len() >= 5,
+        "expected the bundled policies, found {files:?}"
+    );
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
-        let module = bylaw_grammar::parse(&text)
-            .unwrap_or_else(|e| panic!("{}: {e} at {:?} ({:?})", path.display(), e.span, text.get(e.span.range())));
+        let module = bylaw_grammar::parse(&text).unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} at {:?} ({:?})",
+                path.display(),
+                e.span,
+                text.get(e.span.range())
+            )
+        });
         let formatted = bylaw_grammar::format(&module, &text);
         let reparsed = bylaw_grammar::parse(&formatted)
             .unwrap_or_else(|e| panic!("{} formatted: {e}\n{formatted}", path.display()));
@@ -35,8 +44,18 @@ fn bundled_policies_round_trip_through_fmt() {
             "fmt is not idempotent on {}",
             path.display()
         );
-        let comments_before = text.lines().filter(|l| l.trim_start().starts_with('#')).count();
-        let comments_after = formatted.lines().filter(|l| l.trim_start().starts_with('#')).count();
-        assert!(comments_after >= comments_before, "{} lost comments", path.display());
+        let comments_before = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count();
+        let comments_after = formatted
+            .lines()
+            .filter(|l| l.trim_start().starts_with('#'))
+            .count();
+        assert!(
+            comments_after >= comments_before,
+            "{} lost comments",
+            path.display()
+        );
     }
 }

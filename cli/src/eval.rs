@@ -1,0 +1,473 @@
+//! `bylaw eval`: evaluate every household of a CSV or JSON file, write one row per
+//! household with every output (atomically), and print a summary a person can read.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use bylaw_compiler::interp::{EvalError, Evaluator};
+use bylaw_compiler::ir::{DefKind, Program, Value};
+use bylaw_compiler::types::Ty;
+use bylaw_runtime::batch::Batch;
+
+use crate::{ErrorFormat, Exit, report};
+
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// The policy file.
+    pub policy: PathBuf,
+    /// Households: a CSV file (members in a second CSV) or a JSON file with nested members.
+    pub data: PathBuf,
+    /// Evaluation date (YYYY-MM-DD), or a period (YYYY-MM, YYYY) meaning its first day.
+    #[arg(long)]
+    pub date: String,
+    /// A scenario file whose `set` lines replace parameter values.
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Output file (.csv or .json); standard output when absent.
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// A child file for a relation, as NAME=PATH (e.g. members=members.csv). A file named
+    /// after the relation next to the data file is used when none is given.
+    #[arg(long = "relation", value_name = "NAME=PATH")]
+    pub relations: Vec<String>,
+    /// Shorthand for `--relation members=PATH`.
+    #[arg(long)]
+    pub members: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No summary, no progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
+    let started = Instant::now();
+    let compiled = bylaw_compiler::compile_file(&args.policy);
+    if compiled.has_errors() {
+        report::print(&compiled.diagnostics, &compiled.sources, format);
+        return Exit::PolicyErrors;
+    }
+    let Some(mut program) = compiled.program else {
+        eprintln!(
+            "error: `{}` declares no entities, so there is nothing to evaluate",
+            args.policy.display()
+        );
+        return Exit::PolicyErrors;
+    };
+    let date = match crate::parse_eval_date(&args.date) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: --date: {e}");
+            return Exit::BadInput;
+        }
+    };
+    if let Some(s) = &args.scenario {
+        let (overrides, diags, sources) = bylaw_compiler::scenario::load(&program, s);
+        if diags.iter().any(|d| d.is_error()) {
+            report::print(&diags, &sources, format);
+            return Exit::BadInput;
+        }
+        bylaw_compiler::scenario::apply(&mut program, &overrides);
+    }
+    let batch = match read_data(&program, args) {
+        Ok(b) => b,
+        Err(exit) => return exit,
+    };
+    let loaded = started.elapsed();
+    let evaluator = Evaluator::new(&program, date);
+    let threads = args
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    let show_progress =
+        !args.quiet && std::io::stderr().is_terminal() && batch.root_len() >= 50_000;
+    let progress = if show_progress {
+        indicatif::ProgressBar::new(batch.root_len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut summary = Summary::new(&program);
+    let json = args
+        .output
+        .as_ref()
+        .is_some_and(|p| p.extension().is_some_and(|e| e == "json"));
+    let eval_started = Instant::now();
+    let mut write = |w: &mut dyn Write| -> std::io::Result<()> {
+        let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
+        if json {
+            w.write_all(b"[\n")?;
+        } else {
+            write_header(&mut w, &program)?;
+        }
+        let total = batch.root_len();
+        let chunk = 16_384;
+        let mut start = 0;
+        let mut first = true;
+        while start < total {
+            let end = (start + chunk).min(total);
+            let results = evaluate_range(&evaluator, &batch, start, end, threads);
+            for (i, r) in results.iter().enumerate() {
+                let row = start + i;
+                summary.add(&program, r);
+                if json {
+                    write_json_row(&mut w, &program, &batch, row, r, first)?;
+                    first = false;
+                } else {
+                    write_csv_row(&mut w, &program, &batch, row, r)?;
+                }
+            }
+            progress.inc((end - start) as u64);
+            start = end;
+        }
+        if json {
+            w.write_all(b"\n]\n")?;
+        }
+        w.flush()
+    };
+    let written = match &args.output {
+        Some(path) => bylaw_runtime::output::write_atomic(path, write),
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            write(&mut lock)
+        }
+    };
+    progress.finish_and_clear();
+    if let Err(e) = written {
+        let target = args
+            .output
+            .as_ref()
+            .map_or("standard output".to_string(), |p| {
+                format!("`{}`", p.display())
+            });
+        eprintln!("error: cannot write {target}: {e}; nothing was written");
+        return Exit::Io;
+    }
+    if !args.quiet {
+        summary.print(
+            &program,
+            &args.date,
+            loaded,
+            eval_started.elapsed(),
+            threads,
+            args.output.as_deref(),
+        );
+    }
+    Exit::Ok
+}
+
+fn read_data(program: &Program, args: &EvalArgs) -> Result<Batch, Exit> {
+    let schema = &program.schema;
+    let is_json = args.data.extension().is_some_and(|e| e == "json");
+    let result = if is_json {
+        bylaw_runtime::input::read_json(schema, &args.data)
+    } else {
+        let mut children: Vec<(String, PathBuf)> = Vec::new();
+        for r in &args.relations {
+            let Some((name, path)) = r.split_once('=') else {
+                eprintln!(
+                    "error: --relation `{r}` is not NAME=PATH\n  help: e.g. --relation members=members.csv"
+                );
+                return Err(Exit::BadInput);
+            };
+            children.push((name.to_string(), PathBuf::from(path)));
+        }
+        if let Some(m) = &args.members {
+            children.push(("members".to_string(), m.clone()));
+        }
+        // A child file named after its relation, next to the data file, is used by default.
+        let dir = args.data.parent().unwrap_or(Path::new(""));
+        for e in &schema.entities {
+            for rel in &e.relations {
+                if children.iter().any(|(n, _)| *n == rel.name) {
+                    continue;
+                }
+                let guess = dir.join(format!("{}.csv", rel.name));
+                if guess.exists() && guess != args.data {
+                    if !args.quiet {
+                        eprintln!(
+                            "note: reading `{}` for relation `{}`",
+                            guess.display(),
+                            rel.name
+                        );
+                    }
+                    children.push((rel.name.clone(), guess));
+                }
+            }
+        }
+        bylaw_runtime::input::read_csv(schema, &args.data, &children)
+    };
+    result.map_err(|errors| {
+        report::print_data_errors(&errors, ErrorFormat::Human);
+        eprintln!("{} data error(s); no output was written", errors.total());
+        Exit::BadInput
+    })
+}
+
+type RowResult = Result<Vec<Value>, EvalError>;
+
+fn evaluate_range(
+    evaluator: &Evaluator,
+    batch: &Batch,
+    start: usize,
+    end: usize,
+    threads: usize,
+) -> Vec<RowResult> {
+    let n = end - start;
+    if threads <= 1 || n < 1024 {
+        return (start..end)
+            .map(|r| evaluator.eval_root(batch, r))
+            .collect();
+    }
+    let per = n.div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let a = start + t * per;
+                let b = (a + per).min(end);
+                s.spawn(move || {
+                    (a..b)
+                        .map(|r| evaluator.eval_root(batch, r))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+fn key_column(program: &Program) -> String {
+    program
+        .schema
+        .root_entity()
+        .and_then(|e| e.key.and_then(|k| e.field(k)).map(|f| f.name.clone()))
+        .unwrap_or_else(|| "row".to_string())
+}
+
+fn write_header(w: &mut impl Write, program: &Program) -> std::io::Result<()> {
+    let mut cols = vec![
+        key_column(program),
+        "error".to_string(),
+        "error_in".to_string(),
+    ];
+    cols.extend(program.outputs.iter().map(|d| program.def(*d).name.clone()));
+    writeln!(w, "{}", cols.join(","))
+}
+
+fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
+    } else {
+        std::borrow::Cow::Borrowed(s)
+    }
+}
+
+fn root_key<'b>(batch: &'b Batch, row: usize) -> &'b str {
+    batch
+        .entities
+        .get(batch.root.0 as usize)
+        .and_then(|e| e.keys.get(row))
+        .map_or("", String::as_str)
+}
+
+fn write_csv_row(
+    w: &mut impl Write,
+    program: &Program,
+    batch: &Batch,
+    row: usize,
+    r: &RowResult,
+) -> std::io::Result<()> {
+    write!(w, "{}", csv_field(root_key(batch, row)))?;
+    match r {
+        Ok(values) => {
+            w.write_all(b",,")?;
+            for (d, v) in program.outputs.iter().zip(values) {
+                let text = bylaw_compiler::format::plain(program, program.def(*d).ty, v);
+                write!(w, ",{}", csv_field(&text))?;
+            }
+        }
+        Err(e) => {
+            let within = e
+                .def
+                .map(|d| program.def(d).name.clone())
+                .unwrap_or_default();
+            write!(w, ",{},{}", e.code(), csv_field(&within))?;
+            for _ in &program.outputs {
+                w.write_all(b",")?;
+            }
+        }
+    }
+    w.write_all(b"\n")
+}
+
+fn write_json_row(
+    w: &mut impl Write,
+    program: &Program,
+    batch: &Batch,
+    row: usize,
+    r: &RowResult,
+    first: bool,
+) -> std::io::Result<()> {
+    let mut obj = serde_json::Map::new();
+    obj.insert(key_column(program), root_key(batch, row).into());
+    match r {
+        Ok(values) => {
+            obj.insert("error".into(), serde_json::Value::Null);
+            for (d, v) in program.outputs.iter().zip(values) {
+                let def = program.def(*d);
+                let json = match v {
+                    Value::Bool(b) => serde_json::Value::Bool(*b),
+                    // Numbers stay exact text: money is never turned into a float.
+                    _ => {
+                        serde_json::Value::String(bylaw_compiler::format::plain(program, def.ty, v))
+                    }
+                };
+                obj.insert(def.name.clone(), json);
+            }
+        }
+        Err(e) => {
+            obj.insert(
+                "error".into(),
+                serde_json::json!({
+                    "code": e.code(),
+                    "in": e.def.map(|d| program.def(d).name.clone()),
+                    "detail": e.detail,
+                }),
+            );
+        }
+    }
+    if !first {
+        w.write_all(b",\n")?;
+    }
+    serde_json::to_writer(&mut *w, &obj).map_err(std::io::Error::other)
+}
+
+/// Totals for the closing summary.
+struct Summary {
+    households: u64,
+    failed: BTreeMap<(String, String), u64>,
+    trues: Vec<u64>,
+    sums: Vec<i128>,
+}
+
+impl Summary {
+    fn new(program: &Program) -> Summary {
+        let n = program.outputs.len();
+        Summary {
+            households: 0,
+            failed: BTreeMap::new(),
+            trues: vec![0; n],
+            sums: vec![0; n],
+        }
+    }
+
+    fn add(&mut self, program: &Program, r: &RowResult) {
+        self.households += 1;
+        match r {
+            Ok(values) => {
+                for (i, v) in values.iter().enumerate() {
+                    match v {
+                        Value::Bool(true) => {
+                            if let Some(t) = self.trues.get_mut(i) {
+                                *t += 1;
+                            }
+                        }
+                        Value::Int(x) => {
+                            if let Some(s) = self.sums.get_mut(i) {
+                                *s += i128::from(*x);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Err(e) => {
+                let within = e
+                    .def
+                    .map(|d| program.def(d).name.clone())
+                    .unwrap_or_default();
+                *self
+                    .failed
+                    .entry((e.code().to_string(), within))
+                    .or_insert(0) += 1;
+            }
+        }
+    }
+
+    fn print(
+        &self,
+        program: &Program,
+        date: &str,
+        loaded: std::time::Duration,
+        evaluated: std::time::Duration,
+        threads: usize,
+        output: Option<&Path>,
+    ) {
+        let failed: u64 = self.failed.values().sum();
+        let ok = self.households - failed;
+        let name = program
+            .policy
+            .as_ref()
+            .map_or("policy".to_string(), |p| p.name.clone());
+        let mut table = comfy_table::Table::new();
+        table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+        table.set_header(vec!["output 输出", "label 标签", "result 结果"]);
+        for (i, d) in program.outputs.iter().enumerate() {
+            let def = program.def(*d);
+            let label = def
+                .origin
+                .meta
+                .label
+                .as_ref()
+                .map_or(String::new(), |l| l.text.clone());
+            let cell = match def.ty {
+                Ty::Bool => {
+                    let t = self.trues.get(i).copied().unwrap_or(0);
+                    let share = if ok > 0 {
+                        t as f64 * 100.0 / ok as f64
+                    } else {
+                        0.0
+                    };
+                    // Shares are for display only; every amount below is exact.
+                    format!("{t} true ({share:.1}%)")
+                }
+                Ty::Money(_) if def.kind == DefKind::Amount => {
+                    let total = self.sums.get(i).copied().unwrap_or(0);
+                    let shown = i64::try_from(total).map_or_else(
+                        |_| format!("{total} (0.0001 元)"),
+                        bylaw_runtime::decimal::format_money_yuan,
+                    );
+                    format!("total {shown} 元")
+                }
+                _ => continue,
+            };
+            table.add_row(vec![def.name.clone(), label, cell]);
+        }
+        eprintln!(
+            "{name} on {date}: {} households, {ok} evaluated, {failed} failed",
+            self.households
+        );
+        eprintln!("{table}");
+        for ((code, within), n) in &self.failed {
+            eprintln!("  {n} household(s) failed with `{code}` in `{within}`");
+        }
+        let rate = if evaluated.as_secs_f64() > 0.0 {
+            self.households as f64 / evaluated.as_secs_f64()
+        } else {
+            0.0
+        };
+        eprintln!(
+            "read in {:.2} s, evaluated in {:.2} s ({:.0} households/s on {threads} thread(s)){}",
+            loaded.as_secs_f64(),
+            evaluated.as_secs_f64(),
+            rate,
+            output.map_or(String::new(), |p| format!("; wrote {}", p.display()))
+        );
+    }
+}

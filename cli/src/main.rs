@@ -1,0 +1,162 @@
+//! `bylaw`: check, format, test and evaluate Bylaw policies. A thin shell over the
+//! compiler and runtime crates: each subcommand lives in its own module.
+
+mod check;
+mod eval;
+mod fmt;
+mod report;
+mod synth;
+mod test;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Bylaw: policy rules for social assistance, checked, tested and evaluated exactly.
+#[derive(Debug, Parser)]
+#[command(name = "bylaw", version, about, long_about = None)]
+struct Cli {
+    /// How diagnostics are printed.
+    #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ErrorFormat {
+    /// Source excerpts with underlines (colour when the terminal supports it).
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check policy files and report every problem at once.
+    Check {
+        /// Policy files (each is compiled with the files it `use`s).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also report parameters with no value in force on this date (YYYY-MM-DD or YYYY-MM).
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Format policy files in canonical form (in place, or check with --check).
+    Fmt {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Do not write; fail if a file is not formatted.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Run the `test` blocks of policies (files or directories, default `policies`).
+    Test { paths: Vec<PathBuf> },
+    /// Evaluate every household of a data file.
+    Eval(eval::EvalArgs),
+    /// Write a deterministic synthetic population in the bundled dibao policies' schema.
+    Synth {
+        /// Number of households.
+        #[arg(long, default_value_t = 10_000)]
+        households: usize,
+        /// Random seed: the same seed gives the same files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Directory for households.csv and members.csv.
+        #[arg(short, long, default_value = "synthetic")]
+        output: PathBuf,
+    },
+    /// Explain a diagnostic code (E0003), or list every code.
+    ExplainCode { code: Option<String> },
+}
+
+/// Exit codes, documented in the README.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// Everything checked, passed or was evaluated.
+    Ok = 0,
+    /// A policy has errors, or a test failed.
+    PolicyErrors = 1,
+    /// Bad input data, scenario or arguments.
+    BadInput = 2,
+    /// A file could not be read or written.
+    Io = 3,
+}
+
+impl From<Exit> for ExitCode {
+    fn from(e: Exit) -> ExitCode {
+        ExitCode::from(e as u8)
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let format = cli.error_format;
+    let exit = match cli.command {
+        Command::Check { files, date } => check::run(&files, date.as_deref(), format),
+        Command::Fmt { files, check } => fmt::run(&files, check, format),
+        Command::Test { paths } => test::run(&paths, format),
+        Command::Eval(args) => eval::run(&args, format),
+        Command::Synth {
+            households,
+            seed,
+            output,
+        } => {
+            let config = synth::SynthConfig { households, seed };
+            match synth::write_population(&config, &output) {
+                Ok(s) => {
+                    eprintln!(
+                        "wrote {} households and {} members to {}",
+                        s.households,
+                        s.members,
+                        output.display()
+                    );
+                    Exit::Ok
+                }
+                Err(e) => {
+                    eprintln!("error: cannot write to `{}`: {e}", output.display());
+                    Exit::Io
+                }
+            }
+        }
+        Command::ExplainCode { code } => explain_code(code.as_deref()),
+    };
+    exit.into()
+}
+
+fn explain_code(code: Option<&str>) -> Exit {
+    use bylaw_compiler::diagnostics::codes;
+    match code {
+        None => {
+            for d in codes::ALL {
+                println!("{}  {}", d.code.0, d.title);
+            }
+            Exit::Ok
+        }
+        Some(c) => match codes::lookup(c) {
+            Some(d) => {
+                println!("{}: {}\n\n{}", d.code.0, d.title, d.explanation);
+                Exit::Ok
+            }
+            None => {
+                eprintln!(
+                    "error: `{c}` is not a Bylaw diagnostic code\n  help: `bylaw explain-code` lists them"
+                );
+                Exit::BadInput
+            }
+        },
+    }
+}
+
+/// Parses `YYYY-MM-DD`, or a period `YYYY-MM` / `YYYY` meaning its first day.
+pub fn parse_eval_date(text: &str) -> Result<i32, String> {
+    let full = match text.len() {
+        4 => format!("{text}-01-01"),
+        7 => format!("{text}-01"),
+        _ => text.to_string(),
+    };
+    bylaw_runtime::date::parse_date(&full).map_err(|e| {
+        format!("`{text}` is not a date: {e}; write YYYY-MM-DD, or a period YYYY-MM or YYYY (its first day)")
+    })
+}

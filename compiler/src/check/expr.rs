@@ -1,0 +1,951 @@
+//! Expressions: names resolved in scope, types and units checked, IR nodes built.
+
+use bylaw_grammar::ast::{self, AggFn, BinOp, ExprKind, LitKind, UnOp};
+use bylaw_grammar::{FileId, Span};
+use bylaw_runtime::arith::{MICRO, RoundingMode};
+use bylaw_runtime::schema::{EntityId, FieldId};
+
+use super::{Checker, literal};
+use crate::diagnostics::{Diagnostic, codes, suggest};
+use crate::ir::*;
+use crate::types::{self, Per, Ty};
+
+/// Where an expression is written: its file, and the entities whose rows are in reach,
+/// outermost first (the definition's entity, then each aggregate's child).
+pub(super) struct Scope {
+    pub file: FileId,
+    pub entities: Vec<EntityId>,
+}
+
+impl Scope {
+    fn innermost(&self) -> Option<EntityId> {
+        self.entities.last().copied()
+    }
+}
+
+const BUILTINS: &[&str] = &[
+    "min",
+    "max",
+    "round_fen",
+    "floor",
+    "ceil",
+    "per_year",
+    "per_month",
+    "months_between",
+    "days_between",
+    "count",
+    "sum",
+    "any",
+    "all",
+];
+
+impl Checker<'_> {
+    fn ty_name(&self, ty: Ty) -> String {
+        ty.name(&self.enum_names())
+    }
+
+    /// All names visible in `scope`, for "did you mean".
+    fn visible_names(&self, scope: &Scope) -> Vec<String> {
+        let mut names = Vec::new();
+        for e in self.in_reach(scope) {
+            if let Some(info) = self.entities.get(e.0 as usize) {
+                names.extend(info.fields.iter().map(|f| f.name.clone()));
+                names.extend(info.relations.iter().map(|r| r.name.clone()));
+            }
+        }
+        names.extend(self.def_index.keys().cloned());
+        names.extend(self.param_index.keys().cloned());
+        names.extend(self.enum_index.keys().cloned());
+        names
+    }
+
+    /// The entities whose rows are in the frame: the scope's, and their ancestors.
+    fn in_reach(&self, scope: &Scope) -> Vec<EntityId> {
+        let mut out: Vec<EntityId> = Vec::new();
+        for e in scope.entities.iter().rev() {
+            let mut at = Some(*e);
+            while let Some(id) = at {
+                if !out.contains(&id) {
+                    out.push(id);
+                }
+                at = self.entities.get(id.0 as usize).and_then(|x| x.parent);
+            }
+        }
+        out
+    }
+
+    fn unknown(&mut self, name: &str, span: Span, scope: &Scope) -> Option<ExprId> {
+        let names = self.visible_names(scope);
+        let s = suggest(name, names.iter().map(String::as_str));
+        let mut d = Diagnostic::error(codes::UNKNOWN_NAME, format!("unknown name `{name}`")).at(
+            scope.file,
+            span,
+            "not found in this scope",
+        );
+        d = d.help(match s {
+            Some(s) => format!("did you mean `{s}`?"),
+            None => "declare it as a field of the entity, a `let`, `rule`, `amount` or `parameter`"
+                .to_string(),
+        });
+        self.diags.push(d);
+        None
+    }
+
+    /// A field or definition of `entity` named `name`, if any.
+    fn member(
+        &mut self,
+        entity: EntityId,
+        name: &str,
+        span: Span,
+        scope: &Scope,
+    ) -> Option<Option<ExprId>> {
+        let info = self.entities.get(entity.0 as usize)?;
+        if let Some(i) = info.fields.iter().position(|f| f.name == name) {
+            let ty = info.fields.get(i)?.ty;
+            return Some(Some(self.push(
+                Node::Field {
+                    entity,
+                    field: FieldId(i as u32),
+                },
+                ty,
+                scope.file,
+                span,
+            )));
+        }
+        if info.relations.iter().any(|r| r.name == name) {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::RELATION_MISUSE,
+                    format!("`{name}` is a relation, not a value"),
+                )
+                .at(scope.file, span, "relation")
+                .help(format!(
+                    "aggregate it: `count({name})`, `sum({name}: field)`"
+                )),
+            );
+            return Some(None);
+        }
+        let def = self.def_index.get(name).copied()?;
+        let def_entity = {
+            let slot = self.slots.get(def.index())?;
+            let (file, d) = *slot.decls.first()?;
+            match &d.entity {
+                None => self.root,
+                Some(e) => self.entity_index.get(&e.name).copied().or_else(|| {
+                    let _ = file;
+                    None
+                }),
+            }
+        };
+        if def_entity != Some(entity) {
+            return None;
+        }
+        Some(self.def_ref(def, span, scope))
+    }
+
+    fn def_ref(&mut self, def: DefId, span: Span, scope: &Scope) -> Option<ExprId> {
+        let state = self.slots.get(def.index()).map(|s| s.state);
+        if state == Some(super::DefState::InProgress) {
+            let name = self
+                .slots
+                .get(def.index())
+                .and_then(|s| s.decls.first())
+                .map(|(_, d)| d.name.name.clone())
+                .unwrap_or_default();
+            self.diags.push(
+                Diagnostic::error(codes::CYCLE, format!("`{name}` depends on itself"))
+                    .at(scope.file, span, "this reference closes the cycle")
+                    .help("Bylaw has no recursion; compute the value from inputs and other definitions"),
+            );
+            return None;
+        }
+        let ty = self.check_def(def)?;
+        Some(self.push(Node::Def(def), ty, scope.file, span))
+    }
+
+    fn resolve_name(&mut self, name: &str, span: Span, scope: &Scope) -> Option<ExprId> {
+        // Inner entities first, then their ancestors.
+        for e in self.in_reach(scope) {
+            if let Some(found) = self.member(e, name, span, scope) {
+                return found;
+            }
+        }
+        if let Some(def) = self.def_index.get(name).copied() {
+            let entity_name = self
+                .slots
+                .get(def.index())
+                .and_then(|s| s.decls.first())
+                .and_then(|(_, d)| d.entity.as_ref().map(|e| e.name.clone()))
+                .unwrap_or_default();
+            self.diags.push(
+                Diagnostic::error(codes::RELATION_MISUSE, format!("`{name}` is defined for each `{entity_name}`, not here"))
+                    .at(scope.file, span, "out of reach")
+                    .help(format!("read it inside an aggregate over the `{entity_name}` relation, e.g. `sum(members: {name})`")),
+            );
+            return None;
+        }
+        if let Some(p) = self.param_index.get(name).copied() {
+            let param = self.params.get(p.index())?;
+            let ty = param.ty;
+            if param.by.is_some() {
+                let enum_name = param
+                    .by
+                    .and_then(|e| self.enums.get(e.index()))
+                    .map(|e| e.name.clone())
+                    .unwrap_or_default();
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::PARAMETER_KEY,
+                        format!("parameter `{name}` is keyed by `{enum_name}`"),
+                    )
+                    .at(scope.file, span, "needs a key")
+                    .help(format!(
+                        "write `{name}[key]`, with a `{enum_name}` value as the key"
+                    )),
+                );
+                return None;
+            }
+            return Some(self.push(
+                Node::Param {
+                    param: p,
+                    key: None,
+                },
+                ty,
+                scope.file,
+                span,
+            ));
+        }
+        if self.scale_index.contains_key(name) {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::BAD_CALL,
+                    format!("scale `{name}` is applied to a value"),
+                )
+                .at(scope.file, span, "scale")
+                .help(format!("write `{name}(x)`")),
+            );
+            return None;
+        }
+        self.unknown(name, span, scope)
+    }
+
+    fn resolve_path(&mut self, parts: &[ast::Ident], span: Span, scope: &Scope) -> Option<ExprId> {
+        match parts {
+            [one] => self.resolve_name(&one.name, one.span, scope),
+            [head, tail] => {
+                if let Some(e) = self.enum_index.get(&head.name).copied() {
+                    let def = self.enums.get(e.index())?;
+                    return match literal::variant_index(def, &tail.name) {
+                        Ok(i) => Some(self.push(
+                            Node::Const(Value::Enum(i)),
+                            Ty::Enum(e),
+                            scope.file,
+                            span,
+                        )),
+                        Err(err) => {
+                            self.literal_error(err, scope.file, tail.span);
+                            None
+                        }
+                    };
+                }
+                if let Some(entity) = self.entity_index.get(&head.name).copied() {
+                    if !self.in_reach(scope).contains(&entity) {
+                        self.diags.push(
+                            Diagnostic::error(codes::RELATION_MISUSE, format!("no `{}` is in reach here", head.name))
+                                .at(scope.file, head.span, "not an enclosing entity")
+                                .help("`entity.name` reads a field of an enclosing entity (a person's household)"),
+                        );
+                        return None;
+                    }
+                    return match self.member(entity, &tail.name, tail.span, scope) {
+                        Some(found) => found,
+                        None => self.unknown(&tail.name, tail.span, scope),
+                    };
+                }
+                self.unknown(&head.name, head.span, scope)
+            }
+            _ => {
+                let shown: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+                self.unknown(&shown.join("."), span, scope)
+            }
+        }
+    }
+
+    fn expect_bool(&mut self, id: ExprId, span: Span, scope: &Scope, what: &str) -> Option<()> {
+        let ty = self.types.get(id.index()).copied()?;
+        if ty == Ty::Bool {
+            return Some(());
+        }
+        let name = self.ty_name(ty);
+        self.diags.push(
+            Diagnostic::error(
+                codes::NOT_BOOL,
+                format!("{what} must be a boolean, not `{name}`"),
+            )
+            .at(scope.file, span, format!("this is `{name}`"))
+            .help("compare it with something, e.g. `x > 0 元`"),
+        );
+        None
+    }
+
+    pub(super) fn expr(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ExprId> {
+        let file = scope.file;
+        match &e.kind {
+            ExprKind::Paren(inner) => self.expr(inner, scope),
+            ExprKind::Literal(lit) => self.expr_literal(lit, e.span, scope),
+            ExprKind::Path(parts) => self.resolve_path(parts, e.span, scope),
+            ExprKind::Index { base, index } => self.expr_index(base, index, e.span, scope),
+            ExprKind::Unary { op, operand } => {
+                let inner = self.expr(operand, scope)?;
+                let ty = self.types.get(inner.index()).copied()?;
+                match op {
+                    UnOp::Not => {
+                        self.expect_bool(inner, operand.span, scope, "the operand of `not`")?;
+                        Some(self.push(Node::Not(inner), Ty::Bool, file, e.span))
+                    }
+                    UnOp::Neg => {
+                        if !ty.is_numeric() {
+                            let name = self.ty_name(ty);
+                            self.error(
+                                codes::TYPE_MISMATCH,
+                                format!("cannot negate a `{name}`"),
+                                file,
+                                operand.span,
+                                "not a number",
+                            );
+                            return None;
+                        }
+                        Some(self.push(Node::Neg(inner), ty, file, e.span))
+                    }
+                }
+            }
+            ExprKind::Binary { op, lhs, rhs } => self.expr_binary(*op, lhs, rhs, e.span, scope),
+            ExprKind::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let c = self.expr(condition, scope);
+                let t = self.expr(then, scope);
+                let o = self.expr(otherwise, scope);
+                let (c, t, o) = (c?, t?, o?);
+                self.expect_bool(c, condition.span, scope, "the condition of `if`")?;
+                let (tt, ot) = (
+                    self.types.get(t.index()).copied()?,
+                    self.types.get(o.index()).copied()?,
+                );
+                let Some(ty) = tt.unify(ot) else {
+                    let (a, b) = (self.ty_name(tt), self.ty_name(ot));
+                    self.diags.push(
+                        Diagnostic::error(
+                            codes::BRANCH_MISMATCH,
+                            format!("`if` branches differ: `{a}` and `{b}`"),
+                        )
+                        .at(file, otherwise.span, format!("this is `{b}`"))
+                        .also(file, then.span, format!("this is `{a}`")),
+                    );
+                    return None;
+                };
+                Some(self.push(
+                    Node::If {
+                        condition: c,
+                        then: t,
+                        otherwise: o,
+                    },
+                    ty,
+                    file,
+                    e.span,
+                ))
+            }
+            ExprKind::Call { function, args } => self.expr_call(function, args, e.span, scope),
+            ExprKind::Aggregate {
+                function,
+                function_span,
+                relation,
+                body,
+                filter,
+                default,
+            } => self.expr_aggregate(
+                *function,
+                *function_span,
+                relation,
+                body.as_deref(),
+                filter.as_deref(),
+                default.as_deref(),
+                e.span,
+                scope,
+            ),
+        }
+    }
+
+    fn expr_literal(&mut self, lit: &LitKind, span: Span, scope: &Scope) -> Option<ExprId> {
+        let (ty, value) = match lit {
+            LitKind::Number {
+                negative,
+                digits,
+                unit,
+                per,
+            } => match literal::number_literal(*negative, digits, *unit, *per) {
+                Ok(x) => x,
+                Err(e) => {
+                    self.literal_error(e, scope.file, span);
+                    return None;
+                }
+            },
+            LitKind::Date(d) => match literal::parse_date(d) {
+                Ok(v) => (Ty::Date, Value::Date(v)),
+                Err(e) => {
+                    self.literal_error(e, scope.file, span);
+                    return None;
+                }
+            },
+            LitKind::Bool(b) => (Ty::Bool, Value::Bool(*b)),
+            LitKind::Text(t) => (Ty::Text, Value::Text(t.as_str().into())),
+            LitKind::None => {
+                self.error(
+                    codes::LITERAL_TYPE,
+                    "`none` is not a value in an expression",
+                    scope.file,
+                    span,
+                    "here",
+                );
+                return None;
+            }
+            LitKind::Path(parts) => return self.resolve_path(parts, span, scope),
+        };
+        Some(self.push(Node::Const(value), ty, scope.file, span))
+    }
+
+    fn expr_index(
+        &mut self,
+        base: &ast::Expr,
+        index: &ast::Expr,
+        span: Span,
+        scope: &Scope,
+    ) -> Option<ExprId> {
+        let ExprKind::Path(parts) = &base.kind else {
+            self.error(
+                codes::PARAMETER_KEY,
+                "only parameters can be indexed",
+                scope.file,
+                base.span,
+                "not a parameter",
+            );
+            return None;
+        };
+        let name = match parts.as_slice() {
+            [one] => one,
+            _ => {
+                self.error(
+                    codes::PARAMETER_KEY,
+                    "only parameters can be indexed",
+                    scope.file,
+                    base.span,
+                    "not a parameter",
+                );
+                return None;
+            }
+        };
+        let Some(p) = self.param_index.get(&name.name).copied() else {
+            if self.def_index.contains_key(&name.name)
+                || self.visible_names(scope).contains(&name.name)
+            {
+                self.error(
+                    codes::PARAMETER_KEY,
+                    format!("`{}` is not a parameter and cannot be indexed", name.name),
+                    scope.file,
+                    name.span,
+                    "not a parameter",
+                );
+                return None;
+            }
+            return self.unknown(&name.name, name.span, scope);
+        };
+        let key = self.expr(index, scope)?;
+        let (param_ty, by) = {
+            let param = self.params.get(p.index())?;
+            (param.ty, param.by)
+        };
+        let Some(by) = by else {
+            self.diags.push(
+                Diagnostic::error(
+                    codes::PARAMETER_KEY,
+                    format!("parameter `{}` has no key", name.name),
+                )
+                .at(scope.file, index.span, "key given")
+                .help(format!("write `{}` without `[…]`", name.name)),
+            );
+            return None;
+        };
+        let key_ty = self.types.get(key.index()).copied()?;
+        if key_ty != Ty::Enum(by) {
+            let (want, got) = (self.ty_name(Ty::Enum(by)), self.ty_name(key_ty));
+            self.diags.push(
+                Diagnostic::error(
+                    codes::PARAMETER_KEY,
+                    format!("`{}` is keyed by `{want}`, not `{got}`", name.name),
+                )
+                .at(scope.file, index.span, format!("this is `{got}`")),
+            );
+            return None;
+        }
+        Some(self.push(
+            Node::Param {
+                param: p,
+                key: Some(key),
+            },
+            param_ty,
+            scope.file,
+            span,
+        ))
+    }
+
+    fn expr_binary(
+        &mut self,
+        op: BinOp,
+        lhs: &ast::Expr,
+        rhs: &ast::Expr,
+        span: Span,
+        scope: &Scope,
+    ) -> Option<ExprId> {
+        let file = scope.file;
+        let l = self.expr(lhs, scope);
+        let r = self.expr(rhs, scope);
+        let (l, r) = (l?, r?);
+        let (lt, rt) = (
+            self.types.get(l.index()).copied()?,
+            self.types.get(r.index()).copied()?,
+        );
+        match op {
+            BinOp::And | BinOp::Or => {
+                let a = self.expect_bool(
+                    l,
+                    lhs.span,
+                    scope,
+                    &format!("the left side of `{}`", op.as_str()),
+                );
+                let b = self.expect_bool(
+                    r,
+                    rhs.span,
+                    scope,
+                    &format!("the right side of `{}`", op.as_str()),
+                );
+                a?;
+                b?;
+                let node = if op == BinOp::And {
+                    Node::And(l, r)
+                } else {
+                    Node::Or(l, r)
+                };
+                Some(self.push(node, Ty::Bool, file, span))
+            }
+            BinOp::Eq | BinOp::Ne | BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let ordered = !matches!(op, BinOp::Eq | BinOp::Ne);
+                let unified = lt.unify(rt);
+                let ok = match unified {
+                    Some(t) => !ordered || t.is_numeric() || t == Ty::Date,
+                    None => false,
+                };
+                if !ok {
+                    let (a, b) = (self.ty_name(lt), self.ty_name(rt));
+                    let code = if types::is_period_mix(lt, rt) {
+                        codes::PERIOD_MIX
+                    } else {
+                        codes::COMPARE_MISMATCH
+                    };
+                    let help = if types::is_period_mix(lt, rt) {
+                        "convert one side with `per_year(x)` or `per_month(x)`".to_string()
+                    } else if unified.is_some() {
+                        format!("`{a}` values have no order; compare them with `==` or `!=`")
+                    } else if lt.is_money() && rt == Ty::Count {
+                        "write the unit on the number: `24 元`".to_string()
+                    } else {
+                        "both sides of a comparison must have the same type and unit".to_string()
+                    };
+                    self.diags.push(
+                        Diagnostic::error(code, format!("cannot compare `{a}` with `{b}`"))
+                            .at(file, rhs.span, format!("this is `{b}`"))
+                            .also(file, lhs.span, format!("this is `{a}`"))
+                            .help(help),
+                    );
+                    return None;
+                }
+                let op = match op {
+                    BinOp::Eq => CmpOp::Eq,
+                    BinOp::Ne => CmpOp::Ne,
+                    BinOp::Lt => CmpOp::Lt,
+                    BinOp::Le => CmpOp::Le,
+                    BinOp::Gt => CmpOp::Gt,
+                    _ => CmpOp::Ge,
+                };
+                Some(self.push(Node::Cmp { op, lhs: l, rhs: r }, Ty::Bool, file, span))
+            }
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => match types::arith(op, lt, rt) {
+                Some((ty, aop)) => Some(self.push(
+                    Node::Arith {
+                        op: aop,
+                        lhs: l,
+                        rhs: r,
+                    },
+                    ty,
+                    file,
+                    span,
+                )),
+                None => {
+                    let (a, b) = (self.ty_name(lt), self.ty_name(rt));
+                    let code = if types::is_period_mix(lt, rt) {
+                        codes::PERIOD_MIX
+                    } else {
+                        codes::TYPE_MISMATCH
+                    };
+                    let help = if types::is_period_mix(lt, rt) {
+                        "convert one side with `per_year(x)` or `per_month(x)`".to_string()
+                    } else if lt.is_money()
+                        && rt == Ty::Count
+                        && matches!(op, BinOp::Add | BinOp::Sub)
+                    {
+                        "write the unit on the number: `24 元`".to_string()
+                    } else {
+                        match op {
+                            BinOp::Add | BinOp::Sub => {
+                                "only values of the same type and unit add up".to_string()
+                            }
+                            BinOp::Mul => {
+                                "money multiplies by a count, a rate or a decimal".to_string()
+                            }
+                            _ => "money divides by a count, a decimal, a rate or money".to_string(),
+                        }
+                    };
+                    self.diags.push(
+                        Diagnostic::error(
+                            code,
+                            format!("cannot apply `{}` to `{a}` and `{b}`", op.as_str()),
+                        )
+                        .at(file, span, format!("`{a}` {} `{b}`", op.as_str()))
+                        .help(help),
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn bad_call(&mut self, name: &str, takes: &str, span: Span, scope: &Scope) -> Option<ExprId> {
+        self.diags.push(
+            Diagnostic::error(codes::BAD_CALL, format!("`{name}` takes {takes}")).at(
+                scope.file,
+                span,
+                "this call",
+            ),
+        );
+        None
+    }
+
+    fn expr_call(
+        &mut self,
+        function: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        scope: &Scope,
+    ) -> Option<ExprId> {
+        let file = scope.file;
+        let name = function.name.as_str();
+        if let Some(s) = self.scale_index.get(name).copied() {
+            let [arg] = args else {
+                return self.bad_call(name, "one value", span, scope);
+            };
+            let a = self.expr(arg, scope)?;
+            let (input, output, marginal) = {
+                let def = self.scales.get(s.index())?;
+                (def.input, def.output, def.marginal)
+            };
+            let at = self.types.get(a.index()).copied()?;
+            let Some(unified) = at.unify(input) else {
+                let (want, got) = (self.ty_name(input), self.ty_name(at));
+                return self.bad_call(name, &format!("a `{want}`, not `{got}`"), arg.span, scope);
+            };
+            let ty = if marginal { unified } else { output };
+            return Some(self.push(Node::Scale { scale: s, arg: a }, ty, file, span));
+        }
+        let mut ids = Vec::new();
+        for a in args {
+            ids.push(self.expr(a, scope));
+        }
+        let ids: Vec<ExprId> = ids.into_iter().collect::<Option<_>>()?;
+        let tys: Vec<Ty> = ids
+            .iter()
+            .filter_map(|i| self.types.get(i.index()).copied())
+            .collect();
+        let call = |builtin, ids| Node::Call { builtin, args: ids };
+        match (name, tys.as_slice()) {
+            ("min" | "max", [first, rest @ ..]) if !rest.is_empty() => {
+                let mut ty = *first;
+                for (t, a) in rest.iter().zip(args.iter().skip(1)) {
+                    match ty.unify(*t) {
+                        Some(u) if u.is_numeric() || u == Ty::Date => ty = u,
+                        _ => {
+                            let (x, y) = (self.ty_name(ty), self.ty_name(*t));
+                            self.diags.push(
+                                Diagnostic::error(codes::BRANCH_MISMATCH, format!("`{name}` of `{x}` and `{y}`"))
+                                    .at(file, a.span, format!("this is `{y}`"))
+                                    .help("the arguments of min and max must have one numeric type"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Some(self.push(Node::MinMax { max: name == "max", args: ids }, ty, file, span))
+            }
+            ("min" | "max", _) => self.bad_call(name, "two or more values of one type (or an aggregate: `min(members: age else 0 years)`)", span, scope),
+            ("round_fen", [Ty::Money(_)]) | ("round_fen", [Ty::Money(_), _]) => {
+                let mode = match args.get(1) {
+                    None => RoundingMode::HalfUp,
+                    Some(a) => {
+                        let text = match &a.kind {
+                            ExprKind::Path(p) if p.len() == 1 => p.first().map(|i| i.name.clone()).unwrap_or_default(),
+                            _ => String::new(),
+                        };
+                        match text.parse::<RoundingMode>() {
+                            Ok(m) => m,
+                            Err(_) => {
+                                self.diags.push(
+                                    Diagnostic::error(codes::UNKNOWN_ROUNDING, "unknown rounding mode")
+                                        .at(file, a.span, "rounding mode")
+                                        .help("use one of `up`, `down`, `ceiling`, `floor`, `half_up`, `half_down`, `half_even`"),
+                                );
+                                return None;
+                            }
+                        }
+                    }
+                };
+                let first = ids.first().copied()?;
+                let ty = tys.first().copied()?;
+                Some(self.push(call(Builtin::RoundFen(mode), vec![first]), ty, file, span))
+            }
+            ("round_fen", _) => self.bad_call(name, "money, and optionally a rounding mode: `round_fen(x, half_even)`", span, scope),
+            ("floor" | "ceil", [t @ (Ty::Decimal | Ty::Rate)]) => {
+                let scale = t.scale();
+                let b = if name == "floor" { Builtin::Floor(scale) } else { Builtin::Ceil(scale) };
+                Some(self.push(call(b, ids), Ty::Count, file, span))
+            }
+            ("floor" | "ceil", _) => self.bad_call(name, "a decimal or a rate, and gives a count", span, scope),
+            ("per_year", [Ty::Money(Per::Month)]) => Some(self.push(call(Builtin::PerYear, ids), Ty::Money(Per::Year), file, span)),
+            ("per_year", _) => self.bad_call(name, "money per month", span, scope),
+            ("per_month", [Ty::Money(Per::Year)]) => Some(self.push(call(Builtin::PerMonth, ids), Ty::Money(Per::Month), file, span)),
+            ("per_month", _) => self.bad_call(name, "money per year", span, scope),
+            ("months_between", [Ty::Date, Ty::Date]) => Some(self.push(call(Builtin::MonthsBetween, ids), Ty::Months, file, span)),
+            ("days_between", [Ty::Date, Ty::Date]) => Some(self.push(call(Builtin::DaysBetween, ids), Ty::Days, file, span)),
+            ("months_between" | "days_between", _) => self.bad_call(name, "two dates", span, scope),
+            ("count" | "sum" | "any" | "all", _) => self.bad_call(name, "a relation: `sum(members: income)`", span, scope),
+            _ => {
+                let mut candidates: Vec<&str> = BUILTINS.to_vec();
+                candidates.extend(self.scale_index.keys().map(String::as_str));
+                let s = suggest(name, candidates.iter().copied());
+                let _ = MICRO;
+                self.diags.push(
+                    Diagnostic::error(codes::UNKNOWN_FUNCTION, format!("unknown function `{name}`"))
+                        .at(file, function.span, "not a function or scale")
+                        .help(match s {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, the aggregates, and declared scales".into(),
+                        }),
+                );
+                None
+            }
+        }
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one aggregate's parts, passed as written"
+    )]
+    fn expr_aggregate(
+        &mut self,
+        function: AggFn,
+        function_span: Span,
+        relation: &ast::Ident,
+        body: Option<&ast::Expr>,
+        filter: Option<&ast::Expr>,
+        default: Option<&ast::Expr>,
+        span: Span,
+        scope: &Scope,
+    ) -> Option<ExprId> {
+        let file = scope.file;
+        let owner = scope.innermost()?;
+        let found = self.in_reach(scope).into_iter().find_map(|e| {
+            self.entities.get(e.0 as usize).and_then(|info| {
+                info.relations
+                    .iter()
+                    .position(|r| r.name == relation.name)
+                    .map(|i| (e, i, info.relations.get(i).map(|r| r.child)))
+            })
+        });
+        let Some((owner, index, Some(child))) = found.or(None) else {
+            let _ = owner;
+            let rels: Vec<String> = self
+                .entities
+                .iter()
+                .flat_map(|e| e.relations.iter().map(|r| r.name.clone()))
+                .collect();
+            let s = suggest(&relation.name, rels.iter().map(String::as_str));
+            self.diags.push(
+                Diagnostic::error(
+                    codes::RELATION_MISUSE,
+                    format!("`{}` is not a relation in reach", relation.name),
+                )
+                .at(file, relation.span, "aggregates run over a relation")
+                .help(match s {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "declare it in the entity: `members: many person`".into(),
+                }),
+            );
+            return None;
+        };
+        let mut inner = Scope {
+            file,
+            entities: scope.entities.clone(),
+        };
+        inner.entities.push(child);
+        let body_id = match body {
+            Some(b) => Some(self.expr(b, &inner)?),
+            None => None,
+        };
+        let filter_id = match filter {
+            Some(f) => {
+                let id = self.expr(f, &inner)?;
+                self.expect_bool(id, f.span, &inner, "a `where` filter")?;
+                Some(id)
+            }
+            None => None,
+        };
+        let body_ty = body_id.and_then(|b| self.types.get(b.index()).copied());
+        let fname = function.as_str();
+        let ty = match (function, body_ty) {
+            (AggFn::Count, None) => Ty::Count,
+            (AggFn::Count, Some(_)) => {
+                self.diags.push(
+                    Diagnostic::error(codes::AGGREGATE_FORM, "`count` takes no value")
+                        .at(file, body.map_or(span, |b| b.span), "value")
+                        .help(format!(
+                            "to count some of them, filter: `count({} where condition)`",
+                            relation.name
+                        )),
+                );
+                return None;
+            }
+            (_, None) => {
+                self.diags.push(
+                    Diagnostic::error(codes::AGGREGATE_FORM, format!("`{fname}` needs a value"))
+                        .at(file, span, "no value")
+                        .help(format!("write `{fname}({}: field)`", relation.name)),
+                );
+                return None;
+            }
+            (AggFn::Any | AggFn::All, Some(t)) => {
+                if t != Ty::Bool {
+                    if let Some(b) = body {
+                        self.expect_bool(
+                            body_id?,
+                            b.span,
+                            &inner,
+                            &format!("the value of `{fname}`"),
+                        )?;
+                    }
+                }
+                Ty::Bool
+            }
+            (AggFn::Sum, Some(t)) => {
+                if !t.is_numeric() {
+                    let n = self.ty_name(t);
+                    self.error(
+                        codes::AGGREGATE_FORM,
+                        format!("cannot sum `{n}` values"),
+                        file,
+                        body.map_or(span, |b| b.span),
+                        "not a number",
+                    );
+                    return None;
+                }
+                if t == Ty::Money(Per::Any) {
+                    Ty::Money(Per::Once)
+                } else {
+                    t
+                }
+            }
+            (AggFn::Min | AggFn::Max, Some(t)) => {
+                if !(t.is_numeric() || t == Ty::Date) {
+                    let n = self.ty_name(t);
+                    self.error(
+                        codes::AGGREGATE_FORM,
+                        format!("`{fname}` of `{n}` values has no meaning"),
+                        file,
+                        body.map_or(span, |b| b.span),
+                        "not ordered",
+                    );
+                    return None;
+                }
+                t
+            }
+        };
+        let default_id = match (function, default) {
+            (AggFn::Min | AggFn::Max, None) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::AGGREGATE_FORM,
+                        format!(
+                            "`{fname}` needs `else` for when there is no `{}`",
+                            relation.name
+                        ),
+                    )
+                    .at(file, function_span, "no default")
+                    .help(format!(
+                        "write `{fname}({}: value else default)`",
+                        relation.name
+                    )),
+                );
+                return None;
+            }
+            (AggFn::Min | AggFn::Max, Some(d)) => {
+                let id = self.expr(d, scope)?;
+                let dt = self.types.get(id.index()).copied()?;
+                if dt.unify(ty).is_none() {
+                    let (a, b) = (self.ty_name(ty), self.ty_name(dt));
+                    self.error(
+                        codes::BRANCH_MISMATCH,
+                        format!("the default of `{fname}` is `{b}`, its values `{a}`"),
+                        file,
+                        d.span,
+                        format!("this is `{b}`").as_str(),
+                    );
+                    return None;
+                }
+                Some(id)
+            }
+            (_, Some(d)) => {
+                self.error(
+                    codes::AGGREGATE_FORM,
+                    format!("`{fname}` takes no `else`"),
+                    file,
+                    d.span,
+                    "not needed",
+                );
+                return None;
+            }
+            (_, None) => None,
+        };
+        Some(self.push(
+            Node::Aggregate {
+                function,
+                owner,
+                relation: index,
+                child,
+                body: body_id,
+                filter: filter_id,
+                default: default_id,
+            },
+            ty,
+            file,
+            span,
+        ))
+    }
+}

@@ -1,0 +1,92 @@
+//! The registry of diagnostic codes. A code is never reused: a retired code stays here with
+//! `retired: true`. `bylaw explain-code CODE` prints the entry, and the tidy test checks that
+//! every live code has a fixture under `tests/diagnostics/`.
+
+/// One registered diagnostic code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Code(pub &'static str);
+
+/// What a code means, why it is an error, and how to fix it.
+#[derive(Debug, Clone, Copy)]
+pub struct CodeDoc {
+    pub code: Code,
+    pub title: &'static str,
+    pub explanation: &'static str,
+    pub retired: bool,
+}
+
+macro_rules! codes {
+    ($($name:ident = $code:literal, $title:literal, $explanation:literal;)*) => {
+        $(pub const $name: Code = Code($code);)*
+        /// Every code, in order.
+        pub const ALL: &[CodeDoc] = &[
+            $(CodeDoc { code: $name, title: $title, explanation: $explanation, retired: false },)*
+        ];
+    };
+}
+
+codes! {
+    SYNTAX = "E0001", "syntax error",
+        "The text does not follow Bylaw's grammar. The message says what the parser expected at the underlined place. Fix: compare with the examples in docs/language.md.";
+    UNKNOWN_NAME = "E0002", "unknown name",
+        "A name is used that is not a field, definition, parameter, scale, enumeration or variant in scope. Inside an aggregate the child entity's names come first. Fix: correct the spelling (the diagnostic suggests close names) or declare it.";
+    TYPE_MISMATCH = "E0003", "operands of incompatible types",
+        "An arithmetic operation mixes types that have no meaning together, such as money plus a count, or money times money. Fix: convert explicitly (per_year, floor) or write the unit on the literal (`24 元`, not `24`).";
+    COMPARE_MISMATCH = "E0004", "comparison of incompatible types",
+        "Both sides of a comparison must have the same type and unit: money with money of the same period, months with months. `income < 24` compares money with a count. Fix: write the unit (`income < 24 元`).";
+    NOT_BOOL = "E0005", "condition is not a boolean",
+        "`if`, `and`, `or`, `not`, `where` and `when` need a boolean. Fix: compare the value with something (`x > 0 元`).";
+    BRANCH_MISMATCH = "E0006", "branches of different types",
+        "The `then` and `else` branches of an `if` (or the arguments of min/max) must have the same type. Fix: make both branches the same unit.";
+    BAD_CALL = "E0007", "wrong arguments",
+        "A built-in function was given the wrong number or types of arguments. The message lists what it takes.";
+    UNKNOWN_FUNCTION = "E0008", "unknown function",
+        "A call names neither a built-in function, an aggregate nor a scale. Fix: correct the name.";
+    DUPLICATE = "E0009", "duplicate declaration",
+        "Two declarations in scope have the same name. Dated versions of one rule must say `from`/`until` and must not overlap. Fix: rename one, or date them.";
+    CYCLE = "E0010", "definitions depend on each other",
+        "Bylaw has no recursion: a definition may not depend on itself through other definitions. Fix: break the cycle.";
+    AMBIGUOUS_EXCEPTIONS = "E0011", "exceptions can apply together without an order",
+        "Two exceptions to one definition can both apply, and neither says `before` the other. Bylaw does not guess which wins. Fix: add `before other_exception`, or make the conditions disjoint (`c` and `not c`, or different values of one enumeration).";
+    BAD_EXCEPTION = "E0012", "exception to something that is not a definition",
+        "An exception must name a `let`, `rule` or `amount` that has an unconditional base definition, and give a value of its type.";
+    BAD_LITERAL = "E0013", "invalid literal",
+        "A number, date or unit could not be read: a date that does not exist, more decimals than the type keeps (money is exact to 0.0001 元, rates to 0.0001 %), or a value too large.";
+    LITERAL_TYPE = "E0014", "value of the wrong type",
+        "A value in a parameter, default, test or scenario does not have the declared type (money needs a unit: `500 元`; durations: `24 months`).";
+    PARAMETER_KEY = "E0015", "parameter keyed wrongly",
+        "A parameter declared `by E` must be read as `p[key]` with a key of enumeration E, and its values must name a variant of E; an unkeyed parameter is read as `p`.";
+    MISSING_VALUE = "E0016", "no value in force at the date",
+        "A parameter, scale or dated rule has no value in force at the evaluation date (for some key). Households that need it fail with `missing_value`. Fix: add a dated value, or evaluate at another date.";
+    BAD_ENTITY = "E0017", "entity problem",
+        "The input schema is malformed: no root entity, more than one root, an unknown entity in `many` or `for`, or more than one key field.";
+    RELATION_MISUSE = "E0018", "relation used wrongly",
+        "Aggregates run over a relation (`count(members)`); a definition `for person` is a value per member and can only be read inside an aggregate over members or in another person definition.";
+    AGGREGATE_FORM = "E0019", "aggregate written wrongly",
+        "`count` takes no value; `sum`, `min`, `max`, `any` and `all` need one (`sum(members: income)`); `min` and `max` need `else` for an empty relation.";
+    DECLARED_TYPE = "E0020", "body does not have the declared type",
+        "A definition declares a type and its body has another. An `amount` must be money.";
+    USE_NOT_FOUND = "E0021", "imported file not found",
+        "A `use` names a file that cannot be read. Paths are relative to the importing file.";
+    TEST_INPUT = "E0022", "test input does not match the schema",
+        "A test gives a field that the entity does not have, omits one without a default, or nests a relation wrongly.";
+    UNKNOWN_OUTPUT = "E0023", "expectation names no output",
+        "`expect x = v` must name a definition of the root entity; `expect error CODE` must name one of `overflow`, `division_by_zero`, `missing_value`.";
+    OVERLAPPING_VERSIONS = "E0024", "dated versions overlap",
+        "Versions of one definition (`from`/`until`) or values of one parameter key on the same date overlap, so the one in force would be ambiguous.";
+    UNKNOWN_ROUNDING = "E0025", "unknown rounding mode",
+        "Rounding modes are `up`, `down`, `ceiling`, `floor`, `half_up`, `half_down` and `half_even`, as in java.math.RoundingMode.";
+    SCALE = "E0026", "scale written wrongly",
+        "A scale's thresholds must have its input type and rise strictly; a marginal scale's values must be rates.";
+    PERIOD_MIX = "E0027", "money per month mixed with money per year",
+        "Monthly and yearly flows never mix implicitly. Fix: convert with `per_year(x)` (× 12) or `per_month(x)` (÷ 12).";
+    UNCITED = "E0028", "value without a source or assumption",
+        "Every parameter value, and every rule, needs `source DOC \"phrase\"` or `assumed \"reason\"` (on itself or on its declaration).";
+    TEST_FAILED = "E0029", "test failed",
+        "A `test` block's expectation did not hold; the message shows expected and actual values and the definition that produced them.";
+}
+
+/// Looks a code up by its text (`E0003`).
+pub fn lookup(code: &str) -> Option<&'static CodeDoc> {
+    ALL.iter().find(|d| d.code.0.eq_ignore_ascii_case(code))
+}

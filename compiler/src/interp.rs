@@ -1,0 +1,594 @@
+//! The interpreter: the reference semantics of a checked [`Program`], and the oracle every
+//! other backend is compared with. Evaluation is per root record (household), lazy (`and`,
+//! `or`, `if` and aggregate filters short-circuit) and stops at the first error, which is
+//! reported with the definition where it happened; other records are not affected.
+
+use bylaw_grammar::ast::AggFn;
+use bylaw_runtime::arith::{self, ArithError, FEN};
+use bylaw_runtime::batch::{Batch, Column};
+use bylaw_runtime::date;
+use bylaw_runtime::schema::EntityId;
+
+use crate::ir::*;
+use crate::types::ArithOp;
+
+/// Why a record could not be evaluated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ErrorKind {
+    Arith(ArithError),
+    /// A parameter, scale or dated definition has no value in force.
+    MissingValue,
+}
+
+/// A per-record error: what, where, and a sentence for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalError {
+    pub kind: ErrorKind,
+    /// The innermost definition being evaluated when it happened.
+    pub def: Option<DefId>,
+    pub detail: String,
+}
+
+impl EvalError {
+    pub fn code(&self) -> &'static str {
+        match &self.kind {
+            ErrorKind::Arith(a) => a.code(),
+            ErrorKind::MissingValue => "missing_value",
+        }
+    }
+
+    fn arith(e: ArithError) -> EvalError {
+        EvalError {
+            kind: ErrorKind::Arith(e),
+            def: None,
+            detail: e.to_string(),
+        }
+    }
+
+    fn missing(detail: String) -> EvalError {
+        EvalError {
+            kind: ErrorKind::MissingValue,
+            def: None,
+            detail,
+        }
+    }
+}
+
+type Result<T> = std::result::Result<T, EvalError>;
+
+/// A parameter's values in force at the evaluation date, with fallback to parent regions
+/// already applied.
+#[derive(Debug, Clone)]
+enum ParamAtDate {
+    Single(Option<Value>),
+    Keyed(Vec<Option<Value>>),
+}
+
+/// A program prepared for one evaluation date: parameters, scales and rule versions in
+/// force are chosen once, before any record is evaluated.
+#[derive(Debug)]
+pub struct Evaluator<'p> {
+    program: &'p Program,
+    date: i32,
+    params: Vec<ParamAtDate>,
+    bodies: Vec<Option<ExprId>>,
+    scales: Vec<Option<&'p ScaleVersion>>,
+}
+
+/// A parameter's value for `key` at `date`: the latest entry for the key, else its parent's.
+/// Also says which variant the value came from.
+pub fn param_value_at(
+    program: &Program,
+    param: &Param,
+    key: Option<u32>,
+    date: i32,
+) -> Option<(Value, Option<u32>)> {
+    let latest = |k: Option<u32>| {
+        param
+            .entries
+            .iter()
+            .filter(|e| e.key == k && e.from <= date)
+            .max_by_key(|e| e.from)
+    };
+    let Some(enum_id) = param.by else {
+        return latest(None)
+            .and_then(|e| e.value.clone())
+            .map(|v| (v, None));
+    };
+    let variants = &program.enums.get(enum_id.index())?.variants;
+    let mut at = key;
+    let mut steps = 0;
+    while let Some(k) = at {
+        if let Some(e) = latest(Some(k)) {
+            return e.value.clone().map(|v| (v, Some(k)));
+        }
+        at = variants.get(k as usize).and_then(|v| v.parent);
+        steps += 1;
+        if steps > variants.len() {
+            break;
+        }
+    }
+    None
+}
+
+impl<'p> Evaluator<'p> {
+    pub fn new(program: &'p Program, date: i32) -> Evaluator<'p> {
+        let params = program
+            .params
+            .iter()
+            .map(|p| match p.by {
+                None => ParamAtDate::Single(param_value_at(program, p, None, date).map(|(v, _)| v)),
+                Some(e) => {
+                    let n = program.enums.get(e.index()).map_or(0, |e| e.variants.len());
+                    ParamAtDate::Keyed(
+                        (0..n as u32)
+                            .map(|k| param_value_at(program, p, Some(k), date).map(|(v, _)| v))
+                            .collect(),
+                    )
+                }
+            })
+            .collect();
+        let bodies = program
+            .defs
+            .iter()
+            .map(|d| {
+                d.versions
+                    .iter()
+                    .find(|v| v.from.is_none_or(|f| f <= date) && v.until.is_none_or(|u| date <= u))
+                    .map(|v| v.body)
+            })
+            .collect();
+        let scales = program
+            .scales
+            .iter()
+            .map(|s| {
+                s.versions
+                    .iter()
+                    .filter(|v| v.from <= date)
+                    .max_by_key(|v| v.from)
+            })
+            .collect();
+        Evaluator {
+            program,
+            date,
+            params,
+            bodies,
+            scales,
+        }
+    }
+
+    pub fn program(&self) -> &'p Program {
+        self.program
+    }
+
+    pub fn date(&self) -> i32 {
+        self.date
+    }
+
+    /// Evaluates every output of root record `row`.
+    pub fn eval_root(&self, batch: &Batch, row: usize) -> Result<Vec<Value>> {
+        let mut st = State {
+            batch,
+            frame: vec![(self.program.schema.root, row)],
+            memo: vec![None; self.program.defs.len()],
+        };
+        let mut out = Vec::with_capacity(self.program.outputs.len());
+        for def in &self.program.outputs {
+            out.push(self.eval_def(&mut st, *def)?);
+        }
+        Ok(out)
+    }
+
+    /// Evaluates one definition for root record `row` (tracing and tests).
+    pub fn eval_one(&self, batch: &Batch, row: usize, def: DefId) -> Result<Value> {
+        let mut st = State {
+            batch,
+            frame: vec![(self.program.schema.root, row)],
+            memo: vec![None; self.program.defs.len()],
+        };
+        self.eval_def(&mut st, def)
+    }
+
+    fn eval_def(&self, st: &mut State, id: DefId) -> Result<Value> {
+        let def = self.program.def(id);
+        let memoize = def.entity == self.program.schema.root;
+        if memoize {
+            if let Some(Some(v)) = st.memo.get(id.index()) {
+                return Ok(v.clone());
+            }
+        }
+        let value = self.eval_def_body(st, id, def).map_err(|mut e| {
+            if e.def.is_none() {
+                e.def = Some(id);
+            }
+            e
+        })?;
+        if memoize {
+            if let Some(slot) = st.memo.get_mut(id.index()) {
+                *slot = Some(value.clone());
+            }
+        }
+        Ok(value)
+    }
+
+    fn eval_def_body(&self, st: &mut State, id: DefId, def: &Def) -> Result<Value> {
+        let mut chosen = None;
+        for x in &def.exceptions {
+            if self.eval(st, x.condition)? == Value::Bool(true) {
+                chosen = Some(x.value);
+                break;
+            }
+        }
+        let body = match chosen {
+            Some(b) => b,
+            None => match self.bodies.get(id.index()).copied().flatten() {
+                Some(b) => b,
+                None => {
+                    return Err(EvalError::missing(format!(
+                        "no version of `{}` is in force on {}",
+                        def.name,
+                        date::format_date(self.date)
+                    )));
+                }
+            },
+        };
+        let v = self.eval(st, body)?;
+        match (def.rounding, v) {
+            (Some(mode), Value::Int(i)) => Ok(Value::Int(
+                arith::round_to_unit(i, FEN, mode).map_err(EvalError::arith)?,
+            )),
+            (_, v) => Ok(v),
+        }
+    }
+
+    fn int(&self, st: &mut State, id: ExprId) -> Result<i64> {
+        match self.eval(st, id)? {
+            Value::Int(i) => Ok(i),
+            Value::Date(d) => Ok(i64::from(d)),
+            other => Err(EvalError::missing(format!(
+                "internal: expected a number, found {other:?}"
+            ))),
+        }
+    }
+
+    fn boolean(&self, st: &mut State, id: ExprId) -> Result<bool> {
+        Ok(self.eval(st, id)? == Value::Bool(true))
+    }
+
+    fn eval(&self, st: &mut State, id: ExprId) -> Result<Value> {
+        let ar = EvalError::arith;
+        Ok(match self.program.node(id) {
+            Node::Const(v) => v.clone(),
+            Node::Field { entity, field } => st.field(*entity, field.0 as usize),
+            Node::Def(d) => self.eval_def(st, *d)?,
+            Node::Param { param, key } => {
+                let key = match key {
+                    Some(k) => match self.eval(st, *k)? {
+                        Value::Enum(e) => Some(e),
+                        _ => None,
+                    },
+                    None => None,
+                };
+                self.param(*param, key)?
+            }
+            Node::Scale { scale, arg } => {
+                let x = self.int(st, *arg)?;
+                self.scale(*scale, x)?
+            }
+            Node::Neg(a) => Value::Int(arith::neg(self.int(st, *a)?).map_err(ar)?),
+            Node::Not(a) => Value::Bool(!self.boolean(st, *a)?),
+            Node::Arith { op, lhs, rhs } => {
+                let a = self.int(st, *lhs)?;
+                let b = self.int(st, *rhs)?;
+                match op {
+                    ArithOp::Add => Value::Int(arith::add(a, b).map_err(ar)?),
+                    ArithOp::Sub => Value::Int(arith::sub(a, b).map_err(ar)?),
+                    ArithOp::Mul => Value::Int(arith::mul(a, b).map_err(ar)?),
+                    ArithOp::MulScaled(d) => Value::Int(arith::mul_scaled(a, b, *d).map_err(ar)?),
+                    ArithOp::DivScaled(s) => Value::Int(arith::div_scaled(a, *s, b).map_err(ar)?),
+                    ArithOp::DateAddDays => Value::Date(date::add_days(a as i32, b).map_err(ar)?),
+                    ArithOp::DateSubDays => Value::Date(
+                        date::add_days(a as i32, arith::neg(b).map_err(ar)?).map_err(ar)?,
+                    ),
+                    ArithOp::DateAddMonths => {
+                        Value::Date(date::add_months(a as i32, b).map_err(ar)?)
+                    }
+                    ArithOp::DateSubMonths => Value::Date(
+                        date::add_months(a as i32, arith::neg(b).map_err(ar)?).map_err(ar)?,
+                    ),
+                }
+            }
+            Node::Cmp { op, lhs, rhs } => {
+                let a = self.eval(st, *lhs)?;
+                let b = self.eval(st, *rhs)?;
+                let ord = compare(&a, &b);
+                Value::Bool(match op {
+                    CmpOp::Eq => ord == std::cmp::Ordering::Equal,
+                    CmpOp::Ne => ord != std::cmp::Ordering::Equal,
+                    CmpOp::Lt => ord == std::cmp::Ordering::Less,
+                    CmpOp::Le => ord != std::cmp::Ordering::Greater,
+                    CmpOp::Gt => ord == std::cmp::Ordering::Greater,
+                    CmpOp::Ge => ord != std::cmp::Ordering::Less,
+                })
+            }
+            Node::And(a, b) => Value::Bool(self.boolean(st, *a)? && self.boolean(st, *b)?),
+            Node::Or(a, b) => Value::Bool(self.boolean(st, *a)? || self.boolean(st, *b)?),
+            Node::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                if self.boolean(st, *condition)? {
+                    self.eval(st, *then)?
+                } else {
+                    self.eval(st, *otherwise)?
+                }
+            }
+            Node::MinMax { max, args } => {
+                let mut best: Option<Value> = None;
+                for a in args {
+                    let v = self.eval(st, *a)?;
+                    best = Some(match best {
+                        None => v,
+                        Some(b) => {
+                            let ord = compare(&v, &b);
+                            if (*max && ord == std::cmp::Ordering::Greater)
+                                || (!*max && ord == std::cmp::Ordering::Less)
+                            {
+                                v
+                            } else {
+                                b
+                            }
+                        }
+                    });
+                }
+                best.unwrap_or(Value::Int(0))
+            }
+            Node::Call { builtin, args } => self.call(st, *builtin, args)?,
+            Node::Aggregate {
+                function,
+                owner,
+                relation,
+                child,
+                body,
+                filter,
+                default,
+            } => self.aggregate(
+                st, *function, *owner, *relation, *child, *body, *filter, *default,
+            )?,
+        })
+    }
+
+    fn call(&self, st: &mut State, builtin: Builtin, args: &[ExprId]) -> Result<Value> {
+        let ar = EvalError::arith;
+        let arg = |i: usize| {
+            args.get(i)
+                .copied()
+                .ok_or_else(|| EvalError::missing("internal: missing argument".into()))
+        };
+        Ok(match builtin {
+            Builtin::PerYear => Value::Int(arith::mul(self.int(st, arg(0)?)?, 12).map_err(ar)?),
+            Builtin::PerMonth => {
+                Value::Int(arith::div_scaled(self.int(st, arg(0)?)?, 1, 12).map_err(ar)?)
+            }
+            Builtin::MonthsBetween => {
+                let a = self.int(st, arg(0)?)?;
+                let b = self.int(st, arg(1)?)?;
+                Value::Int(date::months_between(a as i32, b as i32))
+            }
+            Builtin::DaysBetween => {
+                let a = self.int(st, arg(0)?)?;
+                let b = self.int(st, arg(1)?)?;
+                Value::Int(date::days_between(a as i32, b as i32))
+            }
+            Builtin::Floor(scale) => Value::Int(arith::floor_div(self.int(st, arg(0)?)?, scale)),
+            Builtin::Ceil(scale) => Value::Int(arith::ceil_div(self.int(st, arg(0)?)?, scale)),
+            Builtin::RoundFen(mode) => {
+                Value::Int(arith::round_to_unit(self.int(st, arg(0)?)?, FEN, mode).map_err(ar)?)
+            }
+        })
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "the parts of one aggregate node")]
+    fn aggregate(
+        &self,
+        st: &mut State,
+        function: AggFn,
+        owner: EntityId,
+        relation: usize,
+        child: EntityId,
+        body: Option<ExprId>,
+        filter: Option<ExprId>,
+        default: Option<ExprId>,
+    ) -> Result<Value> {
+        let owner_row = st.row_of(owner);
+        let range = st
+            .batch
+            .entities
+            .get(owner.0 as usize)
+            .and_then(|e| e.children.get(relation))
+            .map_or(0..0, |o| o.range(owner_row));
+        let mut count: i64 = 0;
+        let mut sum: i64 = 0;
+        let mut best: Option<Value> = None;
+        for r in range {
+            st.frame.push((child, r));
+            let result = (|| -> Result<Option<bool>> {
+                if let Some(f) = filter {
+                    if !self.boolean(st, f)? {
+                        return Ok(None);
+                    }
+                }
+                match function {
+                    AggFn::Count => count += 1,
+                    AggFn::Sum => {
+                        let v = self.int(st, body.unwrap_or(ExprId(0)))?;
+                        sum = arith::add(sum, v).map_err(EvalError::arith)?;
+                    }
+                    AggFn::Any => {
+                        if self.boolean(st, body.unwrap_or(ExprId(0)))? {
+                            return Ok(Some(true));
+                        }
+                    }
+                    AggFn::All => {
+                        if !self.boolean(st, body.unwrap_or(ExprId(0)))? {
+                            return Ok(Some(false));
+                        }
+                    }
+                    AggFn::Min | AggFn::Max => {
+                        let v = self.eval(st, body.unwrap_or(ExprId(0)))?;
+                        best = Some(match best.take() {
+                            None => v,
+                            Some(b) => {
+                                let ord = compare(&v, &b);
+                                let better = if function == AggFn::Max {
+                                    ord == std::cmp::Ordering::Greater
+                                } else {
+                                    ord == std::cmp::Ordering::Less
+                                };
+                                if better { v } else { b }
+                            }
+                        });
+                    }
+                }
+                Ok(None)
+            })();
+            st.frame.pop();
+            if let Some(decided) = result? {
+                return Ok(Value::Bool(decided));
+            }
+        }
+        Ok(match function {
+            AggFn::Count => Value::Int(count),
+            AggFn::Sum => Value::Int(sum),
+            AggFn::Any => Value::Bool(false),
+            AggFn::All => Value::Bool(true),
+            AggFn::Min | AggFn::Max => match best {
+                Some(v) => v,
+                None => match default {
+                    Some(d) => self.eval(st, d)?,
+                    None => Value::Int(0),
+                },
+            },
+        })
+    }
+
+    fn param(&self, id: ParamId, key: Option<u32>) -> Result<Value> {
+        let found = match (self.params.get(id.index()), key) {
+            (Some(ParamAtDate::Single(v)), _) => v.clone(),
+            (Some(ParamAtDate::Keyed(vs)), Some(k)) => vs.get(k as usize).cloned().flatten(),
+            _ => None,
+        };
+        found.ok_or_else(|| {
+            let p = self.program.params.get(id.index());
+            let name = p.map_or("?", |p| p.name.as_str());
+            let key_text = match (p.and_then(|p| p.by), key) {
+                (Some(e), Some(k)) => self
+                    .program
+                    .enums
+                    .get(e.index())
+                    .and_then(|e| e.variants.get(k as usize))
+                    .map(|v| format!(" for `{}`", v.name))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
+            EvalError::missing(format!(
+                "`{name}` has no value{key_text} on {}",
+                date::format_date(self.date)
+            ))
+        })
+    }
+
+    fn scale(&self, id: ScaleId, x: i64) -> Result<Value> {
+        let def = self.program.scales.get(id.index());
+        let name = def.map_or("?", |s| s.name.as_str());
+        let Some(version) = self.scales.get(id.index()).copied().flatten() else {
+            return Err(EvalError::missing(format!(
+                "scale `{name}` has no brackets in force on {}",
+                date::format_date(self.date)
+            )));
+        };
+        let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
+        if def.is_some_and(|d| d.marginal) {
+            let mut total: i64 = 0;
+            for (i, (t, rate)) in version.brackets.iter().enumerate() {
+                let lower = int(t);
+                if x <= lower {
+                    break;
+                }
+                let upper = version
+                    .brackets
+                    .get(i + 1)
+                    .map_or(x, |(n, _)| int(n).min(x));
+                let part = arith::sub(upper, lower).map_err(EvalError::arith)?;
+                let tax =
+                    arith::mul_scaled(part, int(rate), arith::MICRO).map_err(EvalError::arith)?;
+                total = arith::add(total, tax).map_err(EvalError::arith)?;
+            }
+            return Ok(Value::Int(total));
+        }
+        version
+            .brackets
+            .iter()
+            .rev()
+            .find(|(t, _)| int(t) <= x)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| {
+                EvalError::missing(format!("{x} is below the first bracket of scale `{name}`"))
+            })
+    }
+}
+
+/// Orders two values of one type.
+fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x.cmp(y),
+        (Value::Date(x), Value::Date(y)) => x.cmp(y),
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        (Value::Enum(x), Value::Enum(y)) => x.cmp(y),
+        (Value::Text(x), Value::Text(y)) => x.cmp(y),
+        _ => std::cmp::Ordering::Equal,
+    }
+}
+
+/// The rows in reach while evaluating one record, and the root's memoized definitions.
+struct State<'b> {
+    batch: &'b Batch,
+    frame: Vec<(EntityId, usize)>,
+    memo: Vec<Option<Value>>,
+}
+
+impl State<'_> {
+    fn row_of(&self, entity: EntityId) -> usize {
+        self.frame
+            .iter()
+            .rev()
+            .find(|(e, _)| *e == entity)
+            .map_or(0, |(_, r)| *r)
+    }
+
+    fn parent_row(&self, entity: EntityId) -> Option<usize> {
+        self.frame
+            .iter()
+            .rev()
+            .find(|(e, _)| *e == entity)
+            .map(|(_, r)| *r)
+    }
+
+    fn field(&self, entity: EntityId, field: usize) -> Value {
+        let row = self.parent_row(entity).unwrap_or(0);
+        let column = self
+            .batch
+            .entities
+            .get(entity.0 as usize)
+            .and_then(|e| e.columns.get(field));
+        match column {
+            Some(Column::Int(v)) => Value::Int(v.get(row).copied().unwrap_or(0)),
+            Some(Column::Bool(v)) => Value::Bool(v.get(row).copied().unwrap_or(0) != 0),
+            Some(Column::Date(v)) => Value::Date(v.get(row).copied().unwrap_or(0)),
+            Some(Column::Enum(v)) => Value::Enum(v.get(row).copied().unwrap_or(0)),
+            Some(Column::Text(v)) => Value::Text(v.get(row).map_or("", String::as_str).into()),
+            None => Value::Int(0),
+        }
+    }
+}

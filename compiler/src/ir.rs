@@ -1,0 +1,296 @@
+//! The checked program: names resolved to ids, every expression typed, stored in one arena
+//! (`ExprId` → [`Node`]) with side tables for types and source positions. The interpreter
+//! walks it; later backends compile it.
+
+use std::sync::Arc;
+
+use bylaw_grammar::ast::{self, AggFn};
+use bylaw_grammar::{FileId, Span};
+use bylaw_runtime::arith::RoundingMode;
+use bylaw_runtime::schema::{EntityId, FieldId, Schema};
+
+use crate::types::{ArithOp, Ty};
+
+macro_rules! id {
+    ($($name:ident),*) => {$(
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(pub u32);
+        impl $name {
+            pub fn index(self) -> usize { self.0 as usize }
+        }
+    )*};
+}
+id!(ExprId, DefId, ParamId, ScaleId, EnumId);
+
+/// A run-time value. Numbers are i64 scaled per their type (see [`Ty::scale`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Value {
+    Int(i64),
+    Bool(bool),
+    Date(i32),
+    Enum(u32),
+    Text(Arc<str>),
+}
+
+/// Where a declaration was written, and what it says about itself.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub file: Option<FileId>,
+    pub span: Span,
+    pub meta: ast::Meta,
+}
+
+#[derive(Debug, Clone)]
+pub struct EnumDef {
+    pub name: String,
+    pub origin: Origin,
+    pub variants: Vec<VariantDef>,
+}
+
+#[derive(Debug, Clone)]
+pub struct VariantDef {
+    pub name: String,
+    pub label: String,
+    pub parent: Option<u32>,
+    pub level: Option<String>,
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CmpOp {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    PerYear,
+    PerMonth,
+    MonthsBetween,
+    DaysBetween,
+    Floor(i64),
+    Ceil(i64),
+    RoundFen(RoundingMode),
+}
+
+/// One expression node; children are [`ExprId`]s into the same arena.
+#[derive(Debug, Clone)]
+pub enum Node {
+    Const(Value),
+    /// A field of the row of `entity` in the current frame.
+    Field {
+        entity: EntityId,
+        field: FieldId,
+    },
+    Def(DefId),
+    Param {
+        param: ParamId,
+        key: Option<ExprId>,
+    },
+    Scale {
+        scale: ScaleId,
+        arg: ExprId,
+    },
+    Neg(ExprId),
+    Not(ExprId),
+    Arith {
+        op: ArithOp,
+        lhs: ExprId,
+        rhs: ExprId,
+    },
+    Cmp {
+        op: CmpOp,
+        lhs: ExprId,
+        rhs: ExprId,
+    },
+    And(ExprId, ExprId),
+    Or(ExprId, ExprId),
+    If {
+        condition: ExprId,
+        then: ExprId,
+        otherwise: ExprId,
+    },
+    MinMax {
+        max: bool,
+        args: Vec<ExprId>,
+    },
+    Call {
+        builtin: Builtin,
+        args: Vec<ExprId>,
+    },
+    Aggregate {
+        function: AggFn,
+        /// The entity that owns the relation, its relation index, and the child entity.
+        owner: EntityId,
+        relation: usize,
+        child: EntityId,
+        body: Option<ExprId>,
+        filter: Option<ExprId>,
+        default: Option<ExprId>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DefKind {
+    Let,
+    Rule,
+    Amount,
+}
+
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub name: Option<String>,
+    pub origin: Origin,
+    pub condition: ExprId,
+    pub value: ExprId,
+}
+
+/// One dated version of a definition's base.
+#[derive(Debug, Clone)]
+pub struct DefVersion {
+    pub from: Option<i32>,
+    pub until: Option<i32>,
+    pub body: ExprId,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct Def {
+    pub name: String,
+    pub kind: DefKind,
+    pub entity: EntityId,
+    pub ty: Ty,
+    pub versions: Vec<DefVersion>,
+    /// In priority order: the first whose condition holds wins.
+    pub exceptions: Vec<Exception>,
+    /// Amounts are rounded to the fen with this mode.
+    pub rounding: Option<RoundingMode>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct ParamEntry {
+    pub key: Option<u32>,
+    /// `None` ends validity (`none from D`).
+    pub value: Option<Value>,
+    pub from: i32,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct Param {
+    pub name: String,
+    pub ty: Ty,
+    pub by: Option<EnumId>,
+    pub entries: Vec<ParamEntry>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScaleVersion {
+    pub from: i32,
+    /// (threshold, value), thresholds strictly rising.
+    pub brackets: Vec<(Value, Value)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScaleDef {
+    pub name: String,
+    pub marginal: bool,
+    pub input: Ty,
+    pub output: Ty,
+    pub versions: Vec<ScaleVersion>,
+    pub origin: Origin,
+}
+
+/// A test block, checked against the schema.
+#[derive(Debug, Clone)]
+pub struct TestCase {
+    pub name: String,
+    pub date: i32,
+    pub file: FileId,
+    pub span: Span,
+    pub batch: bylaw_runtime::batch::Batch,
+    pub expects: Vec<Expect>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Expect {
+    Value {
+        def: DefId,
+        value: Value,
+        span: Span,
+    },
+    Error {
+        code: String,
+        within: Option<DefId>,
+        span: Span,
+    },
+}
+
+/// A scenario's replacement of a parameter value.
+#[derive(Debug, Clone)]
+pub struct Override {
+    pub param: ParamId,
+    pub key: Option<u32>,
+    pub value: Value,
+    pub from: i32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PolicyInfo {
+    pub name: String,
+    pub origin: Origin,
+    pub effective: Option<i32>,
+}
+
+/// A checked program.
+#[derive(Debug, Clone)]
+pub struct Program {
+    pub policy: Option<PolicyInfo>,
+    pub schema: Schema,
+    pub enums: Vec<EnumDef>,
+    pub defs: Vec<Def>,
+    pub params: Vec<Param>,
+    pub scales: Vec<ScaleDef>,
+    pub tests: Vec<TestCase>,
+    pub nodes: Vec<Node>,
+    pub types: Vec<Ty>,
+    pub spans: Vec<(FileId, Span)>,
+    /// The root entity's definitions in declaration order: the output columns.
+    pub outputs: Vec<DefId>,
+}
+
+impl Program {
+    pub fn node(&self, id: ExprId) -> &Node {
+        // INVARIANT: ids are only made by the checker, for nodes it pushed.
+        &self.nodes[id.index()]
+    }
+
+    pub fn ty(&self, id: ExprId) -> Ty {
+        self.types[id.index()]
+    }
+
+    pub fn def(&self, id: DefId) -> &Def {
+        &self.defs[id.index()]
+    }
+
+    pub fn def_by_name(&self, name: &str) -> Option<DefId> {
+        self.defs
+            .iter()
+            .position(|d| d.name == name)
+            .map(|i| DefId(i as u32))
+    }
+
+    pub fn enum_names(&self) -> Vec<String> {
+        self.enums.iter().map(|e| e.name.clone()).collect()
+    }
+
+    pub fn type_name(&self, ty: Ty) -> String {
+        ty.name(&self.enum_names())
+    }
+}

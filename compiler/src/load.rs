@@ -1,0 +1,147 @@
+//! Reading a policy file and the files it `use`s into one [`SourceMap`], each parsed once.
+
+use std::path::{Path, PathBuf};
+
+use bylaw_grammar::ast::{Item, Module};
+use bylaw_grammar::{FileId, SourceMap, Span};
+
+use crate::diagnostics::{Diagnostic, codes};
+
+/// The parsed files of one compilation, imports before importers.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub sources: SourceMap,
+    pub modules: Vec<(FileId, Module)>,
+    pub root: Option<FileId>,
+}
+
+/// Loads `path` and, transitively, every file it uses. Problems are collected, not fatal:
+/// a file that fails to parse is skipped and reported.
+pub fn load(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Loaded {
+    let mut loaded = Loaded::default();
+    let name = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            loaded.root = visit(&mut loaded, path, name, text, diagnostics, 0);
+        }
+        Err(e) => diagnostics.push(
+            Diagnostic::error(codes::USE_NOT_FOUND, format!("cannot read `{name}`: {e}"))
+                .help("check the path; policy files end in `.bylaw`"),
+        ),
+    }
+    loaded
+}
+
+/// Loads source text that has no file (tests, editors).
+pub fn load_text(name: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Loaded {
+    let mut loaded = Loaded::default();
+    loaded.root = visit(
+        &mut loaded,
+        Path::new(name),
+        name.to_string(),
+        text.to_string(),
+        diagnostics,
+        0,
+    );
+    loaded
+}
+
+const MAX_USE_DEPTH: usize = 32;
+
+fn visit(
+    loaded: &mut Loaded,
+    path: &Path,
+    name: String,
+    text: String,
+    diagnostics: &mut Vec<Diagnostic>,
+    depth: usize,
+) -> Option<FileId> {
+    let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    if let Some(id) = loaded.sources.find(&canonical) {
+        return Some(id);
+    }
+    let parsed = bylaw_grammar::parse(&text);
+    let Some(file) = loaded.sources.add(&canonical, name, text) else {
+        diagnostics.push(Diagnostic::error(
+            codes::SYNTAX,
+            format!("`{}` is too large to compile", path.display()),
+        ));
+        return None;
+    };
+    let module = match parsed {
+        Ok(m) => m,
+        Err(e) => {
+            let mut d =
+                Diagnostic::error(codes::SYNTAX, e.message.clone()).at(file, e.span, "here");
+            if let Some(h) = &e.help {
+                d = d.help(h.clone());
+            }
+            diagnostics.push(d);
+            return Some(file);
+        }
+    };
+    let base = canonical
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    for item in &module.items {
+        if let Item::Use(u) = item {
+            let target: PathBuf = base.join(&u.path.text);
+            if depth >= MAX_USE_DEPTH {
+                diagnostics.push(
+                    Diagnostic::error(codes::USE_NOT_FOUND, "`use` chain is too deep").at(
+                        file,
+                        u.span,
+                        "imported here",
+                    ),
+                );
+                continue;
+            }
+            match std::fs::read_to_string(&target) {
+                Ok(text) => {
+                    let shown = shown_name(&loaded.sources, file, &u.path.text);
+                    visit(loaded, &target, shown, text, diagnostics, depth + 1);
+                }
+                Err(e) => diagnostics.push(
+                    Diagnostic::error(
+                        codes::USE_NOT_FOUND,
+                        format!("cannot read `{}`: {e}", u.path.text),
+                    )
+                    .at(file, u.path.span, "imported here")
+                    .help("paths in `use` are relative to the file that contains them"),
+                ),
+            }
+        }
+    }
+    loaded.modules.push((file, module));
+    Some(file)
+}
+
+/// The name of an imported file as a user would write it from where they ran the tool.
+fn shown_name(sources: &SourceMap, importer: FileId, relative: &str) -> String {
+    let importer_name = sources
+        .get(importer)
+        .map(|f| f.name.clone())
+        .unwrap_or_default();
+    let dir = Path::new(&importer_name).parent().unwrap_or(Path::new(""));
+    normalize(&dir.join(relative))
+}
+
+fn normalize(path: &Path) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir if parts.last().is_some_and(|p| p != "..") => {
+                parts.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => parts.push(other.as_os_str().to_string_lossy().into_owned()),
+        }
+    }
+    parts.join("/")
+}
+
+/// The span of a whole file's first line, for diagnostics about a file as a whole.
+pub fn file_start() -> Span {
+    Span::new(0, 0)
+}
