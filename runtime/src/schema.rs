@@ -80,6 +80,8 @@ pub enum ColumnType {
     Days,
     /// A duration in months (years are 12 months).
     Months,
+    /// A duration declared in years: data give whole years, stored as months.
+    Years,
     /// Days since 1970-01-01; data give `YYYY-MM-DD`.
     Date,
     /// A boolean.
@@ -111,6 +113,7 @@ impl ColumnType {
             Self::Decimal => "decimal".to_owned(),
             Self::Days => "days".to_owned(),
             Self::Months => "months".to_owned(),
+            Self::Years => "years".to_owned(),
             Self::Date => "date (YYYY-MM-DD)".to_owned(),
             Self::Bool => "bool".to_owned(),
             Self::Text => "text".to_owned(),
@@ -123,7 +126,13 @@ impl ColumnType {
     pub const fn is_int(&self) -> bool {
         matches!(
             self,
-            Self::Money | Self::Rate | Self::Count | Self::Decimal | Self::Days | Self::Months
+            Self::Money
+                | Self::Rate
+                | Self::Count
+                | Self::Decimal
+                | Self::Days
+                | Self::Months
+                | Self::Years
         )
     }
 }

@@ -581,12 +581,15 @@ impl<'a> Checker<'a> {
                     }
                     key = Some(FieldId(fields.len() as u32));
                 }
+                // A field declared in years is read from data in years, held as months.
+                let declared_years = fdecl.is_some_and(|d| matches!(&d.ty, ast::FieldType::Value(ast::TypeExpr::Named(t)) if t.name == "years"));
+                let column = if declared_years { ColumnType::Years } else { self.column_type(f.ty) };
                 fields.push(FieldSchema {
                     name: f.name.clone(),
                     label: fdecl
                         .and_then(|d| d.meta.label.as_ref())
                         .map_or_else(|| f.name.clone(), |l| l.text.clone()),
-                    ty: self.column_type(f.ty),
+                    ty: column,
                     default,
                 });
             }
