@@ -148,9 +148,12 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     if has_error {
         return (None, diags);
     }
-    let Some(schema) = schema else {
-        return (None, diags);
-    };
+    // A library (regions, shared enumerations) declares no entity: its program has an
+    // empty schema and nothing to evaluate.
+    let schema = schema.unwrap_or(Schema {
+        entities: Vec::new(),
+        root: EntityId(0),
+    });
     let defs: Vec<Def> = c.defs.into_iter().flatten().collect();
     let outputs = defs
         .iter()
@@ -583,7 +586,11 @@ impl<'a> Checker<'a> {
                 }
                 // A field declared in years is read from data in years, held as months.
                 let declared_years = fdecl.is_some_and(|d| matches!(&d.ty, ast::FieldType::Value(ast::TypeExpr::Named(t)) if t.name == "years"));
-                let column = if declared_years { ColumnType::Years } else { self.column_type(f.ty) };
+                let column = if declared_years {
+                    ColumnType::Years
+                } else {
+                    self.column_type(f.ty)
+                };
                 fields.push(FieldSchema {
                     name: f.name.clone(),
                     label: fdecl

@@ -1,0 +1,179 @@
+//! The interpreter on the bundled policies and on small programs written here: every
+//! policy test passes, a wrong expectation fails, and per-household errors are reported
+//! with the definition that caused them.
+
+use std::path::{Path, PathBuf};
+
+use bylaw_compiler::interp::Evaluator;
+use bylaw_compiler::ir::Value;
+
+fn policies() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|x| x == "bylaw") {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(Path::new("../policies"), &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn every_bundled_policy_checks_and_passes_its_tests() {
+    let mut total = 0;
+    for file in policies() {
+        let compiled = bylaw_compiler::compile_file(&file);
+        assert!(
+            !compiled.has_errors(),
+            "{}:\n{}",
+            file.display(),
+            bylaw_tests::render_all(&compiled)
+        );
+        let program = compiled
+            .program
+            .unwrap_or_else(|| panic!("{}", file.display()));
+        for outcome in bylaw_compiler::testing::run(&program) {
+            assert!(
+                outcome.passed(),
+                "{}: {}: {:?}",
+                file.display(),
+                outcome.name,
+                outcome.failures
+            );
+            total += 1;
+        }
+    }
+    assert!(
+        total >= 50,
+        "expected the bundled policies to carry their boundary tests, found {total}"
+    );
+}
+
+const SMALL: &str = r#"
+entity household "家庭" {
+  id: text key
+  members: many person
+}
+entity person "成员" {
+  income: money per month "月收入"
+}
+parameter line "标准": money per month { 1000 元 from 2023-01-01 assumed "test value" }
+let total: money per month = sum(members: income)
+let per_capita: money per month = total / count(members)
+rule poor = per_capita < line
+amount benefit: money per month = if poor then (line - per_capita) * count(members) else 0 元
+
+test "one member below the line" at 2023-06-01 {
+  household { id: "a", members: [ { income: 400 元 } ] }
+  expect poor = true
+  expect benefit = 600.00 元
+}
+test "a third of a yuan is kept exactly until the amount" at 2023-06-01 {
+  household { id: "b", members: [ { income: 1000 元 }, { income: 0 元 }, { income: 0 元 } ] }
+  expect per_capita = 333.3333 元
+  expect benefit = 2000.00 元
+}
+test "no members divides by zero" at 2023-06-01 {
+  household { id: "c", members: [] }
+  expect error division_by_zero in per_capita
+}
+test "before the parameter starts there is no value" at 2022-06-01 {
+  household { id: "d", members: [ { income: 1 元 } ] }
+  expect error missing_value in poor
+}
+"#;
+
+#[test]
+fn small_program_tests_pass() {
+    let compiled = bylaw_compiler::compile_text("small.bylaw", SMALL);
+    assert!(
+        !compiled.has_errors(),
+        "{}",
+        bylaw_tests::render_all(&compiled)
+    );
+    let program = compiled.program.unwrap();
+    let outcomes = bylaw_compiler::testing::run(&program);
+    assert_eq!(outcomes.len(), 4);
+    for o in &outcomes {
+        assert!(o.passed(), "{}: {:?}", o.name, o.failures);
+    }
+}
+
+#[test]
+fn a_wrong_expectation_fails_and_names_the_rule() {
+    let text = SMALL.replace("expect benefit = 600.00 元", "expect benefit = 600.01 元");
+    let program = bylaw_compiler::compile_text("small.bylaw", &text)
+        .program
+        .unwrap();
+    let outcomes = bylaw_compiler::testing::run(&program);
+    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed()).collect();
+    assert_eq!(failed.len(), 1);
+    let message = &failed[0].failures[0].message;
+    assert!(
+        message.contains("expected 600.01 元/月, got 600.00 元/月"),
+        "{message}"
+    );
+    assert!(message.contains("computed by `benefit`"), "{message}");
+}
+
+#[test]
+fn overflow_is_a_per_household_error_and_other_households_go_on() {
+    let text = r#"
+entity household { id: text key  income: money }
+let doubled: money = income * 9223372036854775807
+rule ok = income > 0 元
+"#;
+    let program = bylaw_compiler::compile_text("o.bylaw", text)
+        .program
+        .unwrap();
+    let schema = &program.schema;
+    let dir = std::env::temp_dir().join(format!("bylaw-overflow-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("h.csv");
+    std::fs::write(&csv, "id,income\na,1\nb,0\n").unwrap();
+    let batch = bylaw_runtime::input::read_csv(schema, &csv, &[]).unwrap();
+    let ev = Evaluator::new(&program, 0);
+    let a = ev.eval_root(&batch, 0).unwrap_err();
+    assert_eq!(a.code(), "overflow");
+    assert_eq!(
+        a.def.map(|d| program.def(d).name.clone()).as_deref(),
+        Some("doubled")
+    );
+    let b = ev.eval_root(&batch, 1).unwrap();
+    assert_eq!(b, vec![Value::Int(0), Value::Bool(false)]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn exceptions_override_the_base_in_priority_order() {
+    let text = r#"
+entity household { id: text key  cost: money  special: bool  urgent: bool }
+amount grant: money = min(cost, 8 万元)
+exception special_case to grant before urgent_case when special = cost
+exception urgent_case to grant when urgent = 1 元
+"#;
+    let program = bylaw_compiler::compile_text("x.bylaw", text)
+        .program
+        .unwrap();
+    let dir = std::env::temp_dir().join(format!("bylaw-exc-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let csv = dir.join("h.csv");
+    std::fs::write(
+        &csv,
+        "id,cost,special,urgent\na,100000,false,false\nb,100000,true,true\nc,100000,false,true\n",
+    )
+    .unwrap();
+    let batch = bylaw_runtime::input::read_csv(&program.schema, &csv, &[]).unwrap();
+    let ev = Evaluator::new(&program, 0);
+    let grant = |row| ev.eval_root(&batch, row).unwrap()[0].clone();
+    assert_eq!(grant(0), Value::Int(80_000 * 10_000));
+    assert_eq!(grant(1), Value::Int(100_000 * 10_000));
+    assert_eq!(grant(2), Value::Int(10_000));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -1,0 +1,13 @@
+//! The cross-crate suite, one binary: diagnostics, data errors, policies, properties.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
+
+mod data_errors;
+mod diagnostics;
+mod interpreter;
+mod properties;
