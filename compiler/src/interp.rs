@@ -192,10 +192,8 @@ impl<'p> Evaluator<'p> {
     fn eval_def(&self, st: &mut State, id: DefId) -> Result<Value> {
         let def = self.program.def(id);
         let memoize = def.entity == self.program.schema.root;
-        if memoize {
-            if let Some(Some(v)) = st.memo.get(id.index()) {
-                return Ok(v.clone());
-            }
+        if memoize && let Some(Some(v)) = st.memo.get(id.index()) {
+            return Ok(v.clone());
         }
         let value = self.eval_def_body(st, id, def).map_err(|mut e| {
             if e.def.is_none() {
@@ -203,10 +201,8 @@ impl<'p> Evaluator<'p> {
             }
             e
         })?;
-        if memoize {
-            if let Some(slot) = st.memo.get_mut(id.index()) {
-                *slot = Some(value.clone());
-            }
+        if memoize && let Some(slot) = st.memo.get_mut(id.index()) {
+            *slot = Some(value.clone());
         }
         Ok(value)
     }
@@ -414,10 +410,10 @@ impl<'p> Evaluator<'p> {
         for r in range {
             st.frame.push((child, r));
             let result = (|| -> Result<Option<bool>> {
-                if let Some(f) = filter {
-                    if !self.boolean(st, f)? {
-                        return Ok(None);
-                    }
+                if let Some(f) = filter
+                    && !self.boolean(st, f)?
+                {
+                    return Ok(None);
                 }
                 match function {
                     AggFn::Count => count += 1,

@@ -19,19 +19,17 @@ fn disjoint(a: &ast::Expr, b: &ast::Expr) -> bool {
         op: UnOp::Not,
         operand,
     } = &a.kind
+        && strip(operand) == b
     {
-        if strip(operand) == b {
-            return true;
-        }
+        return true;
     }
     if let ExprKind::Unary {
         op: UnOp::Not,
         operand,
     } = &b.kind
+        && strip(operand) == a
     {
-        if strip(operand) == a {
-            return true;
-        }
+        return true;
     }
     // `x == e.a` and `x == e.b`, or either side of an `and` being disjoint.
     if let (Some((x1, v1)), Some((x2, v2))) = (equality(a), equality(b)) {
@@ -185,10 +183,10 @@ impl Checker<'_> {
         // Transitive closure of the order (exceptions per definition are few).
         let mut reach = vec![vec![false; n]; n];
         for (a, b) in &before {
-            if let Some(row) = reach.get_mut(*a) {
-                if let Some(cell) = row.get_mut(*b) {
-                    *cell = true;
-                }
+            if let Some(row) = reach.get_mut(*a)
+                && let Some(cell) = row.get_mut(*b)
+            {
+                *cell = true;
             }
         }
         for k in 0..n {
@@ -204,10 +202,8 @@ impl Checker<'_> {
                             .and_then(|r| r.get(j))
                             .copied()
                             .unwrap_or(false);
-                    if via {
-                        if let Some(cell) = reach.get_mut(i).and_then(|r| r.get_mut(j)) {
-                            *cell = true;
-                        }
+                    if via && let Some(cell) = reach.get_mut(i).and_then(|r| r.get_mut(j)) {
+                        *cell = true;
                     }
                 }
             }

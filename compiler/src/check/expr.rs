@@ -842,15 +842,10 @@ impl Checker<'_> {
                 return None;
             }
             (AggFn::Any | AggFn::All, Some(t)) => {
-                if t != Ty::Bool {
-                    if let Some(b) = body {
-                        self.expect_bool(
-                            body_id?,
-                            b.span,
-                            &inner,
-                            &format!("the value of `{fname}`"),
-                        )?;
-                    }
+                if t != Ty::Bool
+                    && let Some(b) = body
+                {
+                    self.expect_bool(body_id?, b.span, &inner, &format!("the value of `{fname}`"))?;
                 }
                 Ty::Bool
             }

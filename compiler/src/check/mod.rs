@@ -123,12 +123,11 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     let mut tests = Vec::new();
     if let Some(schema) = &schema {
         for (file, item) in &items {
-            if let Item::Test(t) = item {
-                if Some(*file) == loaded.root || is_test_file(loaded, *file) {
-                    if let Some(tc) = c.test_case(*file, t, schema) {
-                        tests.push(tc);
-                    }
-                }
+            if let Item::Test(t) = item
+                && (Some(*file) == loaded.root || is_test_file(loaded, *file))
+                && let Some(tc) = c.test_case(*file, t, schema)
+            {
+                tests.push(tc);
             }
         }
     }
@@ -290,10 +289,10 @@ impl<'a> Checker<'a> {
                 let Some(parent) = &v.parent else { continue };
                 match names.get(parent.name.as_str()) {
                     Some(p) => {
-                        if let Some(i) = names.get(v.name.name.as_str()) {
-                            if let Some(var) = variants.get_mut(*i as usize) {
-                                var.parent = Some(*p);
-                            }
+                        if let Some(i) = names.get(v.name.name.as_str())
+                            && let Some(var) = variants.get_mut(*i as usize)
+                        {
+                            var.parent = Some(*p);
                         }
                     }
                     None => {
@@ -571,16 +570,16 @@ impl<'a> Checker<'a> {
                     None => None,
                 };
                 if fdecl.is_some_and(|d| d.key) {
-                    if key.is_some() {
-                        if let Some(d) = fdecl {
-                            self.error(
-                                codes::BAD_ENTITY,
-                                format!("entity `{}` has more than one key field", info.name),
-                                file,
-                                d.name.span,
-                                "second key",
-                            );
-                        }
+                    if key.is_some()
+                        && let Some(d) = fdecl
+                    {
+                        self.error(
+                            codes::BAD_ENTITY,
+                            format!("entity `{}` has more than one key field", info.name),
+                            file,
+                            d.name.span,
+                            "second key",
+                        );
                     }
                     key = Some(FieldId(fields.len() as u32));
                 }
@@ -852,16 +851,15 @@ impl<'a> Checker<'a> {
                         (Ok(t), Ok(o)) => {
                             if let (Some((Value::Int(prev), _)), Value::Int(now)) =
                                 (brackets.last(), &t)
+                                && now <= prev
                             {
-                                if now <= prev {
-                                    self.error(
-                                        codes::SCALE,
-                                        "thresholds must rise strictly",
-                                        file,
-                                        b.threshold.span,
-                                        "not above the previous threshold",
-                                    );
-                                }
+                                self.error(
+                                    codes::SCALE,
+                                    "thresholds must rise strictly",
+                                    file,
+                                    b.threshold.span,
+                                    "not above the previous threshold",
+                                );
                             }
                             brackets.push((t, o));
                         }
@@ -1164,16 +1162,16 @@ impl<'a> Checker<'a> {
         for pair in versions.windows(2) {
             if let [a, b] = pair {
                 let a_end = a.until.unwrap_or(i32::MAX);
-                if b.from.unwrap_or(i32::MIN) <= a_end {
-                    if let Some(f) = b.origin.file {
-                        self.error(
-                            codes::OVERLAPPING_VERSIONS,
-                            format!("versions of `{}` overlap", first.name.name),
-                            f,
-                            b.origin.span,
-                            "this version starts before the previous one ends",
-                        );
-                    }
+                if b.from.unwrap_or(i32::MIN) <= a_end
+                    && let Some(f) = b.origin.file
+                {
+                    self.error(
+                        codes::OVERLAPPING_VERSIONS,
+                        format!("versions of `{}` overlap", first.name.name),
+                        f,
+                        b.origin.span,
+                        "this version starts before the previous one ends",
+                    );
                 }
             }
         }

@@ -213,10 +213,10 @@ impl Checker<'_> {
                     let ty = self.field_ty(entity, i);
                     match ty.map(|t| literal::value_of(&lit.kind, t, &self.enums)) {
                         Some(Ok(v)) => {
-                            if let Value::Text(t) = &v {
-                                if es.key.map(|k| k.0 as usize) == Some(i) {
-                                    key = t.to_string();
-                                }
+                            if let Value::Text(t) = &v
+                                && es.key.map(|k| k.0 as usize) == Some(i)
+                            {
+                                key = t.to_string();
                             }
                             Some(to_scalar(&v))
                         }

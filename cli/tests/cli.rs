@@ -1,0 +1,206 @@
+//! The `bylaw` binary run as a user runs it: exit codes, messages and files.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn bylaw(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bylaw"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+const NANSHA: &str = "policies/guangdong/nansha_nonlocal_dibao.bylaw";
+const DIBAO: &str = "policies/guangdong/dibao.bylaw";
+
+#[test]
+fn check_accepts_every_bundled_policy() {
+    let o = bylaw(&["check", NANSHA, DIBAO, "policies/regions.bylaw"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("ok: policies/guangdong/nansha_nonlocal_dibao.bylaw"));
+}
+
+#[test]
+fn check_reports_a_unit_error_with_location_and_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.bylaw");
+    std::fs::write(&file, "entity household { id: text key  income: money per month }\nrule poor \"贫困\" = income < 24\n").unwrap();
+    let o = bylaw(&["check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("E0004"), "{err}");
+    assert!(err.contains("cannot compare `money per month` with `count`"), "{err}");
+    assert!(err.contains("bad.bylaw:2:"), "{err}");
+    assert!(err.contains("24 元"), "the hint shows the fix: {err}");
+}
+
+#[test]
+fn check_json_format_is_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.bylaw");
+    std::fs::write(&file, "entity household { id: text key }\nrule r = unknwn\n").unwrap();
+    let o = bylaw(&["--error-format", "json", "check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let line = stderr(&o).lines().next().unwrap().to_string();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["code"], "E0002");
+    assert_eq!(v["primary"]["line"], 2);
+    assert_eq!(v["primary"]["column"], 10);
+}
+
+#[test]
+fn check_with_a_date_warns_about_missing_parameter_values() {
+    let o = bylaw(&["check", NANSHA, "--date", "2020-01-01"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stderr(&o).contains("E0016"), "{}", stderr(&o));
+}
+
+#[test]
+fn fmt_check_passes_on_bundled_policies_and_fmt_is_idempotent() {
+    let o = bylaw(&["fmt", "--check", NANSHA, DIBAO]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("messy.bylaw");
+    std::fs::write(&file, "# keep me\nentity household{id:text key   x:count}\nrule   big \"大\"=x>3 and x<10\n").unwrap();
+    let o = bylaw(&["fmt", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let once = std::fs::read_to_string(&file).unwrap();
+    assert!(once.contains("# keep me"));
+    assert!(once.contains("rule big \"大\"\n  = x > 3 and x < 10\n"), "{once}");
+    let o = bylaw(&["fmt", "--check", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn test_runs_every_policy_test() {
+    let o = bylaw(&["test"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.trim_end().ends_with(" passed, 0 failed"), "{out}");
+}
+
+#[test]
+fn test_shows_expected_and_actual_on_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("t.bylaw");
+    std::fs::write(
+        &file,
+        "entity household { id: text key  x: money }\namount y: money = x * 2\ntest \"double\" at 2023-01-01 {\n  household { x: 1.005 元 }\n  expect y = 2.00 元\n}\n",
+    )
+    .unwrap();
+    let o = bylaw(&["test", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(err.contains("expected 2.00 元, got 2.01 元"), "{err}");
+    assert!(stdout(&o).contains("0 passed, 1 failed"));
+}
+
+fn synth(dir: &Path, n: &str, seed: &str) {
+    let o = bylaw(&["synth", "--households", n, "--seed", seed, "-o", dir.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
+
+#[test]
+fn synth_is_deterministic() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    synth(a.path(), "500", "7");
+    synth(b.path(), "500", "7");
+    for f in ["households.csv", "members.csv"] {
+        assert_eq!(std::fs::read(a.path().join(f)).unwrap(), std::fs::read(b.path().join(f)).unwrap());
+    }
+}
+
+#[test]
+fn eval_writes_one_row_per_household_and_a_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    synth(dir.path(), "2000", "3");
+    let out = dir.path().join("out.csv");
+    let data = dir.path().join("households.csv");
+    let o = bylaw(&["eval", DIBAO, data.to_str().unwrap(), "--date", "2023-08", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("id,error,error_in,"), "{header}");
+    assert!(header.contains("eligible") && header.contains("benefit"));
+    assert_eq!(lines.count(), 2000);
+    let err = stderr(&o);
+    assert!(err.contains("2000 households"), "{err}");
+    assert!(err.contains("benefit"), "{err}");
+}
+
+#[test]
+fn eval_with_a_scenario_changes_the_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    synth(dir.path(), "3000", "5");
+    let data = dir.path().join("households.csv");
+    let base = dir.path().join("base.csv");
+    let what_if = dir.path().join("what_if.csv");
+    let o = bylaw(&["eval", DIBAO, data.to_str().unwrap(), "--date", "2023-08-01", "-o", base.to_str().unwrap(), "-q"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = bylaw(&[
+        "eval", DIBAO, data.to_str().unwrap(), "--date", "2023-08-01", "-o", what_if.to_str().unwrap(), "-q",
+        "--scenario", "examples/scenarios/higher_guangzhou_standard.bylaw",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_ne!(std::fs::read(&base).unwrap(), std::fs::read(&what_if).unwrap());
+}
+
+#[test]
+fn eval_refuses_bad_data_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("households.csv");
+    std::fs::write(&data, "id,city,hukou,residence\nh1,guangzou,local,12\n").unwrap();
+    std::fs::write(dir.path().join("members.csv"), "household_id,income,age\nh1,12.5,40\n").unwrap();
+    let out = dir.path().join("out.csv");
+    let o = bylaw(&["eval", NANSHA, data.to_str().unwrap(), "--date", "2023-08-01", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("households.csv:2"), "{err}");
+    assert!(err.contains("guangzhou"), "did-you-mean hint: {err}");
+    assert!(!out.exists(), "no partial output");
+}
+
+#[test]
+fn eval_reports_per_household_errors_and_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("households.csv");
+    std::fs::write(&data, "id,city,hukou,residence\nh1,guangzhou,local,12\nh2,shenzhen,local,12\n").unwrap();
+    std::fs::write(dir.path().join("members.csv"), "household_id,income,age\nh1,500,40\nh2,500,40\n").unwrap();
+    let out = dir.path().join("out.csv");
+    let o = bylaw(&["eval", NANSHA, data.to_str().unwrap(), "--date", "2023-08-01", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert!(text.lines().any(|l| l.starts_with("h2,missing_value,")), "{text}");
+    assert!(text.lines().any(|l| l.starts_with("h1,,,")), "{text}");
+    assert!(stderr(&o).contains("1 failed"), "{}", stderr(&o));
+}
+
+#[test]
+fn bad_arguments_are_explained() {
+    let o = bylaw(&["eval", NANSHA, "x.csv", "--date", "2023-13-01"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("YYYY-MM-DD"), "{}", stderr(&o));
+    let o = bylaw(&["explain-code", "E0004"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("comparison"));
+    let o = bylaw(&["explain-code", "E9999"]);
+    assert_eq!(o.status.code(), Some(2));
+}
