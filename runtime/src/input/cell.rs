@@ -69,16 +69,18 @@ pub(crate) fn parse_cell(ty: &ColumnType, text: &str) -> Result<Scalar, CellErro
             "a whole number of months, like `24` (2 years)",
             "months",
         ),
-        ColumnType::Years => match number(text, 1, "a whole number of years, like `40`", "years")? {
-            Scalar::Int(y) => y.checked_mul(12).map(Scalar::Int).ok_or_else(|| {
-                cell_error(
-                    DataErrorKind::BadNumber,
-                    format!("`{text}` years is out of range"),
-                    "write a whole number of years, like `40`",
-                )
-            }),
-            other => Ok(other),
-        },
+        ColumnType::Years => {
+            match number(text, 1, "a whole number of years, like `40`", "years")? {
+                Scalar::Int(y) => y.checked_mul(12).map(Scalar::Int).ok_or_else(|| {
+                    cell_error(
+                        DataErrorKind::BadNumber,
+                        format!("`{text}` years is out of range"),
+                        "write a whole number of years, like `40`",
+                    )
+                }),
+                other => Ok(other),
+            }
+        }
         ColumnType::Date => crate::date::parse_date(text)
             .map(Scalar::Date)
             .map_err(|e| {
