@@ -34,11 +34,14 @@ pub fn format(module: &Module, source: &str) -> String {
     p.out
 }
 
-/// A comment's start offset and its text (from `#`, without the line end).
+/// A comment's start offset and its text (from `#`, without the line end), followed by an
+/// empty line when the source had one after it.
 fn scan_comments(source: &str) -> Vec<(u32, String)> {
     let mut out = Vec::new();
     let mut offset = 0usize;
-    for line in source.split_inclusive('\n') {
+    let lines: Vec<&str> = source.split_inclusive('\n').collect();
+    for (n, line) in lines.iter().enumerate() {
+        let blank_after = lines.get(n + 1).is_some_and(|l| l.trim().is_empty());
         let mut in_string = false;
         let mut escaped = false;
         for (i, c) in line.char_indices() {
@@ -47,7 +50,10 @@ fn scan_comments(source: &str) -> Vec<(u32, String)> {
                 '\\' if in_string => escaped = true,
                 '"' => in_string = !in_string,
                 '#' if !in_string => {
-                    let text = line.get(i..).unwrap_or("").trim_end().to_string();
+                    let mut text = line.get(i..).unwrap_or("").trim_end().to_string();
+                    if blank_after && line.trim_start().starts_with('#') {
+                        text.push('\n');
+                    }
                     out.push((u32::try_from(offset + i).unwrap_or(u32::MAX), text));
                     break;
                 }
@@ -138,6 +144,41 @@ impl Printer {
         }
     }
 
+    /// A declaration header ending in `{`: its clauses inline when the line stays short,
+    /// else one per line.
+    fn block_header(&mut self, head: String, meta: &Meta) {
+        let mut inline = head.clone();
+        let saved = std::mem::take(&mut self.out);
+        self.meta_inline(meta);
+        let clauses = std::mem::replace(&mut self.out, saved);
+        inline.push_str(&clauses);
+        if inline.chars().count() + 2 <= LINE_WIDTH {
+            let _ = writeln!(self.out, "{inline} {{");
+        } else {
+            let _ = writeln!(self.out, "{head}");
+            self.meta_lines(meta, "  ");
+            self.out.push_str("{\n");
+        }
+    }
+
+    /// Citations and notes of a field, variant or value: one per continuation line.
+    fn trailing_lines(&mut self, meta: &Meta, indent: &str) {
+        for s in &meta.sources {
+            let _ = writeln!(
+                self.out,
+                "{indent}source {} {}",
+                s.document.name,
+                quote(&s.quote.text)
+            );
+        }
+        if let Some(a) = &meta.assumed {
+            let _ = writeln!(self.out, "{indent}assumed {}", quote(&a.text));
+        }
+        for n in &meta.notes {
+            let _ = writeln!(self.out, "{indent}note {}", quote(&n.text));
+        }
+    }
+
     fn label(&mut self, meta: &Meta) {
         if let Some(l) = &meta.label {
             let _ = write!(self.out, " {}", quote(&l.text));
@@ -187,16 +228,18 @@ impl Printer {
     }
 
     fn enum_decl(&mut self, d: &EnumDecl) {
-        let _ = write!(self.out, "enum {}", d.name.name);
-        self.label(&d.meta);
-        self.out.push('\n');
-        self.meta_lines(&d.meta, "  ");
-        self.out.push_str("{\n");
+        let head = match &d.meta.label {
+            Some(l) => format!("enum {} {}", d.name.name, quote(&l.text)),
+            None => format!("enum {}", d.name.name),
+        };
+        self.block_header(head, &d.meta);
         for v in &d.variants {
             self.comments_before(v.name.span.start, "  ");
             let _ = write!(self.out, "  {}", v.name.name);
             self.label(&v.meta);
-            self.meta_inline(&v.meta);
+            if let Some(en) = &v.meta.en {
+                let _ = write!(self.out, " en {}", quote(&en.text));
+            }
             if let Some(p) = &v.parent {
                 let _ = write!(self.out, " in {}", p.name);
             }
@@ -211,17 +254,18 @@ impl Printer {
                 }
             }
             self.out.push('\n');
+            self.trailing_lines(&v.meta, "    ");
         }
         self.comments_before(d.span.end, "  ");
         self.out.push_str("}\n");
     }
 
     fn entity(&mut self, d: &EntityDecl) {
-        let _ = write!(self.out, "entity {}", d.name.name);
-        self.label(&d.meta);
-        self.out.push('\n');
-        self.meta_lines(&d.meta, "  ");
-        self.out.push_str("{\n");
+        let head = match &d.meta.label {
+            Some(l) => format!("entity {} {}", d.name.name, quote(&l.text)),
+            None => format!("entity {}", d.name.name),
+        };
+        self.block_header(head, &d.meta);
         for f in &d.fields {
             self.comments_before(f.name.span.start, "  ");
             let ty = match &f.ty {
@@ -230,7 +274,9 @@ impl Printer {
             };
             let _ = write!(self.out, "  {}: {}", f.name.name, ty);
             self.label(&f.meta);
-            self.meta_inline(&f.meta);
+            if let Some(en) = &f.meta.en {
+                let _ = write!(self.out, " en {}", quote(&en.text));
+            }
             if let Some(v) = &f.default {
                 let _ = write!(self.out, " default {}", literal(&v.kind));
             }
@@ -241,21 +287,22 @@ impl Printer {
                 let _ = write!(self.out, " at least {n}");
             }
             self.out.push('\n');
+            self.trailing_lines(&f.meta, "    ");
         }
         self.comments_before(d.span.end, "  ");
         self.out.push_str("}\n");
     }
 
     fn parameter(&mut self, d: &ParameterDecl) {
-        let _ = write!(self.out, "parameter {}", d.name.name);
-        self.label(&d.meta);
-        let _ = write!(self.out, ": {}", type_expr(&d.ty));
-        if let Some(b) = &d.by {
-            let _ = write!(self.out, " by {}", b.name);
+        let mut head = format!("parameter {}", d.name.name);
+        if let Some(l) = &d.meta.label {
+            let _ = write!(head, " {}", quote(&l.text));
         }
-        self.out.push('\n');
-        self.meta_lines(&d.meta, "  ");
-        self.out.push_str("{\n");
+        let _ = write!(head, ": {}", type_expr(&d.ty));
+        if let Some(b) = &d.by {
+            let _ = write!(head, " by {}", b.name);
+        }
+        self.block_header(head, &d.meta);
         for v in &d.values {
             let start = v.key.as_ref().map_or(v.value.span.start, |k| k.span.start);
             self.comments_before(start, "  ");
@@ -318,11 +365,11 @@ impl Printer {
         if let Some(t) = &d.ty {
             let _ = write!(self.out, ": {}", type_expr(t));
         }
+        if let Some(e) = &d.entity {
+            let _ = write!(self.out, " for {}", e.name);
+        }
         self.out.push('\n');
         self.meta_lines(&d.meta, "  ");
-        if let Some(e) = &d.entity {
-            let _ = writeln!(self.out, "  for {}", e.name);
-        }
         if let Some(r) = &d.rounding {
             let _ = writeln!(self.out, "  rounding {}", r.name);
         }
@@ -357,6 +404,35 @@ impl Printer {
             );
             for o in operands.iter().skip(1) {
                 let _ = writeln!(self.out, "    {} {}", op.as_str(), expr(o));
+            }
+        } else if let ExprKind::Binary {
+            op: BinOp::Add | BinOp::Sub,
+            ..
+        } = &e.kind
+        {
+            // A long sum: one term per line, each with its sign.
+            let mut terms: Vec<(Option<BinOp>, &Expr)> = Vec::new();
+            let mut at = e;
+            while let ExprKind::Binary {
+                op: op @ (BinOp::Add | BinOp::Sub),
+                lhs,
+                rhs,
+            } = &at.kind
+            {
+                terms.push((Some(*op), rhs));
+                at = lhs;
+            }
+            terms.push((None, at));
+            terms.reverse();
+            for (op, term) in terms {
+                match op {
+                    None => {
+                        let _ = writeln!(self.out, "{lead}{}", expr(term));
+                    }
+                    Some(op) => {
+                        let _ = writeln!(self.out, "    {} {}", op.as_str(), expr(term));
+                    }
+                }
             }
         } else {
             let _ = writeln!(self.out, "{lead}{one_line}");

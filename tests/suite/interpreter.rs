@@ -177,3 +177,195 @@ exception urgent_case to grant when urgent = 1 元
     assert_eq!(grant(2), Value::Int(10_000));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Evaluates `expr` (of a one-field household with no inputs) at 2024-01-01.
+fn value_of(decls: &str, expr: &str) -> Result<Value, String> {
+    let text = format!("entity household {{ id: text key }}\n{decls}\nlet result = {expr}\n");
+    let compiled = bylaw_compiler::compile_text("v.bylaw", &text);
+    let Some(program) = compiled.program else {
+        return Err(bylaw_tests::render_all(&compiled));
+    };
+    let batch = program.tests.first().map(|t| t.batch.clone());
+    let batch = batch.unwrap_or_else(|| {
+        let mut b = bylaw_runtime::batch::Batch {
+            entities: vec![bylaw_runtime::batch::EntityRows {
+                len: 1,
+                columns: vec![bylaw_runtime::batch::Column::Text(vec!["h".into()])],
+                keys: vec!["h".into()],
+                source_rows: vec![2],
+                children: vec![],
+            }],
+            root: program.schema.root,
+        };
+        b.entities.truncate(1);
+        b
+    });
+    let date = bylaw_runtime::date::parse_date("2024-01-01").unwrap();
+    let id = program.def_by_name("result").unwrap();
+    Evaluator::new(&program, date)
+        .eval_one(&batch, 0, id)
+        .map_err(|e| format!("{}: {}", e.code(), e.detail))
+}
+
+fn money(yuan_ten_thousandths: i64) -> Value {
+    Value::Int(yuan_ten_thousandths)
+}
+
+#[test]
+fn money_literals_in_yuan_wan_and_yi_are_exact() {
+    assert_eq!(value_of("", "8 万元").unwrap(), money(80_000 * 10_000));
+    assert_eq!(
+        value_of("", "2.8 亿元").unwrap(),
+        money(280_000_000 * 10_000)
+    );
+    assert_eq!(value_of("", "0.0001 元").unwrap(), money(1));
+    assert!(value_of("", "0.00001 元").unwrap_err().contains("E0013"));
+    assert_eq!(
+        value_of("", "2% * 12345678.91 元").unwrap(),
+        money(2_469_135_782)
+    );
+}
+
+#[test]
+fn rounding_to_the_fen_follows_the_stated_mode() {
+    let cases = [
+        ("round_fen(1.005 元)", 10_100),
+        ("round_fen(1.005 元, half_even)", 10_000),
+        ("round_fen(1.015 元, half_even)", 10_200),
+        ("round_fen(1.0099 元, down)", 10_000),
+        ("round_fen(1.0001 元, up)", 10_100),
+        ("round_fen(-1.005 元)", -10_100),
+        ("round_fen(-1.0001 元, floor)", -10_100),
+        ("round_fen(-1.0099 元, ceiling)", -10_000),
+    ];
+    for (expr, expected) in cases {
+        assert_eq!(value_of("", expr).unwrap(), money(expected), "{expr}");
+    }
+}
+
+#[test]
+fn durations_and_dates() {
+    assert_eq!(
+        value_of("", "2 years >= 24 months").unwrap(),
+        Value::Bool(true)
+    );
+    assert_eq!(value_of("", "1.5 years").unwrap(), Value::Int(18));
+    assert_eq!(
+        value_of("", "months_between(2023-01-31, 2023-02-28)").unwrap(),
+        Value::Int(0)
+    );
+    assert_eq!(
+        value_of("", "months_between(2023-01-15, 2025-01-15)").unwrap(),
+        Value::Int(24)
+    );
+    let d = bylaw_runtime::date::parse_date("2023-02-28").unwrap();
+    assert_eq!(
+        value_of("", "2023-01-31 + 1 months").unwrap(),
+        Value::Date(d)
+    );
+    assert!(
+        value_of("", "30 days + 1 months")
+            .unwrap_err()
+            .contains("E0003")
+    );
+}
+
+#[test]
+fn per_year_and_per_month_convert_exactly() {
+    assert_eq!(
+        value_of("", "per_year(1338 元 per month)").unwrap(),
+        money(1338 * 12 * 10_000)
+    );
+    assert_eq!(
+        value_of("", "per_month(100 元 per year)").unwrap(),
+        money(83_333)
+    );
+    assert!(
+        value_of("", "1338 元 per month + 1 元 per year")
+            .unwrap_err()
+            .contains("E0027")
+    );
+}
+
+const SCALES: &str = r#"
+scale tax "累进": marginal over money -> rate {
+  from 2023-01-01 { 0 元: 10%  1000 元: 20%  3000 元: 30% }
+}
+scale tier "档次": single over money -> money {
+  from 2023-01-01 { 0 元: 100 元  1000 元: 50 元 }
+  from 2024-01-01 { 0 元: 120 元  1000 元: 60 元 }
+}
+"#;
+
+#[test]
+fn marginal_scales_sum_each_bracket() {
+    // 1000 × 10% + 2000 × 20% + 500 × 30% = 650
+    assert_eq!(
+        value_of(SCALES, "tax(3500 元)").unwrap(),
+        money(650 * 10_000)
+    );
+    assert_eq!(
+        value_of(SCALES, "tax(1000 元)").unwrap(),
+        money(100 * 10_000)
+    );
+    assert_eq!(value_of(SCALES, "tax(0 元)").unwrap(), money(0));
+}
+
+#[test]
+fn single_scales_pick_the_bracket_in_force_at_the_date() {
+    assert_eq!(
+        value_of(SCALES, "tier(999.99 元)").unwrap(),
+        money(120 * 10_000)
+    );
+    assert_eq!(
+        value_of(SCALES, "tier(1000 元)").unwrap(),
+        money(60 * 10_000)
+    );
+    assert!(
+        value_of(SCALES, "tier(-1 元)")
+            .unwrap_err()
+            .starts_with("missing_value")
+    );
+}
+
+#[test]
+fn keyed_parameters_fall_back_to_the_parent_region() {
+    let decls = r#"
+enum region { gd "广东" gz "广州" in gd  ns "南沙" in gz  sz "深圳" in gd  hk "香港" }
+parameter standard: money per month by region {
+  gd: 1000 元 from 2023-01-01 assumed "test"
+  gz: 1338 元 from 2023-01-01 assumed "test"
+  gz: 1400 元 from 2023-07-01 assumed "test"
+}
+"#;
+    assert_eq!(
+        value_of(decls, "standard[region.ns]").unwrap(),
+        money(1400 * 10_000)
+    );
+    assert_eq!(
+        value_of(decls, "standard[region.sz]").unwrap(),
+        money(1000 * 10_000)
+    );
+    assert!(
+        value_of(decls, "standard[region.hk]")
+            .unwrap_err()
+            .contains("no value for `hk`")
+    );
+}
+
+#[test]
+fn and_or_and_if_are_lazy_so_guards_protect() {
+    assert_eq!(
+        value_of("", "false and 1 / 0 > 1.0").unwrap(),
+        Value::Bool(false)
+    );
+    assert_eq!(
+        value_of("", "if true then 1 元 else 1 元 / 0").unwrap(),
+        money(10_000)
+    );
+    assert!(
+        value_of("", "1 / 0 > 1.0")
+            .unwrap_err()
+            .starts_with("division_by_zero")
+    );
+}

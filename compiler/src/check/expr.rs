@@ -667,8 +667,14 @@ impl Checker<'_> {
             let ty = if marginal { unified } else { output };
             return Some(self.push(Node::Scale { scale: s, arg: a }, ty, file, span));
         }
+        // `round_fen(x, half_even)`: the mode is a word, not a value in scope.
+        let value_args = if name == "round_fen" {
+            args.get(..1).unwrap_or(args)
+        } else {
+            args
+        };
         let mut ids = Vec::new();
-        for a in args {
+        for a in value_args {
             ids.push(self.expr(a, scope));
         }
         let ids: Vec<ExprId> = ids.into_iter().collect::<Option<_>>()?;
@@ -697,7 +703,7 @@ impl Checker<'_> {
                 Some(self.push(Node::MinMax { max: name == "max", args: ids }, ty, file, span))
             }
             ("min" | "max", _) => self.bad_call(name, "two or more values of one type (or an aggregate: `min(members: age else 0 years)`)", span, scope),
-            ("round_fen", [Ty::Money(_)]) | ("round_fen", [Ty::Money(_), _]) => {
+            ("round_fen", [Ty::Money(_)]) if args.len() <= 2 => {
                 let mode = match args.get(1) {
                     None => RoundingMode::HalfUp,
                     Some(a) => {

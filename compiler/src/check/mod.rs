@@ -1175,6 +1175,22 @@ impl<'a> Checker<'a> {
                 }
             }
         }
+        if matches!(kind, DefKind::Rule | DefKind::Amount)
+            && self.is_policy_file(first_file)
+            && decls.iter().all(|(_, d)| !cited(&d.meta))
+        {
+            self.diags.push(
+                Diagnostic::warning(
+                    codes::UNCITED,
+                    format!(
+                        "`{}` has no source and is not marked as assumed",
+                        first.name.name
+                    ),
+                )
+                .at(first_file, first.name.span, "uncited")
+                .help("add `source DOC \"quoted phrase\"`, or `assumed \"reason\"`"),
+            );
+        }
         let ty = ty?;
         let exceptions = self.check_exceptions(id, &first.name.name, entity, ty, &exceptions)?;
         Some(Def {
@@ -1187,6 +1203,14 @@ impl<'a> Checker<'a> {
             rounding,
             origin: origin(first_file, first.name.span, &first.meta),
         })
+    }
+
+    /// Does `file` carry a `policy` header (a policy, rather than a test or a sketch)?
+    fn is_policy_file(&self, file: FileId) -> bool {
+        self.loaded
+            .modules
+            .iter()
+            .any(|(f, m)| *f == file && m.items.iter().any(|i| matches!(i, Item::Policy(_))))
     }
 
     fn push(&mut self, node: Node, ty: Ty, file: FileId, span: Span) -> ExprId {
