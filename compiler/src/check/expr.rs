@@ -39,6 +39,37 @@ const BUILTINS: &[&str] = &[
     "all",
 ];
 
+/// When one side is a bare number and the other has a unit: "write `1338 元`".
+fn unit_hint(lhs: &ast::Expr, lt: Ty, rhs: &ast::Expr, rt: Ty) -> Option<String> {
+    let bare = |e: &ast::Expr| match &e.kind {
+        ExprKind::Literal(LitKind::Number {
+            negative,
+            digits,
+            unit: None,
+            ..
+        }) => Some(format!("{}{digits}", if *negative { "-" } else { "" })),
+        _ => None,
+    };
+    let unit = |t: Ty| match t {
+        Ty::Money(_) => Some(" 元"),
+        Ty::Months => Some(" months"),
+        Ty::Days => Some(" days"),
+        Ty::Rate => Some("%"),
+        _ => None,
+    };
+    let (number, unit) = match (bare(lhs), bare(rhs)) {
+        (_, Some(n)) => (n, unit(lt)?),
+        (Some(n), _) => (n, unit(rt)?),
+        _ => return None,
+    };
+    if unit == " months" {
+        return Some(format!(
+            "write the unit on the number: `{number} months` or `{number} years`"
+        ));
+    }
+    Some(format!("write the unit on the number: `{number}{unit}`"))
+}
+
 impl Checker<'_> {
     fn ty_name(&self, ty: Ty) -> String {
         ty.name(&self.enum_names())
@@ -557,8 +588,8 @@ impl Checker<'_> {
                         "convert one side with `per_year(x)` or `per_month(x)`".to_string()
                     } else if unified.is_some() {
                         format!("`{a}` values have no order; compare them with `==` or `!=`")
-                    } else if lt.is_money() && rt == Ty::Count {
-                        "write the unit on the number: `24 元`".to_string()
+                    } else if let Some(h) = unit_hint(lhs, lt, rhs, rt) {
+                        h
                     } else {
                         "both sides of a comparison must have the same type and unit".to_string()
                     };

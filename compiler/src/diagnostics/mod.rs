@@ -81,6 +81,39 @@ impl Diagnostic {
     }
 }
 
+/// A named source whose `file:line:col` header counts characters, not bytes, so that a
+/// column in a line of Chinese text is the column a person counts.
+#[derive(Debug)]
+struct CharColumns {
+    name: String,
+    text: String,
+}
+
+impl miette::SourceCode for CharColumns {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.read_span(span, before, after)?;
+        let start = inner.span().offset();
+        let line_start = start.saturating_sub(inner.column());
+        let column = self
+            .text
+            .get(line_start..start)
+            .map_or(inner.column(), |s| s.chars().count());
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line(),
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
 /// A diagnostic joined with its source text, in the form miette renders.
 #[derive(Debug)]
 struct Rendered {
@@ -88,7 +121,7 @@ struct Rendered {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<miette::NamedSource<String>>,
+    source: Option<CharColumns>,
     labels: Vec<miette::LabeledSpan>,
 }
 
@@ -157,7 +190,10 @@ fn to_rendered(d: &Diagnostic, sources: &SourceMap) -> Rendered {
             Severity::Warning => miette::Severity::Warning,
         },
         help,
-        source: file.map(|f| miette::NamedSource::new(f.name.clone(), f.text.clone())),
+        source: file.map(|f| CharColumns {
+            name: f.name.clone(),
+            text: f.text.clone(),
+        }),
         labels,
     }
 }
