@@ -1,6 +1,11 @@
 //! The `bylaw` binary run as a user runs it: exit codes, messages and files.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, reason = "tests")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -45,7 +50,10 @@ fn check_reports_a_unit_error_with_location_and_code() {
     assert_eq!(o.status.code(), Some(1));
     let err = stderr(&o);
     assert!(err.contains("E0004"), "{err}");
-    assert!(err.contains("cannot compare `money per month` with `count`"), "{err}");
+    assert!(
+        err.contains("cannot compare `money per month` with `count`"),
+        "{err}"
+    );
     assert!(err.contains("bad.bylaw:2:"), "{err}");
     assert!(err.contains("24 元"), "the hint shows the fix: {err}");
 }
@@ -54,7 +62,11 @@ fn check_reports_a_unit_error_with_location_and_code() {
 fn check_json_format_is_one_object_per_line() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("bad.bylaw");
-    std::fs::write(&file, "entity household { id: text key }\nrule r = unknwn\n").unwrap();
+    std::fs::write(
+        &file,
+        "entity household { id: text key }\nrule r = unknwn\n",
+    )
+    .unwrap();
     let o = bylaw(&["--error-format", "json", "check", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let line = stderr(&o).lines().next().unwrap().to_string();
@@ -77,12 +89,19 @@ fn fmt_check_passes_on_bundled_policies_and_fmt_is_idempotent() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("messy.bylaw");
-    std::fs::write(&file, "# keep me\nentity household{id:text key   x:count}\nrule   big \"大\"=x>3 and x<10\n").unwrap();
+    std::fs::write(
+        &file,
+        "# keep me\nentity household{id:text key   x:count}\nrule   big \"大\"=x>3 and x<10\n",
+    )
+    .unwrap();
     let o = bylaw(&["fmt", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let once = std::fs::read_to_string(&file).unwrap();
     assert!(once.contains("# keep me"));
-    assert!(once.contains("rule big \"大\"\n  = x > 3 and x < 10\n"), "{once}");
+    assert!(
+        once.contains("rule big \"大\"\n  = x > 3 and x < 10\n"),
+        "{once}"
+    );
     let o = bylaw(&["fmt", "--check", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
@@ -112,7 +131,15 @@ fn test_shows_expected_and_actual_on_failure() {
 }
 
 fn synth(dir: &Path, n: &str, seed: &str) {
-    let o = bylaw(&["synth", "--households", n, "--seed", seed, "-o", dir.to_str().unwrap()]);
+    let o = bylaw(&[
+        "synth",
+        "--households",
+        n,
+        "--seed",
+        seed,
+        "-o",
+        dir.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
 
@@ -123,7 +150,10 @@ fn synth_is_deterministic() {
     synth(a.path(), "500", "7");
     synth(b.path(), "500", "7");
     for f in ["households.csv", "members.csv"] {
-        assert_eq!(std::fs::read(a.path().join(f)).unwrap(), std::fs::read(b.path().join(f)).unwrap());
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap()
+        );
     }
 }
 
@@ -133,7 +163,15 @@ fn eval_writes_one_row_per_household_and_a_summary() {
     synth(dir.path(), "2000", "3");
     let out = dir.path().join("out.csv");
     let data = dir.path().join("households.csv");
-    let o = bylaw(&["eval", DIBAO, data.to_str().unwrap(), "--date", "2023-08", "-o", out.to_str().unwrap()]);
+    let o = bylaw(&[
+        "eval",
+        DIBAO,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).unwrap();
     let mut lines = text.lines();
@@ -153,14 +191,34 @@ fn eval_with_a_scenario_changes_the_outcome() {
     let data = dir.path().join("households.csv");
     let base = dir.path().join("base.csv");
     let what_if = dir.path().join("what_if.csv");
-    let o = bylaw(&["eval", DIBAO, data.to_str().unwrap(), "--date", "2023-08-01", "-o", base.to_str().unwrap(), "-q"]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = bylaw(&[
-        "eval", DIBAO, data.to_str().unwrap(), "--date", "2023-08-01", "-o", what_if.to_str().unwrap(), "-q",
-        "--scenario", "examples/scenarios/higher_guangzhou_standard.bylaw",
+        "eval",
+        DIBAO,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "-o",
+        base.to_str().unwrap(),
+        "-q",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    assert_ne!(std::fs::read(&base).unwrap(), std::fs::read(&what_if).unwrap());
+    let o = bylaw(&[
+        "eval",
+        DIBAO,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "-o",
+        what_if.to_str().unwrap(),
+        "-q",
+        "--scenario",
+        "examples/scenarios/higher_guangzhou_standard.bylaw",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_ne!(
+        std::fs::read(&base).unwrap(),
+        std::fs::read(&what_if).unwrap()
+    );
 }
 
 #[test]
@@ -168,9 +226,21 @@ fn eval_refuses_bad_data_and_writes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("households.csv");
     std::fs::write(&data, "id,city,hukou,residence\nh1,guangzou,local,12\n").unwrap();
-    std::fs::write(dir.path().join("members.csv"), "household_id,income,age\nh1,12.5,40\n").unwrap();
+    std::fs::write(
+        dir.path().join("members.csv"),
+        "household_id,income,age\nh1,12.5,40\n",
+    )
+    .unwrap();
     let out = dir.path().join("out.csv");
-    let o = bylaw(&["eval", NANSHA, data.to_str().unwrap(), "--date", "2023-08-01", "-o", out.to_str().unwrap()]);
+    let o = bylaw(&[
+        "eval",
+        NANSHA,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("households.csv:2"), "{err}");
@@ -182,13 +252,32 @@ fn eval_refuses_bad_data_and_writes_nothing() {
 fn eval_reports_per_household_errors_and_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("households.csv");
-    std::fs::write(&data, "id,city,hukou,residence\nh1,guangzhou,local,12\nh2,shenzhen,local,12\n").unwrap();
-    std::fs::write(dir.path().join("members.csv"), "household_id,income,age\nh1,500,40\nh2,500,40\n").unwrap();
+    std::fs::write(
+        &data,
+        "id,city,hukou,residence\nh1,guangzhou,local,12\nh2,shenzhen,local,12\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("members.csv"),
+        "household_id,income,age\nh1,500,40\nh2,500,40\n",
+    )
+    .unwrap();
     let out = dir.path().join("out.csv");
-    let o = bylaw(&["eval", NANSHA, data.to_str().unwrap(), "--date", "2023-08-01", "-o", out.to_str().unwrap()]);
+    let o = bylaw(&[
+        "eval",
+        NANSHA,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).unwrap();
-    assert!(text.lines().any(|l| l.starts_with("h2,missing_value,")), "{text}");
+    assert!(
+        text.lines().any(|l| l.starts_with("h2,missing_value,")),
+        "{text}"
+    );
     assert!(text.lines().any(|l| l.starts_with("h1,,,")), "{text}");
     assert!(stderr(&o).contains("1 failed"), "{}", stderr(&o));
 }
