@@ -25,8 +25,11 @@ pub fn load(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Loaded {
             loaded.root = visit(&mut loaded, path, name, text, diagnostics, 0);
         }
         Err(e) => diagnostics.push(
-            Diagnostic::error(codes::USE_NOT_FOUND, format!("cannot read `{name}`: {e}"))
-                .help("check the path; policy files end in `.bylaw`"),
+            Diagnostic::error(
+                codes::USE_NOT_FOUND,
+                format!("cannot read `{name}`: {}", io_reason(&e)),
+            )
+            .help("check the path; policy files end in `.bylaw`"),
         ),
     }
     loaded
@@ -102,19 +105,54 @@ fn visit(
                     let shown = shown_name(&loaded.sources, file, &u.path.text);
                     visit(loaded, &target, shown, text, diagnostics, depth + 1);
                 }
-                Err(e) => diagnostics.push(
-                    Diagnostic::error(
-                        codes::USE_NOT_FOUND,
-                        format!("cannot read `{}`: {e}", u.path.text),
-                    )
-                    .at(file, u.path.span, "imported here")
-                    .help("paths in `use` are relative to the file that contains them"),
-                ),
+                Err(e) => {
+                    let near = similar_file(&target);
+                    let help = match near {
+                        Some(n) => format!(
+                            "did you mean `{n}`? paths in `use` are relative to the file that contains them"
+                        ),
+                        None => {
+                            "paths in `use` are relative to the file that contains them".to_string()
+                        }
+                    };
+                    diagnostics.push(
+                        Diagnostic::error(
+                            codes::USE_NOT_FOUND,
+                            format!("cannot read `{}`: {}", u.path.text, io_reason(&e)),
+                        )
+                        .at(file, u.path.span, "imported here")
+                        .help(help),
+                    );
+                }
             }
         }
     }
     loaded.modules.push((file, module));
     Some(file)
+}
+
+/// Why a file could not be read, in the same words on every platform.
+pub fn io_reason(e: &std::io::Error) -> &'static str {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file",
+        std::io::ErrorKind::PermissionDenied => "permission denied",
+        std::io::ErrorKind::InvalidData => "the file is not UTF-8 text",
+        std::io::ErrorKind::IsADirectory => "it is a directory",
+        _ => "the file could not be read",
+    }
+}
+
+/// A `.bylaw` file next to `target` whose name is close to it.
+fn similar_file(target: &Path) -> Option<String> {
+    let dir = target.parent()?;
+    let wanted = target.file_name()?.to_string_lossy().into_owned();
+    let names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".bylaw"))
+        .collect();
+    crate::diagnostics::suggest(&wanted, names.iter().map(String::as_str)).map(str::to_string)
 }
 
 /// The name of an imported file as a user would write it from where they ran the tool.

@@ -61,9 +61,12 @@ fn nesting_depth(text: &str) -> usize {
 
 type Result<T, E = ParseError> = std::result::Result<T, E>;
 
+/// The pair's span without the whitespace pest skipped after its last token (a failed
+/// optional tail leaves it inside the pair), so underlines cover only the text.
 fn span_of(pair: &Pair<Rule>) -> Span {
     let s = pair.as_span();
-    Span::new(s.start(), s.end())
+    let trimmed = s.as_str().trim_end_matches(|c: char| c.is_whitespace());
+    Span::new(s.start(), s.start() + trimmed.len())
 }
 
 fn ident(pair: Pair<Rule>) -> Ident {
@@ -822,12 +825,20 @@ fn lower_call(pair: Pair<Rule>) -> Result<ExprKind> {
                 }],
             })
         }
-        None => Err(ParseError::at(
-            agg_span,
-            &format!("`{}` is not an aggregate", function.name),
-            Some(
-                "`:`, `where` and `else` are written only in `count`, `sum`, `min`, `max`, `any` and `all`",
-            ),
-        )),
+        None => {
+            let help = if matches!(function.name.as_str(), "average" | "avg" | "mean") {
+                format!(
+                    "there is no average aggregate: divide, `sum({0}: …) / count({0})`",
+                    relation.name
+                )
+            } else {
+                "`:`, `where` and `else` are written only in `count`, `sum`, `min`, `max`, `any` and `all`".to_string()
+            };
+            Err(ParseError::at(
+                agg_span,
+                &format!("`{}` is not an aggregate", function.name),
+                Some(&help),
+            ))
+        }
     }
 }

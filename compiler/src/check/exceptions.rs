@@ -110,13 +110,18 @@ impl Checker<'_> {
                 failed = true;
                 continue;
             };
-            if self.types.get(condition.index()) != Some(&Ty::Bool) {
-                self.error(
+            if let Some(ct) = self
+                .types
+                .get(condition.index())
+                .copied()
+                .filter(|t| *t != Ty::Bool)
+            {
+                let name = ct.name(&self.enum_names());
+                self.error_help(
                     codes::NOT_BOOL,
-                    "the condition after `when` must be a boolean",
-                    *file,
-                    x.condition.span,
-                    "not a boolean",
+                    format!("the condition after `when` must be a boolean, not `{name}`"),
+                    (*file, x.condition.span, &format!("this is `{name}`")),
+                    "the exception applies when its condition holds: compare the value with something",
                 );
                 failed = true;
                 continue;
@@ -137,7 +142,11 @@ impl Checker<'_> {
                         *file,
                         x.value.span,
                         format!("this is `{}`", vt.name(&names)),
-                    ),
+                    )
+                    .help(format!(
+                        "the exception's value replaces `{def_name}`'s, so it must be `{}`",
+                        ty.name(&names)
+                    )),
                 );
                 failed = true;
                 continue;

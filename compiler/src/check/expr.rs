@@ -39,6 +39,20 @@ const BUILTINS: &[&str] = &[
     "all",
 ];
 
+fn bool_example(ty: Ty) -> &'static str {
+    match ty {
+        Ty::Money(_) => "`x > 0 元`",
+        Ty::Count => "`x > 0`",
+        Ty::Months => "`x >= 24 months`",
+        Ty::Days => "`x >= 30 days`",
+        Ty::Rate => "`x > 0%`",
+        Ty::Decimal => "`x > 0.5`",
+        Ty::Date => "`x <= 2023-07-01`",
+        Ty::Enum(_) => "`x == enumeration.variant`",
+        _ => "`x == \"code\"`",
+    }
+}
+
 /// When one side is a bare number and the other has a unit: "write `1338 元`".
 fn unit_hint(lhs: &ast::Expr, lt: Ty, rhs: &ast::Expr, rt: Ty) -> Option<String> {
     let bare = |e: &ast::Expr| match &e.kind {
@@ -183,10 +197,27 @@ impl Checker<'_> {
                 .and_then(|s| s.decls.first())
                 .map(|(_, d)| d.name.name.clone())
                 .unwrap_or_default();
+            let chain: Vec<String> = self
+                .in_progress
+                .iter()
+                .skip_while(|d| **d != def)
+                .chain(std::iter::once(&def))
+                .filter_map(|d| {
+                    self.slots
+                        .get(d.index())
+                        .and_then(|s| s.decls.first())
+                        .map(|(_, x)| format!("`{}`", x.name.name))
+                })
+                .collect();
             self.diags.push(
-                Diagnostic::error(codes::CYCLE, format!("`{name}` depends on itself"))
-                    .at(scope.file, span, "this reference closes the cycle")
-                    .help("Bylaw has no recursion; compute the value from inputs and other definitions"),
+                Diagnostic::error(
+                    codes::CYCLE,
+                    format!("`{name}` depends on itself: {}", chain.join(" → ")),
+                )
+                .at(scope.file, span, "this reference closes the cycle")
+                .help(
+                    "Bylaw has no recursion; compute the value from inputs and other definitions",
+                ),
             );
             return None;
         }
@@ -314,7 +345,10 @@ impl Checker<'_> {
                 format!("{what} must be a boolean, not `{name}`"),
             )
             .at(scope.file, span, format!("this is `{name}`"))
-            .help("compare it with something, e.g. `x > 0 元`"),
+            .help(format!(
+                "compare it with something, e.g. {}",
+                bool_example(ty)
+            )),
         );
         None
     }
@@ -662,12 +696,19 @@ impl Checker<'_> {
     }
 
     fn bad_call(&mut self, name: &str, takes: &str, span: Span, scope: &Scope) -> Option<ExprId> {
+        let example = match name {
+            "min" | "max" => "`min(standard - income, 8 万元)`",
+            "round_fen" => "`round_fen(total / count(members))`, `round_fen(x, half_even)`",
+            "floor" | "ceil" => "`floor(townships * 30%)` gives a whole number of townships",
+            "per_year" => "`per_year(monthly_income)`",
+            "per_month" => "`per_month(yearly_budget)`",
+            "months_between" | "days_between" => "`months_between(arrival_date, 2023-07-01)`",
+            _ => "`sum(members: income)`",
+        };
         self.diags.push(
-            Diagnostic::error(codes::BAD_CALL, format!("`{name}` takes {takes}")).at(
-                scope.file,
-                span,
-                "this call",
-            ),
+            Diagnostic::error(codes::BAD_CALL, format!("`{name}` takes {takes}"))
+                .at(scope.file, span, "this call")
+                .help(format!("for example {example}")),
         );
         None
     }
@@ -745,10 +786,11 @@ impl Checker<'_> {
                         match text.parse::<RoundingMode>() {
                             Ok(m) => m,
                             Err(_) => {
+                                let written = bylaw_grammar::print_expr(a);
                                 self.diags.push(
-                                    Diagnostic::error(codes::UNKNOWN_ROUNDING, "unknown rounding mode")
+                                    Diagnostic::error(codes::UNKNOWN_ROUNDING, format!("`{written}` is not a rounding mode"))
                                         .at(file, a.span, "rounding mode")
-                                        .help("use one of `up`, `down`, `ceiling`, `floor`, `half_up`, `half_down`, `half_even`"),
+                                        .help("`round_fen` always rounds to the fen; its second argument says how: `up`, `down`, `ceiling`, `floor`, `half_up` (the default), `half_down` or `half_even`"),
                                 );
                                 return None;
                             }

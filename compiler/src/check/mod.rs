@@ -76,6 +76,8 @@ pub(crate) struct Checker<'a> {
     scales: Vec<ScaleDef>,
     scale_index: HashMap<String, ScaleId>,
     slots: Vec<DefSlot<'a>>,
+    /// Definitions being checked, outermost first: the chain a cycle is reported with.
+    in_progress: Vec<DefId>,
     defs: Vec<Option<Def>>,
     def_index: HashMap<String, DefId>,
     nodes: Vec<Node>,
@@ -99,6 +101,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         scales: Vec::new(),
         scale_index: HashMap::new(),
         slots: Vec::new(),
+        in_progress: Vec::new(),
         defs: Vec::new(),
         def_index: HashMap::new(),
         nodes: Vec::new(),
@@ -206,6 +209,20 @@ impl<'a> Checker<'a> {
     ) {
         self.diags
             .push(Diagnostic::error(code, message).at(file, span, label));
+    }
+
+    fn error_help(
+        &mut self,
+        code: crate::diagnostics::Code,
+        message: impl Into<String>,
+        (file, span, label): (FileId, Span, &str),
+        help: impl Into<String>,
+    ) {
+        self.diags.push(
+            Diagnostic::error(code, message)
+                .at(file, span, label)
+                .help(help),
+        );
     }
 
     fn literal_error(&mut self, e: LiteralError, file: FileId, span: Span) {
@@ -391,6 +408,7 @@ impl<'a> Checker<'a> {
     }
 
     fn collect_entities(&mut self, items: &[(FileId, &Item)]) {
+        let mut unresolved_relation = false;
         let decls: Vec<(FileId, &ast::EntityDecl)> = items
             .iter()
             .filter_map(|(f, i)| {
@@ -439,13 +457,8 @@ impl<'a> Checker<'a> {
                         }
                     }
                     ast::FieldType::Many(child) => match self.entity_index.get(&child.name) {
-                        Some(&c) => relations.push(RelationInfo {
-                            name: f.name.name.clone(),
-                            child: c,
-                            span: f.name.span,
-                            file: *file,
-                        }),
                         None => {
+                            unresolved_relation = true;
                             let s = crate::diagnostics::suggest(
                                 &child.name,
                                 self.entity_index.keys().map(String::as_str),
@@ -460,6 +473,12 @@ impl<'a> Checker<'a> {
                             }
                             self.diags.push(d);
                         }
+                        Some(&c) => relations.push(RelationInfo {
+                            name: f.name.name.clone(),
+                            child: c,
+                            span: f.name.span,
+                            file: *file,
+                        }),
                     },
                 }
             }
@@ -500,6 +519,10 @@ impl<'a> Checker<'a> {
                     .is_some_and(|e| e.parent.is_none())
             })
             .collect();
+        // An unknown child entity already explains why some entity looks like a root.
+        if unresolved_relation {
+            return;
+        }
         match roots.as_slice() {
             [one] => self.root = Some(*one),
             [] if self.entities.is_empty() => {}
@@ -753,15 +776,14 @@ impl<'a> Checker<'a> {
                     }
                 };
                 if entries.iter().any(|x| x.key == key && x.from == from) {
-                    self.error(
+                    self.error_help(
                         codes::OVERLAPPING_VERSIONS,
                         format!(
                             "parameter `{}` has two values from {} for the same key",
                             p.name.name, v.from.text
                         ),
-                        file,
-                        v.from.span,
-                        "second value on this date",
+                        (file, v.from.span, "second value on this date"),
+                        "each key has one value per date; a later value replaces an earlier one from its own date",
                     );
                     continue;
                 }
@@ -853,12 +875,18 @@ impl<'a> Checker<'a> {
                                 (brackets.last(), &t)
                                 && now <= prev
                             {
-                                self.error(
+                                let shown = |v: i64| {
+                                    bylaw_runtime::decimal::format_scaled(v, input.scale(), 0)
+                                };
+                                self.error_help(
                                     codes::SCALE,
-                                    "thresholds must rise strictly",
-                                    file,
-                                    b.threshold.span,
-                                    "not above the previous threshold",
+                                    format!(
+                                        "thresholds must rise strictly: `{}` follows `{}`",
+                                        shown(*now),
+                                        shown(*prev)
+                                    ),
+                                    (file, b.threshold.span, "not above the previous threshold"),
+                                    "list the brackets from the lowest threshold up",
                                 );
                             }
                             brackets.push((t, o));
@@ -892,11 +920,37 @@ impl<'a> Checker<'a> {
             match item {
                 Item::Def(d) => {
                     let name = &d.name.name;
-                    if self.param_index.contains_key(name)
-                        || self.scale_index.contains_key(name)
-                        || name == "error"
-                    {
-                        self.duplicate("name", &d.name, *file);
+                    let clash = self
+                        .param_index
+                        .get(name)
+                        .and_then(|p| self.params.get(p.index()))
+                        .map(|p| ("parameter", p.origin.clone()))
+                        .or_else(|| {
+                            self.scale_index
+                                .get(name)
+                                .and_then(|s| self.scales.get(s.index()))
+                                .map(|s| ("scale", s.origin.clone()))
+                        });
+                    if let Some((what, first)) = clash {
+                        let mut diag = Diagnostic::error(
+                            codes::DUPLICATE,
+                            format!("`{name}` is already declared as a {what}"),
+                        )
+                        .at(*file, d.name.span, "second declaration")
+                        .help("definitions, parameters and scales share one namespace: rename one");
+                        if let Some(f) = first.file {
+                            diag = diag.also(f, first.span, format!("the {what}"));
+                        }
+                        self.diags.push(diag);
+                        continue;
+                    }
+                    if name == "error" {
+                        self.error_help(
+                            codes::DUPLICATE,
+                            "`error` is reserved for the output column that names a household's error",
+                            (*file, d.name.span, "reserved name"),
+                            "choose another name",
+                        );
                         continue;
                     }
                     match self.def_index.get(name) {
@@ -998,7 +1052,9 @@ impl<'a> Checker<'a> {
         if let Some(slot) = self.slots.get_mut(id.index()) {
             slot.state = DefState::InProgress;
         }
+        self.in_progress.push(id);
         let result = self.check_def_inner(id);
+        self.in_progress.pop();
         if let Some(slot) = self.slots.get_mut(id.index()) {
             slot.state = if result.is_some() {
                 DefState::Done
@@ -1046,12 +1102,11 @@ impl<'a> Checker<'a> {
             );
         }
         if kind == DefKind::Amount && !declared.is_some_and(Ty::is_money) {
-            self.error(
+            self.error_help(
                 codes::DECLARED_TYPE,
                 format!("amount `{}` must be declared as money", first.name.name),
-                first_file,
-                first.name.span,
-                "amount",
+                (first_file, first.name.span, "amount"),
+                "an amount is money rounded to the fen, e.g. `amount x: money per month = …`; use `let` or `rule` for other values",
             )
         }
         let rounding = match (&first.rounding, kind) {
@@ -1165,12 +1220,15 @@ impl<'a> Checker<'a> {
                 if b.from.unwrap_or(i32::MIN) <= a_end
                     && let Some(f) = b.origin.file
                 {
-                    self.error(
+                    self.error_help(
                         codes::OVERLAPPING_VERSIONS,
                         format!("versions of `{}` overlap", first.name.name),
-                        f,
-                        b.origin.span,
-                        "this version starts before the previous one ends",
+                        (
+                            f,
+                            b.origin.span,
+                            "this version starts before the previous one ends",
+                        ),
+                        "end the earlier version with `until DATE` before the next one's `from`",
                     );
                 }
             }

@@ -239,6 +239,8 @@ impl Checker<'_> {
                     ok = false;
                     None
                 }
+                // A misspelt field already explains why another looks missing.
+                None if !ok => None,
                 None => match &fs.default {
                     Some(d) => Some(d.clone()),
                     None if es.key.map(|k| k.0 as usize) == Some(i) => {

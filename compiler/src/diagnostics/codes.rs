@@ -81,7 +81,7 @@ codes! {
     PERIOD_MIX = "E0027", "money per month mixed with money per year",
         "Monthly and yearly flows never mix implicitly. Fix: convert with `per_year(x)` (× 12) or `per_month(x)` (÷ 12).";
     UNCITED = "E0028", "value without a source or assumption",
-        "Every parameter value, and every rule, needs `source DOC \"phrase\"` or `assumed \"reason\"` (on itself or on its declaration).";
+        "Every parameter value needs `source DOC \"phrase\"` or `assumed \"reason\"` (on itself or on its parameter), and so does every `rule` and `amount` in a file with a `policy` header. A warning: the policy still runs, but its basis is not on record.";
     TEST_FAILED = "E0029", "test failed",
         "A `test` block's expectation did not hold; the message shows expected and actual values and the definition that produced them.";
 }

@@ -120,11 +120,26 @@ fn number(text: &str, scale: i64, example: &str, unit: &str) -> Result<Scalar, C
                 format!("`{text}` is not a number"),
                 format!("write {example}, without units or spaces"),
             ),
-            NumberError::ThousandsSeparator => cell_error(
-                kind,
-                format!("`{text}` contains a thousands separator"),
-                format!("remove the commas (write `{}`); the decimal mark is `.`", text.replace(',', "")),
-            ),
+            NumberError::ThousandsSeparator => {
+                // `12,5` (one or two digits after the only comma) is a decimal comma, not
+                // a thousands group: suggesting `125` would change the value tenfold.
+                let decimal_comma = text.matches(',').count() == 1
+                    && !text.contains('.')
+                    && text.rsplit(',').next().is_some_and(|tail| (1..=2).contains(&tail.len()));
+                if decimal_comma {
+                    cell_error(
+                        kind,
+                        format!("`{text}` uses a comma as the decimal mark"),
+                        format!("the decimal mark is `.`: write `{}`", text.replace(',', ".")),
+                    )
+                } else {
+                    cell_error(
+                        kind,
+                        format!("`{text}` contains a thousands separator"),
+                        format!("remove the commas (write `{}`); the decimal mark is `.`", text.replace(',', "")),
+                    )
+                }
+            }
             NumberError::TooPrecise { max_decimals: 0 } => cell_error(
                 kind,
                 format!("`{text}` is not a whole number"),

@@ -437,7 +437,7 @@ fn read_table(
                                     .in_column(f.name.clone())
                                     .with_value("")
                                     .with_help(format!(
-                                        "fill in a {} for `{}` ({})",
+                                        "fill in `{1}` ({2}), a value of type {0}",
                                         f.ty.describe(),
                                         f.name,
                                         f.label

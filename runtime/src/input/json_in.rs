@@ -401,7 +401,7 @@ impl Reader<'_> {
                         .in_column(f.name.clone())
                         .with_value("")
                         .with_help(format!(
-                            "give a {} for `{}` ({})",
+                            "give `{1}` ({2}), a value of type {0}",
                             f.ty.describe(),
                             f.name,
                             f.label
