@@ -16,10 +16,9 @@
 //! generated as whole fen and printed from integers. Household `k` does not depend on `N`:
 //! a smaller population is a prefix of a larger one with the same seed.
 //!
-//! Units in the data: `income` is monthly yuan with exactly two decimals; `residence`,
-//! `months_away` and `age` are whole **months** — the schema declares `age: years`, and a
-//! `years` column is read as a number of months (`24` is 2 years), so a 40-year-old is
-//! written `480`-something.
+//! Units in the data: `income` is monthly yuan with exactly two decimals; `residence` and
+//! `months_away` are whole months, `age` whole years (the schema declares `age: years`,
+//! and a `years` column is read in years).
 //!
 //! All the distributions below are illustrative, chosen to look plausible, not calibrated
 //! to any statistics.
@@ -92,7 +91,7 @@ const MAX_MEMBERS: usize = 6;
 #[derive(Debug, Clone, Copy)]
 struct Member {
     income_fen: i64,
-    age_months: u32,
+    age_years: u32,
     disabled: bool,
 }
 
@@ -169,7 +168,7 @@ fn generate(
                 "h{id:07},{}.{:02},{},{}",
                 m.income_fen / 100,
                 m.income_fen % 100,
-                m.age_months,
+                m.age_years,
                 m.disabled
             )?;
         }
@@ -211,7 +210,7 @@ fn household(rng: &mut ChaCha8Rng) -> Household {
 
 /// Members by family role: a single adult (often elderly); a couple, a single parent with
 /// a child, or an adult with an elderly parent; or a couple with children and 0–2
-/// grandparents. Ages are in years here and in months in the output.
+/// grandparents. Ages are in whole years.
 fn generate_members(rng: &mut ChaCha8Rng, out: &mut Vec<Member>) {
     let size = pick(rng, SIZES, 3);
     let mut ages: [u32; MAX_MEMBERS] = [0; MAX_MEMBERS];
@@ -269,10 +268,9 @@ fn generate_members(rng: &mut ChaCha8Rng, out: &mut Vec<Member>) {
             _ => rng.random_ratio(12, 100),
         };
         let income_fen = income_fen(rng, years, disabled);
-        let age_months = years * 12 + rng.random_range(0..12);
         out.push(Member {
             income_fen,
-            age_months,
+            age_years: years,
             disabled,
         });
     }
@@ -484,15 +482,15 @@ mod tests {
 
     const PINNED: (&str, &str, usize, usize, u64, u64) = (
         "h0000001,maoming,local,19,0,false,false,false,false\n\
-         h0000002,guangzhou,other_city,11,0,false,false,false,false\n\
-         h0000003,guangzhou,local,146,0,false,false,false,false",
-        "h0000001,5580.99,395,false\n\
-         h0000002,11223.03,440,false\n\
-         h0000002,29248.24,389,false",
+         h0000002,chaozhou,local,11,7,false,false,false,false\n\
+         h0000003,yunfu,local,8,0,false,false,false,false",
+        "h0000001,5580.99,32,false\n\
+         h0000002,11223.03,36,false\n\
+         h0000002,19372.13,32,false",
         1000,
-        2899,
-        4_262_007_505_677_002_305,
-        10_864_961_877_493_422_771,
+        2855,
+        2_192_327_681_734_673_388,
+        15_372_134_765_130_135_973,
     );
 
     #[test]
@@ -528,7 +526,7 @@ mod tests {
                 fen.len() == 2 && fen.bytes().all(|b| b.is_ascii_digit()),
                 "{row}"
             );
-            assert!(c[2].parse::<u32>().unwrap() < 101 * 12, "{row}");
+            assert!(c[2].parse::<u32>().unwrap() < 101, "{row}");
             assert!(is_bool(c[3]), "{row}");
         }
         let sizes = per_household(&m);
