@@ -94,7 +94,8 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
         .output
         .as_ref()
         .is_some_and(|p| p.extension().is_some_and(|e| e == "json"));
-    let eval_started = Instant::now();
+    let mut eval_time = std::time::Duration::ZERO;
+    let run_started = Instant::now();
     let mut write = |w: &mut dyn Write| -> std::io::Result<()> {
         let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
         if json {
@@ -108,7 +109,9 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
         let mut first = true;
         while start < total {
             let end = (start + chunk).min(total);
-            let results = evaluate_range(&evaluator, &batch, start, end, threads);
+            let t = Instant::now();
+            let results = evaluate_range(&evaluator, &batch, start, end, threads)?;
+            eval_time += t.elapsed();
             for (i, r) in results.iter().enumerate() {
                 let row = start + i;
                 summary.add(&program, r);
@@ -147,11 +150,15 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
         return Exit::Io;
     }
     if !args.quiet {
+        let timing = Timing {
+            read: loaded,
+            evaluate: eval_time,
+            total: loaded + run_started.elapsed(),
+        };
         summary.print(
             &program,
             &args.date,
-            loaded,
-            eval_started.elapsed(),
+            &timing,
             threads,
             args.output.as_deref(),
         );
@@ -215,30 +222,29 @@ fn evaluate_range(
     start: usize,
     end: usize,
     threads: usize,
-) -> Vec<RowResult> {
+) -> std::io::Result<Vec<RowResult>> {
     let n = end - start;
     if threads <= 1 || n < 1024 {
-        return (start..end)
-            .map(|r| evaluator.eval_root(batch, r))
-            .collect();
+        return Ok(evaluator.eval_rows(batch, start..end));
     }
     let per = n.div_ceil(threads);
     std::thread::scope(|s| {
         let handles: Vec<_> = (0..threads)
             .map(|t| {
-                let a = start + t * per;
+                let a = (start + t * per).min(end);
                 let b = (a + per).min(end);
-                s.spawn(move || {
-                    (a..b)
-                        .map(|r| evaluator.eval_root(batch, r))
-                        .collect::<Vec<_>>()
-                })
+                s.spawn(move || evaluator.eval_rows(batch, a..b))
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
+        let mut out = Vec::with_capacity(n);
+        for h in handles {
+            // A worker that panicked would leave rows out: stop rather than misalign.
+            let rows = h.join().map_err(|_| {
+                std::io::Error::other("internal error: an evaluation thread stopped")
+            })?;
+            out.extend(rows);
+        }
+        Ok(out)
     })
 }
 
@@ -287,9 +293,12 @@ fn write_csv_row(
     match r {
         Ok(values) => {
             w.write_all(b",,")?;
+            let mut cell = String::with_capacity(32);
             for (d, v) in program.outputs.iter().zip(values) {
-                let text = bylaw_compiler::format::plain(program, program.def(*d).ty, v);
-                write!(w, ",{}", csv_field(&text))?;
+                cell.clear();
+                bylaw_compiler::format::push_plain(&mut cell, program, program.def(*d).ty, v);
+                w.write_all(b",")?;
+                w.write_all(csv_field(&cell).as_bytes())?;
             }
         }
         Err(e) => {
@@ -348,6 +357,13 @@ fn write_json_row(
     serde_json::to_writer(&mut *w, &obj).map_err(std::io::Error::other)
 }
 
+/// Where the time went: reading data, evaluating, and the whole run.
+struct Timing {
+    read: std::time::Duration,
+    evaluate: std::time::Duration,
+    total: std::time::Duration,
+}
+
 /// Totals for the closing summary.
 struct Summary {
     households: u64,
@@ -404,8 +420,7 @@ impl Summary {
         &self,
         program: &Program,
         date: &str,
-        loaded: std::time::Duration,
-        evaluated: std::time::Duration,
+        timing: &Timing,
         threads: usize,
         output: Option<&Path>,
     ) {
@@ -457,16 +472,18 @@ impl Summary {
         for ((code, within), n) in &self.failed {
             eprintln!("  {n} household(s) failed with `{code}` in `{within}`");
         }
-        let rate = if evaluated.as_secs_f64() > 0.0 {
-            self.households as f64 / evaluated.as_secs_f64()
+        let secs = timing.evaluate.as_secs_f64();
+        let rate = if secs > 0.0 {
+            self.households as f64 / secs
         } else {
             0.0
         };
         eprintln!(
-            "read in {:.2} s, evaluated in {:.2} s ({:.0} households/s on {threads} thread(s)){}",
-            loaded.as_secs_f64(),
-            evaluated.as_secs_f64(),
+            "read in {:.2} s; evaluated in {:.2} s ({:.0} households/s on {threads} thread(s)); {:.2} s in all{}",
+            timing.read.as_secs_f64(),
+            secs,
             rate,
+            timing.total.as_secs_f64(),
             output.map_or(String::new(), |p| format!("; wrote {}", p.display()))
         );
     }

@@ -167,16 +167,42 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates every output of root record `row`.
     pub fn eval_root(&self, batch: &Batch, row: usize) -> Result<Vec<Value>> {
+        self.eval_rows(batch, row..row + 1)
+            .pop()
+            .unwrap_or_else(|| Ok(Vec::new()))
+    }
+
+    /// Evaluates every output of each root record in `rows`, reusing one scratch state.
+    pub fn eval_rows(
+        &self,
+        batch: &Batch,
+        rows: std::ops::Range<usize>,
+    ) -> Vec<Result<Vec<Value>>> {
+        let root = self.program.schema.root;
         let mut st = State {
             batch,
-            frame: vec![(self.program.schema.root, row)],
+            frame: Vec::with_capacity(4),
             memo: vec![None; self.program.defs.len()],
         };
-        let mut out = Vec::with_capacity(self.program.outputs.len());
-        for def in &self.program.outputs {
-            out.push(self.eval_def(&mut st, *def)?);
+        let mut results = Vec::with_capacity(rows.len());
+        for row in rows {
+            st.frame.clear();
+            st.frame.push((root, row));
+            st.memo.iter_mut().for_each(|m| *m = None);
+            let mut out = Vec::with_capacity(self.program.outputs.len());
+            let mut result = Ok(());
+            for def in &self.program.outputs {
+                match self.eval_def(&mut st, *def) {
+                    Ok(v) => out.push(v),
+                    Err(e) => {
+                        result = Err(e);
+                        break;
+                    }
+                }
+            }
+            results.push(result.map(|()| out));
         }
-        Ok(out)
+        results
     }
 
     /// Evaluates one definition for root record `row` (tracing and tests).
