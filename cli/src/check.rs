@@ -25,16 +25,17 @@ pub fn run(files: &[PathBuf], date: Option<&str>, format: ErrorFormat) -> Exit {
         errors += diags.iter().filter(|d| d.is_error()).count();
         warnings += diags.iter().filter(|d| !d.is_error()).count();
         report::print(&diags, &compiled.sources, format);
-        if format == ErrorFormat::Human && !compiled.has_errors() {
-            if let Some(p) = &compiled.program {
-                eprintln!(
-                    "ok: {} — {} outputs, {} parameters, {} tests",
-                    file.display(),
-                    p.outputs.len(),
-                    p.params.len(),
-                    p.tests.len()
-                );
-            }
+        if format == ErrorFormat::Human
+            && !compiled.has_errors()
+            && let Some(p) = &compiled.program
+        {
+            eprintln!(
+                "ok: {} — {} outputs, {} parameters, {} tests",
+                file.display(),
+                p.outputs.len(),
+                p.params.len(),
+                p.tests.len()
+            );
         }
     }
     if format == ErrorFormat::Human && (errors > 0 || warnings > 0) {

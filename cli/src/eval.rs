@@ -274,7 +274,7 @@ fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn root_key<'b>(batch: &'b Batch, row: usize) -> &'b str {
+fn root_key(batch: &Batch, row: usize) -> &str {
     batch
         .entities
         .get(batch.root.0 as usize)
