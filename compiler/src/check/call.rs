@@ -1,0 +1,363 @@
+//! Calls: built-in functions (min, max, round_fen, floor, ceil, per_year, per_month,
+//! months_between, days_between), scales, and aggregates over a relation.
+
+use bylaw_grammar::Span;
+use bylaw_grammar::ast::{self, AggFn, ExprKind};
+use bylaw_runtime::arith::RoundingMode;
+
+use super::Checker;
+use super::expr::Scope;
+use crate::diagnostics::{Diagnostic, codes, suggest};
+use crate::ir::*;
+use crate::types::{Per, Ty};
+
+const BUILTINS: &[&str] = &[
+    "min",
+    "max",
+    "round_fen",
+    "floor",
+    "ceil",
+    "per_year",
+    "per_month",
+    "months_between",
+    "days_between",
+    "count",
+    "sum",
+    "any",
+    "all",
+];
+
+impl Checker<'_> {
+    pub(super) fn bad_call(
+        &mut self,
+        name: &str,
+        takes: &str,
+        span: Span,
+        scope: &Scope,
+    ) -> Option<ExprId> {
+        let example = match name {
+            "min" | "max" => "`min(standard - income, 8 万元)`",
+            "round_fen" => "`round_fen(total / count(members))`, `round_fen(x, half_even)`",
+            "floor" | "ceil" => "`floor(townships * 30%)` gives a whole number of townships",
+            "per_year" => "`per_year(monthly_income)`",
+            "per_month" => "`per_month(yearly_budget)`",
+            "months_between" | "days_between" => "`months_between(arrival_date, 2023-07-01)`",
+            _ => "`sum(members: income)`",
+        };
+        self.diags.push(
+            Diagnostic::error(codes::BAD_CALL, format!("`{name}` takes {takes}"))
+                .at(scope.file, span, "this call")
+                .help(format!("for example {example}")),
+        );
+        None
+    }
+
+    pub(super) fn expr_call(
+        &mut self,
+        function: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+        scope: &Scope,
+    ) -> Option<ExprId> {
+        let file = scope.file;
+        let name = function.name.as_str();
+        if let Some(s) = self.scale_index.get(name).copied() {
+            let [arg] = args else {
+                return self.bad_call(name, "one value", span, scope);
+            };
+            let a = self.expr(arg, scope)?;
+            let (input, output, marginal) = {
+                let def = self.scales.get(s.index())?;
+                (def.input, def.output, def.marginal)
+            };
+            let at = self.types.get(a.index()).copied()?;
+            let Some(unified) = at.unify(input) else {
+                let (want, got) = (self.ty_name(input), self.ty_name(at));
+                return self.bad_call(name, &format!("a `{want}`, not `{got}`"), arg.span, scope);
+            };
+            let ty = if marginal { unified } else { output };
+            return Some(self.push(Node::Scale { scale: s, arg: a }, ty, file, span));
+        }
+        // `round_fen(x, half_even)`: the mode is a word, not a value in scope.
+        let value_args = if name == "round_fen" {
+            args.get(..1).unwrap_or(args)
+        } else {
+            args
+        };
+        let mut ids = Vec::new();
+        for a in value_args {
+            ids.push(self.expr(a, scope));
+        }
+        let ids: Vec<ExprId> = ids.into_iter().collect::<Option<_>>()?;
+        let tys: Vec<Ty> = ids
+            .iter()
+            .filter_map(|i| self.types.get(i.index()).copied())
+            .collect();
+        let call = |builtin, ids| Node::Call { builtin, args: ids };
+        match (name, tys.as_slice()) {
+            ("min" | "max", [first, rest @ ..]) if !rest.is_empty() => {
+                let mut ty = *first;
+                for (t, a) in rest.iter().zip(args.iter().skip(1)) {
+                    match ty.unify(*t) {
+                        Some(u) if u.is_numeric() || u == Ty::Date => ty = u,
+                        _ => {
+                            let (x, y) = (self.ty_name(ty), self.ty_name(*t));
+                            self.diags.push(
+                                Diagnostic::error(codes::BRANCH_MISMATCH, format!("`{name}` of `{x}` and `{y}`"))
+                                    .at(file, a.span, format!("this is `{y}`"))
+                                    .help("the arguments of min and max must have one numeric type"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Some(self.push(Node::MinMax { max: name == "max", args: ids }, ty, file, span))
+            }
+            ("min" | "max", _) => self.bad_call(name, "two or more values of one type (or an aggregate: `min(members: age else 0 years)`)", span, scope),
+            ("round_fen", [Ty::Money(_)]) if args.len() <= 2 => {
+                let mode = match args.get(1) {
+                    None => RoundingMode::HalfUp,
+                    Some(a) => {
+                        let text = match &a.kind {
+                            ExprKind::Path(p) if p.len() == 1 => p.first().map(|i| i.name.clone()).unwrap_or_default(),
+                            _ => String::new(),
+                        };
+                        match text.parse::<RoundingMode>() {
+                            Ok(m) => m,
+                            Err(_) => {
+                                let written = bylaw_grammar::print_expr(a);
+                                self.diags.push(
+                                    Diagnostic::error(codes::UNKNOWN_ROUNDING, format!("`{written}` is not a rounding mode"))
+                                        .at(file, a.span, "rounding mode")
+                                        .help("`round_fen` always rounds to the fen; its second argument says how: `up`, `down`, `ceiling`, `floor`, `half_up` (the default), `half_down` or `half_even`"),
+                                );
+                                return None;
+                            }
+                        }
+                    }
+                };
+                let first = ids.first().copied()?;
+                let ty = tys.first().copied()?;
+                Some(self.push(call(Builtin::RoundFen(mode), vec![first]), ty, file, span))
+            }
+            ("round_fen", _) => self.bad_call(name, "money, and optionally a rounding mode: `round_fen(x, half_even)`", span, scope),
+            ("floor" | "ceil", [t @ (Ty::Decimal | Ty::Rate)]) => {
+                let scale = t.scale();
+                let b = if name == "floor" { Builtin::Floor(scale) } else { Builtin::Ceil(scale) };
+                Some(self.push(call(b, ids), Ty::Count, file, span))
+            }
+            ("floor" | "ceil", _) => self.bad_call(name, "a decimal or a rate, and gives a count", span, scope),
+            ("per_year", [Ty::Money(Per::Month)]) => Some(self.push(call(Builtin::PerYear, ids), Ty::Money(Per::Year), file, span)),
+            ("per_year", _) => self.bad_call(name, "money per month", span, scope),
+            ("per_month", [Ty::Money(Per::Year)]) => Some(self.push(call(Builtin::PerMonth, ids), Ty::Money(Per::Month), file, span)),
+            ("per_month", _) => self.bad_call(name, "money per year", span, scope),
+            ("months_between", [Ty::Date, Ty::Date]) => Some(self.push(call(Builtin::MonthsBetween, ids), Ty::Months, file, span)),
+            ("days_between", [Ty::Date, Ty::Date]) => Some(self.push(call(Builtin::DaysBetween, ids), Ty::Days, file, span)),
+            ("months_between" | "days_between", _) => self.bad_call(name, "two dates", span, scope),
+            ("count" | "sum" | "any" | "all", _) => self.bad_call(name, "a relation: `sum(members: income)`", span, scope),
+            _ => {
+                let mut candidates: Vec<&str> = BUILTINS.to_vec();
+                candidates.extend(self.scale_index.keys().map(String::as_str));
+                let s = suggest(name, candidates.iter().copied());
+                self.diags.push(
+                    Diagnostic::error(codes::UNKNOWN_FUNCTION, format!("unknown function `{name}`"))
+                        .at(file, function.span, "not a function or scale")
+                        .help(match s {
+                            Some(s) => format!("did you mean `{s}`?"),
+                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, the aggregates, and declared scales".into(),
+                        }),
+                );
+                None
+            }
+        }
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one aggregate's parts, passed as written"
+    )]
+    pub(super) fn expr_aggregate(
+        &mut self,
+        function: AggFn,
+        function_span: Span,
+        relation: &ast::Ident,
+        body: Option<&ast::Expr>,
+        filter: Option<&ast::Expr>,
+        default: Option<&ast::Expr>,
+        span: Span,
+        scope: &Scope,
+    ) -> Option<ExprId> {
+        let file = scope.file;
+        let owner = scope.innermost()?;
+        let found = self.in_reach(scope).into_iter().find_map(|e| {
+            self.entities.get(e.0 as usize).and_then(|info| {
+                info.relations
+                    .iter()
+                    .position(|r| r.name == relation.name)
+                    .map(|i| (e, i, info.relations.get(i).map(|r| r.child)))
+            })
+        });
+        let Some((owner, index, Some(child))) = found.or(None) else {
+            let _ = owner;
+            let rels: Vec<String> = self
+                .entities
+                .iter()
+                .flat_map(|e| e.relations.iter().map(|r| r.name.clone()))
+                .collect();
+            let s = suggest(&relation.name, rels.iter().map(String::as_str));
+            self.diags.push(
+                Diagnostic::error(
+                    codes::RELATION_MISUSE,
+                    format!("`{}` is not a relation in reach", relation.name),
+                )
+                .at(file, relation.span, "aggregates run over a relation")
+                .help(match s {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "declare it in the entity: `members: many person`".into(),
+                }),
+            );
+            return None;
+        };
+        let mut inner = Scope {
+            file,
+            entities: scope.entities.clone(),
+        };
+        inner.entities.push(child);
+        let body_id = match body {
+            Some(b) => Some(self.expr(b, &inner)?),
+            None => None,
+        };
+        let filter_id = match filter {
+            Some(f) => {
+                let id = self.expr(f, &inner)?;
+                self.expect_bool(id, f.span, &inner, "a `where` filter")?;
+                Some(id)
+            }
+            None => None,
+        };
+        let body_ty = body_id.and_then(|b| self.types.get(b.index()).copied());
+        let fname = function.as_str();
+        let ty = match (function, body_ty) {
+            (AggFn::Count, None) => Ty::Count,
+            (AggFn::Count, Some(_)) => {
+                self.diags.push(
+                    Diagnostic::error(codes::AGGREGATE_FORM, "`count` takes no value")
+                        .at(file, body.map_or(span, |b| b.span), "value")
+                        .help(format!(
+                            "to count some of them, filter: `count({} where condition)`",
+                            relation.name
+                        )),
+                );
+                return None;
+            }
+            (_, None) => {
+                self.diags.push(
+                    Diagnostic::error(codes::AGGREGATE_FORM, format!("`{fname}` needs a value"))
+                        .at(file, span, "no value")
+                        .help(format!("write `{fname}({}: field)`", relation.name)),
+                );
+                return None;
+            }
+            (AggFn::Any | AggFn::All, Some(t)) => {
+                if t != Ty::Bool
+                    && let Some(b) = body
+                {
+                    self.expect_bool(body_id?, b.span, &inner, &format!("the value of `{fname}`"))?;
+                }
+                Ty::Bool
+            }
+            (AggFn::Sum, Some(t)) => {
+                if !t.is_numeric() {
+                    let n = self.ty_name(t);
+                    self.error(
+                        codes::AGGREGATE_FORM,
+                        format!("cannot sum `{n}` values"),
+                        file,
+                        body.map_or(span, |b| b.span),
+                        "not a number",
+                    );
+                    return None;
+                }
+                if t == Ty::Money(Per::Any) {
+                    Ty::Money(Per::Once)
+                } else {
+                    t
+                }
+            }
+            (AggFn::Min | AggFn::Max, Some(t)) => {
+                if !(t.is_numeric() || t == Ty::Date) {
+                    let n = self.ty_name(t);
+                    self.error(
+                        codes::AGGREGATE_FORM,
+                        format!("`{fname}` of `{n}` values has no meaning"),
+                        file,
+                        body.map_or(span, |b| b.span),
+                        "not ordered",
+                    );
+                    return None;
+                }
+                t
+            }
+        };
+        let default_id = match (function, default) {
+            (AggFn::Min | AggFn::Max, None) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::AGGREGATE_FORM,
+                        format!(
+                            "`{fname}` needs `else` for when there is no `{}`",
+                            relation.name
+                        ),
+                    )
+                    .at(file, function_span, "no default")
+                    .help(format!(
+                        "write `{fname}({}: value else default)`",
+                        relation.name
+                    )),
+                );
+                return None;
+            }
+            (AggFn::Min | AggFn::Max, Some(d)) => {
+                let id = self.expr(d, scope)?;
+                let dt = self.types.get(id.index()).copied()?;
+                if dt.unify(ty).is_none() {
+                    let (a, b) = (self.ty_name(ty), self.ty_name(dt));
+                    self.error(
+                        codes::BRANCH_MISMATCH,
+                        format!("the default of `{fname}` is `{b}`, its values `{a}`"),
+                        file,
+                        d.span,
+                        format!("this is `{b}`").as_str(),
+                    );
+                    return None;
+                }
+                Some(id)
+            }
+            (_, Some(d)) => {
+                self.error(
+                    codes::AGGREGATE_FORM,
+                    format!("`{fname}` takes no `else`"),
+                    file,
+                    d.span,
+                    "not needed",
+                );
+                return None;
+            }
+            (_, None) => None,
+        };
+        Some(self.push(
+            Node::Aggregate {
+                function,
+                owner,
+                relation: index,
+                child,
+                body: body_id,
+                filter: filter_id,
+                default: default_id,
+            },
+            ty,
+            file,
+            span,
+        ))
+    }
+}
