@@ -293,3 +293,42 @@ fn bad_arguments_are_explained() {
     let o = bylaw(&["explain-code", "E9999"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn eval_reads_json_and_writes_json_with_exact_money() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("households.json");
+    std::fs::write(
+        &data,
+        r#"[
+  {"id": "j1", "city": "guangzhou", "hukou": "local", "residence": 30,
+   "members": [{"income": "500.00", "age": 40}, {"income": 100.005, "age": 12}]},
+  {"id": "j2", "city": "440300", "hukou": "other_city", "residence": 3,
+   "members": [{"income": "0", "age": 70, "disabled": true}]}
+]"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out.json");
+    let o = bylaw(&[
+        "eval",
+        DIBAO,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0]["id"], "j1");
+    assert_eq!(rows[0]["per_capita_income"], "300.0025");
+    assert_eq!(rows[0]["eligible"], true);
+    // (1338 − 300.0025) × 2 = 2075.995, rounded half up to the fen.
+    assert_eq!(rows[0]["benefit"], "2076.00");
+    assert_eq!(rows[1]["id"], "j2");
+    assert!(rows[1]["error"].is_null(), "{}", rows[1]);
+}

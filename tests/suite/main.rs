@@ -11,3 +11,4 @@ mod data_errors;
 mod diagnostics;
 mod interpreter;
 mod properties;
+mod tidy;
