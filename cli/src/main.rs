@@ -3,6 +3,7 @@
 
 mod check;
 mod eval;
+mod explain;
 mod fmt;
 mod report;
 mod synth;
@@ -55,6 +56,8 @@ enum Command {
     Test { paths: Vec<PathBuf> },
     /// Evaluate every household of a data file.
     Eval(eval::EvalArgs),
+    /// Explain a policy in plain words (zh or en; text, md or html).
+    Explain(explain::ExplainArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
     Synth {
         /// Number of households.
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Fmt { files, check } => fmt::run(&files, check, format),
         Command::Test { paths } => test::run(&paths, format),
         Command::Eval(args) => eval::run(&args, format),
+        Command::Explain(args) => explain::run(&args, format),
         Command::Synth {
             households,
             seed,

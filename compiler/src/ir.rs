@@ -248,6 +248,21 @@ pub struct PolicyInfo {
     pub effective: Option<i32>,
 }
 
+/// What the source says about an input entity, for explanations.
+#[derive(Debug, Clone, Default)]
+pub struct EntityDoc {
+    pub origin: Origin,
+    pub fields: Vec<FieldDoc>,
+    pub relations: Vec<Origin>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct FieldDoc {
+    pub origin: Origin,
+    /// Not changeable by the applicant (age, hukou).
+    pub fixed: bool,
+}
+
 /// A checked program.
 #[derive(Debug, Clone)]
 pub struct Program {
@@ -258,6 +273,9 @@ pub struct Program {
     pub params: Vec<Param>,
     pub scales: Vec<ScaleDef>,
     pub tests: Vec<TestCase>,
+    /// Labels, citations and `fixed` flags of the input schema, by entity, field and
+    /// relation (indexed like the schema).
+    pub docs: Vec<EntityDoc>,
     pub nodes: Vec<Node>,
     pub types: Vec<Ty>,
     pub spans: Vec<(FileId, Span)>,

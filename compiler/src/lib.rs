@@ -13,6 +13,7 @@
 
 pub mod check;
 pub mod diagnostics;
+pub mod explain;
 pub mod format;
 pub mod interp;
 pub mod ir;

@@ -106,6 +106,9 @@ pub struct FieldDecl {
     pub meta: Meta,
     pub default: Option<Literal>,
     pub key: bool,
+    /// The applicant cannot change it (age, hukou): "what would change the outcome"
+    /// leaves it out.
+    pub fixed: bool,
     pub at_least: Option<u32>,
 }
 

@@ -182,6 +182,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::before_clause
         | Rule::default_clause
         | Rule::key_clause
+        | Rule::fixed_clause
         | Rule::at_least_clause
         | Rule::parent_clause
         | Rule::level_clause

@@ -310,6 +310,7 @@ fn lower_entity(pair: Pair<Rule>) -> Result<EntityDecl> {
             meta: Meta::default(),
             default: None,
             key: false,
+            fixed: false,
             at_least: None,
         };
         for c in fi {
@@ -318,6 +319,7 @@ fn lower_entity(pair: Pair<Rule>) -> Result<EntityDecl> {
                     field.default = Some(lower_literal(next(&mut children(c), "default")?)?)
                 }
                 Rule::key_clause => field.key = true,
+                Rule::fixed_clause => field.fixed = true,
                 Rule::at_least_clause => {
                     let n = next(&mut children(c), "count")?;
                     field.at_least = Some(n.as_str().parse().map_err(|_| {

@@ -283,6 +283,9 @@ impl Printer {
             if f.key {
                 self.out.push_str(" key");
             }
+            if f.fixed {
+                self.out.push_str(" fixed");
+            }
             if let Some(n) = f.at_least {
                 let _ = write!(self.out, " at least {n}");
             }

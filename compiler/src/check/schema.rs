@@ -317,6 +317,26 @@ impl<'a> Checker<'a> {
             .collect();
         for info in self.entities.clone() {
             let decl = items.iter().find(|(_, e)| e.name.name == info.name);
+            let file = decl.map_or(info.file, |(f, _)| *f);
+            let meta_of = |name: &str| {
+                decl.and_then(|(_, d)| d.fields.iter().find(|x| x.name.name == name))
+                    .map(|d| (origin(file, d.name.span, &d.meta), d.fixed))
+                    .unwrap_or_default()
+            };
+            self.docs.push(EntityDoc {
+                origin: decl
+                    .map(|(_, d)| origin(file, d.name.span, &d.meta))
+                    .unwrap_or_default(),
+                fields: info
+                    .fields
+                    .iter()
+                    .map(|f| {
+                        let (origin, fixed) = meta_of(&f.name);
+                        FieldDoc { origin, fixed }
+                    })
+                    .collect(),
+                relations: info.relations.iter().map(|r| meta_of(&r.name).0).collect(),
+            });
             let mut fields = Vec::new();
             let mut key = None;
             let mut relations = Vec::new();

@@ -1,0 +1,11 @@
+//! Explanations a person can read. Everything is data first ([`words::Words`], the
+//! document [`doc::Block`]s) and words second, in Chinese or English from the same
+//! structure.
+
+pub mod doc;
+pub mod policy;
+pub mod render;
+pub mod words;
+
+pub use doc::{Block, Format};
+pub use words::Lang;

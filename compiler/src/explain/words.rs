@@ -1,0 +1,397 @@
+//! Expressions as words: the IR of a definition becomes a [`Words`] tree that names
+//! fields, definitions and parameters by their labels and writes values with their units.
+//! One tree renders in Chinese or English ([`Lang`]); nothing here is language-specific
+//! except the two label strings each name carries.
+
+use bylaw_grammar::ast::AggFn;
+use bylaw_runtime::schema::EntityId;
+
+use crate::format::human;
+use crate::ir::*;
+use crate::types::{ArithOp, Per, Ty};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn parse(text: &str) -> Option<Lang> {
+        match text {
+            "zh" | "zh-CN" | "cn" => Some(Lang::Zh),
+            "en" => Some(Lang::En),
+            _ => None,
+        }
+    }
+}
+
+/// A name in both languages.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Label {
+    pub name: String,
+    pub zh: String,
+    pub en: String,
+}
+
+impl Label {
+    pub fn new(name: &str, meta: &bylaw_grammar::ast::Meta) -> Label {
+        let zh = meta
+            .label
+            .as_ref()
+            .map_or_else(|| name.to_string(), |l| l.text.clone());
+        let en = meta
+            .en
+            .as_ref()
+            .map_or_else(|| name.replace('_', " "), |l| l.text.clone());
+        Label {
+            name: name.to_string(),
+            zh,
+            en,
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Zh => &self.zh,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Compare {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// An expression in words.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Words {
+    /// A field, definition or relation, by its label.
+    Name {
+        label: Label,
+    },
+    /// A yes/no input used as a condition.
+    Flag {
+        label: Label,
+    },
+    /// A constant, already written with its unit in both languages.
+    Value {
+        zh: String,
+        en: String,
+    },
+    Param {
+        label: Label,
+        key: Option<Box<Words>>,
+    },
+    Scale {
+        label: Label,
+        arg: Box<Words>,
+    },
+    Arith {
+        op: char,
+        lhs: Box<Words>,
+        rhs: Box<Words>,
+    },
+    Neg {
+        operand: Box<Words>,
+    },
+    Compare {
+        op: Compare,
+        lhs: Box<Words>,
+        rhs: Box<Words>,
+    },
+    All {
+        items: Vec<Words>,
+    },
+    Any {
+        items: Vec<Words>,
+    },
+    Not {
+        operand: Box<Words>,
+    },
+    If {
+        condition: Box<Words>,
+        then: Box<Words>,
+        otherwise: Box<Words>,
+    },
+    MinMax {
+        max: bool,
+        args: Vec<Words>,
+    },
+    Aggregate {
+        function: &'static str,
+        relation: Label,
+        body: Option<Box<Words>>,
+        filter: Option<Box<Words>>,
+        default: Option<Box<Words>>,
+    },
+    Call {
+        function: String,
+        args: Vec<Words>,
+    },
+}
+
+/// A constant in both languages.
+pub fn value_words(program: &Program, ty: Ty, value: &Value) -> Words {
+    Words::Value {
+        zh: value_text(program, ty, value, Lang::Zh),
+        en: value_text(program, ty, value, Lang::En),
+    }
+}
+
+/// A value as people write it: `1,338.00 元/月`, `8 万元`, `2%`, `24 个月`.
+pub fn value_text(program: &Program, ty: Ty, value: &Value, lang: Lang) -> String {
+    match (ty, value) {
+        (Ty::Money(per), Value::Int(v)) => {
+            let per = match (per, lang) {
+                (Per::Month, Lang::Zh) => "/月",
+                (Per::Year, Lang::Zh) => "/年",
+                (Per::Month, Lang::En) => " a month",
+                (Per::Year, Lang::En) => " a year",
+                _ => "",
+            };
+            // Round sums of ten thousand yuan are written in 万元, as the sources do.
+            let wan = 10_000 * 10_000;
+            let amount = if v.abs() >= wan && v % (wan / 100) == 0 {
+                let text = bylaw_runtime::decimal::format_scaled(*v, wan, 0);
+                match lang {
+                    Lang::Zh => format!("{text}万元"),
+                    Lang::En => format!(
+                        "{text} 万元 ({} yuan)",
+                        bylaw_runtime::decimal::format_money_yuan(*v)
+                    ),
+                }
+            } else {
+                let text = bylaw_runtime::decimal::format_money_yuan(*v);
+                match lang {
+                    Lang::Zh => format!("{text}元"),
+                    Lang::En => format!("{text} yuan"),
+                }
+            };
+            format!("{amount}{per}")
+        }
+        (Ty::Months, Value::Int(v)) => match lang {
+            Lang::Zh if v % 12 == 0 && *v != 0 => format!("{}年", v / 12),
+            Lang::Zh => format!("{v}个月"),
+            Lang::En if v % 12 == 0 && *v != 0 => {
+                format!("{} year{}", v / 12, if *v == 12 { "" } else { "s" })
+            }
+            Lang::En => format!("{v} month{}", if *v == 1 { "" } else { "s" }),
+        },
+        (Ty::Days, Value::Int(v)) => match lang {
+            Lang::Zh => format!("{v}天"),
+            Lang::En => format!("{v} day{}", if *v == 1 { "" } else { "s" }),
+        },
+        (Ty::Bool, Value::Bool(b)) => match (lang, b) {
+            (Lang::Zh, true) => "是".into(),
+            (Lang::Zh, false) => "否".into(),
+            (Lang::En, true) => "yes".into(),
+            (Lang::En, false) => "no".into(),
+        },
+        (Ty::Enum(e), Value::Enum(i)) => program
+            .enums
+            .get(e.index())
+            .and_then(|d| d.variants.get(*i as usize))
+            .map_or_else(
+                || i.to_string(),
+                |v| match lang {
+                    Lang::Zh => v.label.clone(),
+                    Lang::En => v.name.clone(),
+                },
+            ),
+        _ => human(program, ty, value),
+    }
+}
+
+/// Labels of the input schema and definitions.
+pub fn field_label(program: &Program, entity: EntityId, field: usize) -> Label {
+    let name = program
+        .schema
+        .entity(entity)
+        .and_then(|e| e.fields.get(field))
+        .map_or_else(String::new, |f| f.name.clone());
+    program
+        .docs
+        .get(entity.0 as usize)
+        .and_then(|d| d.fields.get(field))
+        .map_or_else(
+            || Label {
+                name: name.clone(),
+                zh: name.clone(),
+                en: name.clone(),
+            },
+            |f| Label::new(&name, &f.origin.meta),
+        )
+}
+
+pub fn def_label(program: &Program, def: DefId) -> Label {
+    let d = program.def(def);
+    Label::new(&d.name, &d.origin.meta)
+}
+
+pub fn relation_label(program: &Program, owner: EntityId, relation: usize) -> Label {
+    let name = program
+        .schema
+        .entity(owner)
+        .and_then(|e| e.relations.get(relation))
+        .map_or_else(String::new, |r| r.name.clone());
+    program
+        .docs
+        .get(owner.0 as usize)
+        .and_then(|d| d.relations.get(relation))
+        .map_or_else(
+            || Label {
+                name: name.clone(),
+                zh: name.clone(),
+                en: name.clone(),
+            },
+            |o| Label::new(&name, &o.meta),
+        )
+}
+
+/// The words of expression `id`.
+pub fn words(program: &Program, id: ExprId) -> Words {
+    let w = |x: ExprId| Box::new(words(program, x));
+    match program.node(id) {
+        Node::Const(v) => value_words(program, program.ty(id), v),
+        Node::Field { entity, field } => {
+            let label = field_label(program, *entity, field.0 as usize);
+            if program.ty(id) == Ty::Bool {
+                Words::Flag { label }
+            } else {
+                Words::Name { label }
+            }
+        }
+        Node::Def(d) => Words::Name {
+            label: def_label(program, *d),
+        },
+        Node::Param { param, key } => {
+            let p = &program.params[param.index()];
+            Words::Param {
+                label: Label::new(&p.name, &p.origin.meta),
+                key: key.map(w),
+            }
+        }
+        Node::Scale { scale, arg } => {
+            let s = &program.scales[scale.index()];
+            Words::Scale {
+                label: Label::new(&s.name, &s.origin.meta),
+                arg: w(*arg),
+            }
+        }
+        Node::Neg(a) => Words::Neg { operand: w(*a) },
+        Node::Not(a) => Words::Not { operand: w(*a) },
+        Node::Arith { op, lhs, rhs } => {
+            let op = match op {
+                ArithOp::Add | ArithOp::DateAddDays | ArithOp::DateAddMonths => '+',
+                ArithOp::Sub | ArithOp::DateSubDays | ArithOp::DateSubMonths => '−',
+                ArithOp::Mul | ArithOp::MulScaled(_) => '×',
+                ArithOp::DivScaled(_) => '÷',
+            };
+            Words::Arith {
+                op,
+                lhs: w(*lhs),
+                rhs: w(*rhs),
+            }
+        }
+        Node::Cmp { op, lhs, rhs } => {
+            let op = match op {
+                CmpOp::Eq => Compare::Eq,
+                CmpOp::Ne => Compare::Ne,
+                CmpOp::Lt => Compare::Lt,
+                CmpOp::Le => Compare::Le,
+                CmpOp::Gt => Compare::Gt,
+                CmpOp::Ge => Compare::Ge,
+            };
+            Words::Compare {
+                op,
+                lhs: w(*lhs),
+                rhs: w(*rhs),
+            }
+        }
+        Node::And(..) => {
+            let mut items = Vec::new();
+            flatten(program, id, true, &mut items);
+            Words::All {
+                items: items.into_iter().map(|x| words(program, x)).collect(),
+            }
+        }
+        Node::Or(..) => {
+            let mut items = Vec::new();
+            flatten(program, id, false, &mut items);
+            Words::Any {
+                items: items.into_iter().map(|x| words(program, x)).collect(),
+            }
+        }
+        Node::If {
+            condition,
+            then,
+            otherwise,
+        } => Words::If {
+            condition: w(*condition),
+            then: w(*then),
+            otherwise: w(*otherwise),
+        },
+        Node::MinMax { max, args } => Words::MinMax {
+            max: *max,
+            args: args.iter().map(|a| words(program, *a)).collect(),
+        },
+        Node::Call { builtin, args } => {
+            let name = match builtin {
+                Builtin::PerYear => "per_year".to_string(),
+                Builtin::PerMonth => "per_month".to_string(),
+                Builtin::MonthsBetween => "months_between".to_string(),
+                Builtin::DaysBetween => "days_between".to_string(),
+                Builtin::Floor(_) => "floor".to_string(),
+                Builtin::Ceil(_) => "ceil".to_string(),
+                Builtin::RoundFen(mode) => format!("round_fen:{}", mode.as_str()),
+            };
+            Words::Call {
+                function: name,
+                args: args.iter().map(|a| words(program, *a)).collect(),
+            }
+        }
+        Node::Aggregate {
+            function,
+            owner,
+            relation,
+            body,
+            filter,
+            default,
+            ..
+        } => Words::Aggregate {
+            function: agg_name(*function),
+            relation: relation_label(program, *owner, *relation),
+            body: body.map(w),
+            filter: filter.map(w),
+            default: default.map(w),
+        },
+    }
+}
+
+pub fn agg_name(f: AggFn) -> &'static str {
+    f.as_str()
+}
+
+/// The operands of a chain of `and` (or `or`), left to right.
+pub fn flatten(program: &Program, id: ExprId, and: bool, out: &mut Vec<ExprId>) {
+    match program.node(id) {
+        Node::And(a, b) if and => {
+            flatten(program, *a, and, out);
+            flatten(program, *b, and, out);
+        }
+        Node::Or(a, b) if !and => {
+            flatten(program, *a, and, out);
+            flatten(program, *b, and, out);
+        }
+        _ => out.push(id),
+    }
+}
