@@ -1,38 +1,111 @@
-//! Turning parsed rows (one table per entity) into a [`Batch`].
+//! Turning parsed tables (one per entity, already columnar) into a [`Batch`].
 //!
-//! Rows carry the index of their parent row in the parent's table. Children are
-//! stably grouped by their parent's final position, so they end up grouped by parent
-//! in parent order, keeping their input order within a parent. Relations' CSR offsets
-//! and `at least` checks are computed here.
+//! Each table row carries the index of its parent row in the parent's table. Children
+//! are stably grouped by their parent's final position with a counting sort, so they
+//! end up grouped by parent in parent order, keeping their input order within a
+//! parent; the columns are permuted once, and not at all when the input was already
+//! grouped in parent order. Relations' CSR offsets and `at least` checks are computed
+//! here.
 
 use super::error::{DataError, DataErrorKind, DataErrors};
 use crate::batch::{Batch, Column, EntityRows, Offsets};
-use crate::schema::{Scalar, Schema};
+use crate::schema::{EntitySchema, Scalar, Schema};
 use std::path::PathBuf;
 
-/// One parsed input row.
-#[derive(Debug)]
-pub(crate) struct RawRow {
-    /// One value per field, in field order.
-    pub values: Vec<Scalar>,
-    /// The key (or record number).
-    pub key: String,
-    /// 1-based line in the input.
-    pub line: u32,
-    /// Index of the parent row in the parent's table (0 for the root).
-    pub parent: usize,
-    /// JSON path of the row's object, if read from JSON.
-    pub path: Option<String>,
-}
+/// The parent index of a row that is linked to no parent (unknown or missing parent
+/// key); such rows are left out of the batch.
+pub(crate) const NO_PARENT: u32 = u32::MAX;
 
-/// The parsed rows of one entity, and the file they came from.
+/// The parsed rows of one entity, column by column, and the file they came from.
 #[derive(Debug, Default)]
 pub(crate) struct Table {
     pub file: PathBuf,
-    pub rows: Vec<RawRow>,
+    /// One column per field, in field order, one value per row.
+    pub columns: Vec<Column>,
+    /// Each row's key (or record number).
+    pub keys: Vec<String>,
+    /// Each row's 1-based line in the input.
+    pub lines: Vec<u32>,
+    /// Each row's parent row index in the parent's table, or [`NO_PARENT`]. Ignored
+    /// (and may be empty) for the root.
+    pub parents: Vec<u32>,
+    /// Each row's JSON path (JSON only; empty for CSV).
+    pub paths: Vec<String>,
     /// The rows could not be linked to their parents (e.g. the parent-key column is
     /// missing, already reported); `at least` checks would only repeat that.
     pub unlinked: bool,
+}
+
+impl Table {
+    /// An empty table with one empty column per field of `entity`.
+    pub fn new(file: PathBuf, entity: &EntitySchema) -> Self {
+        Self {
+            file,
+            columns: entity
+                .fields
+                .iter()
+                .map(|f| Column::new_for(&f.ty))
+                .collect(),
+            ..Self::default()
+        }
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Room for `additional` more rows.
+    pub fn reserve(&mut self, additional: usize, with_parents: bool) {
+        for c in &mut self.columns {
+            match c {
+                Column::Int(v) => v.reserve(additional),
+                Column::Bool(v) => v.reserve(additional),
+                Column::Date(v) => v.reserve(additional),
+                Column::Enum(v) => v.reserve(additional),
+                Column::Text(v) => v.reserve(additional),
+            }
+        }
+        self.keys.reserve(additional);
+        self.lines.reserve(additional);
+        if with_parents {
+            self.parents.reserve(additional);
+        }
+    }
+
+    /// Gives back the room reserved beyond the rows read.
+    pub fn shrink_to_fit(&mut self) {
+        for c in &mut self.columns {
+            match c {
+                Column::Int(v) => v.shrink_to_fit(),
+                Column::Bool(v) => v.shrink_to_fit(),
+                Column::Date(v) => v.shrink_to_fit(),
+                Column::Enum(v) => v.shrink_to_fit(),
+                Column::Text(v) => v.shrink_to_fit(),
+            }
+        }
+        self.keys.shrink_to_fit();
+        self.lines.shrink_to_fit();
+        self.parents.shrink_to_fit();
+    }
+
+    /// Appends one row given as values in field order (the JSON reader's form).
+    pub fn push_row(
+        &mut self,
+        values: Vec<Scalar>,
+        key: String,
+        line: u32,
+        parent: u32,
+        path: String,
+    ) {
+        for (col, value) in self.columns.iter_mut().zip(values) {
+            col.push(value);
+        }
+        self.keys.push(key);
+        self.lines.push(line);
+        self.parents.push(parent);
+        self.paths.push(path);
+    }
 }
 
 /// Builds the batch; `tables` is indexed by entity id (`None`: no rows).
@@ -43,8 +116,8 @@ pub(crate) fn assemble(
 ) -> Batch {
     let n = schema.entities.len();
     tables.resize_with(n, || None);
-    // final_order[e][pos] = index in table; position[e][index] = final pos.
-    let mut final_order: Vec<Vec<usize>> = vec![Vec::new(); n];
+    // orders[e]: the table rows kept, in final order; `None`: all rows, in input order.
+    let mut orders: Vec<Option<Vec<u32>>> = vec![None; n];
     let mut offsets: Vec<Vec<Offsets>> = schema
         .entities
         .iter()
@@ -56,54 +129,59 @@ pub(crate) fn assemble(
         let Some(entity) = schema.entities.get(e) else {
             continue;
         };
-        let rows = tables
-            .get(e)
-            .and_then(Option::as_ref)
-            .map_or(&[][..], |t| &t.rows[..]);
         let Some((p, r)) = parent else {
-            final_order[e] = (0..rows.len()).collect();
-            continue;
+            continue; // the root keeps every row, in input order
         };
         let pi = p.0 as usize;
-        let parent_len = final_order[pi].len();
-        let mut position = vec![
-            usize::MAX;
-            tables
-                .get(pi)
-                .and_then(Option::as_ref)
-                .map_or(0, |t| t.rows.len())
-        ];
-        for (pos, &idx) in final_order[pi].iter().enumerate() {
-            if let Some(slot) = position.get_mut(idx) {
-                *slot = pos;
+        let table = tables.get(e).and_then(Option::as_ref);
+        let parent_table = tables.get(pi).and_then(Option::as_ref);
+        let parent_rows = parent_table.map_or(0, Table::len);
+        // position[parent row] = its final position (NO_PARENT: left out).
+        let position: Option<Vec<u32>> = orders.get(pi).and_then(Option::as_ref).map(|order| {
+            let mut position = vec![NO_PARENT; parent_rows];
+            for (pos, &row) in order.iter().enumerate() {
+                if let Some(slot) = position.get_mut(row as usize) {
+                    *slot = u32::try_from(pos).unwrap_or(NO_PARENT);
+                }
+            }
+            position
+        });
+        let parent_len = orders
+            .get(pi)
+            .and_then(Option::as_ref)
+            .map_or(parent_rows, Vec::len);
+        let final_pos = |parent_row: u32| -> Option<usize> {
+            let pos = match &position {
+                Some(position) => *position.get(parent_row as usize)?,
+                None => parent_row,
+            };
+            (pos != NO_PARENT && (pos as usize) < parent_len).then_some(pos as usize)
+        };
+        let parents: &[u32] = table.map_or(&[], |t| &t.parents[..]);
+
+        // Counting sort by the parent's final position: counts, then offsets.
+        let mut counts = vec![0u64; parent_len];
+        let mut in_order = table.is_none_or(|t| t.len() == parents.len());
+        let mut previous = 0usize;
+        for &pr in parents {
+            match final_pos(pr) {
+                Some(pos) => {
+                    if let Some(c) = counts.get_mut(pos) {
+                        *c += 1;
+                    }
+                    in_order &= pos >= previous;
+                    previous = pos;
+                }
+                None => in_order = false,
             }
         }
-        let mut order: Vec<(usize, usize)> = rows
-            .iter()
-            .enumerate()
-            .filter_map(|(i, row)| {
-                position
-                    .get(row.parent)
-                    .filter(|p| **p != usize::MAX)
-                    .map(|p| (*p, i))
-            })
-            .collect();
-        order.sort_by_key(|(pos, _)| *pos);
-        let mut counts = vec![0usize; parent_len];
-        for (pos, _) in &order {
-            counts[*pos] += 1;
-        }
         let mut offs = Vec::with_capacity(parent_len + 1);
-        let mut total = 0usize;
+        let mut total = 0u64;
         offs.push(0u32);
         for c in &counts {
             total += c;
             let Ok(t) = u32::try_from(total) else {
-                let file = tables
-                    .get(e)
-                    .and_then(Option::as_ref)
-                    .map(|t| t.file.clone())
-                    .unwrap_or_default();
+                let file = table.map(|t| t.file.clone()).unwrap_or_default();
                 errors.push(DataError::new(
                     DataErrorKind::MalformedFile,
                     &file,
@@ -113,77 +191,104 @@ pub(crate) fn assemble(
             };
             offs.push(t);
         }
+
         let parent_entity = &schema.entities[pi];
-        let unlinked = tables
-            .get(e)
-            .and_then(Option::as_ref)
-            .is_some_and(|t| t.unlinked);
-        if let (Some(rel), Some(parent_table), false) = (
-            parent_entity.relations.get(r),
-            tables.get(pi).and_then(Option::as_ref),
-            unlinked,
-        ) {
+        let unlinked = table.is_some_and(|t| t.unlinked);
+        if let (Some(rel), Some(parent_table), false) =
+            (parent_entity.relations.get(r), parent_table, unlinked)
+        {
+            let parent_order = orders.get(pi).and_then(Option::as_deref);
             for (pos, c) in counts.iter().enumerate() {
-                if (*c as u64) >= u64::from(rel.at_least) {
+                if *c >= u64::from(rel.at_least) {
                     continue;
                 }
-                let Some(prow) = final_order[pi]
-                    .get(pos)
-                    .and_then(|i| parent_table.rows.get(*i))
-                else {
+                let row = match parent_order {
+                    Some(order) => order.get(pos).map(|r| *r as usize),
+                    None => Some(pos),
+                };
+                let Some((key, line)) = row.and_then(|row| {
+                    Some((parent_table.keys.get(row)?, *parent_table.lines.get(row)?))
+                }) else {
                     continue;
                 };
-                if parent_entity.key.is_some() && prow.key.is_empty() {
+                if parent_entity.key.is_some() && key.is_empty() {
                     continue; // its missing key is already reported
                 }
                 let mut err = DataError::new(
                     DataErrorKind::TooFewChildren,
                     &parent_table.file,
                     format!(
-                        "`{}` `{}` has {c} `{}`, at least {} required",
-                        parent_entity.name, prow.key, rel.name, rel.at_least
+                        "`{}` `{key}` has {c} `{}`, at least {} required",
+                        parent_entity.name, rel.name, rel.at_least
                     ),
                 )
-                .at_row(prow.line)
+                .at_row(line)
                 .in_column(rel.name.clone())
                 .with_value(c.to_string())
                 .with_help(format!(
-                    "add the missing `{}` rows for `{}`, or remove this `{}`",
-                    entity.name, prow.key, parent_entity.name
+                    "add the missing `{}` rows for `{key}`, or remove this `{}`",
+                    entity.name, parent_entity.name
                 ));
-                if let Some(path) = &prow.path {
+                if let Some(path) = row.and_then(|row| parent_table.paths.get(row)) {
                     err = err.at_path(format!("{path}.{}", rel.name));
                 }
                 errors.push(err);
             }
         }
+
+        // The child rows in final order (none needed when already in order).
+        let order = if in_order {
+            None
+        } else {
+            let mut next: Vec<u32> = offs.iter().take(parent_len).copied().collect();
+            let mut order = vec![0u32; total as usize];
+            for (row, &pr) in parents.iter().enumerate() {
+                let Some(slot) = final_pos(pr).and_then(|pos| next.get_mut(pos)) else {
+                    continue;
+                };
+                if let Some(o) = order.get_mut(*slot as usize) {
+                    *o = u32::try_from(row).unwrap_or(NO_PARENT);
+                }
+                *slot += 1;
+            }
+            Some(order)
+        };
         if let Some(slot) = offsets.get_mut(pi).and_then(|o| o.get_mut(r)) {
             *slot = Offsets(offs);
         }
-        final_order[e] = order.into_iter().map(|(_, i)| i).collect();
+        if let Some(slot) = orders.get_mut(e) {
+            *slot = order;
+        }
     }
 
     let mut entities = Vec::with_capacity(n);
     for (e, entity) in schema.entities.iter().enumerate() {
-        let mut table = tables.get_mut(e).and_then(Option::take).unwrap_or_default();
-        let mut columns: Vec<Column> = entity
-            .fields
-            .iter()
-            .map(|f| Column::new_for(&f.ty))
-            .collect();
-        let order = &final_order[e];
-        let mut keys = Vec::with_capacity(order.len());
-        let mut source_rows = Vec::with_capacity(order.len());
-        for &i in order {
-            let Some(row) = table.rows.get_mut(i) else {
-                continue;
-            };
-            for (col, value) in columns.iter_mut().zip(std::mem::take(&mut row.values)) {
-                col.push(value);
-            }
-            keys.push(std::mem::take(&mut row.key));
-            source_rows.push(row.line);
-        }
+        let table = tables.get_mut(e).and_then(Option::take);
+        let mut table = match table {
+            Some(t) if t.columns.len() == entity.fields.len() => t,
+            _ => Table::new(PathBuf::new(), entity),
+        };
+        let (columns, keys, source_rows) = match orders.get(e).and_then(Option::as_ref) {
+            None => (table.columns, table.keys, table.lines),
+            Some(order) => (
+                table
+                    .columns
+                    .into_iter()
+                    .map(|c| gather(c, order))
+                    .collect(),
+                order
+                    .iter()
+                    .map(|&i| {
+                        table
+                            .keys
+                            .get_mut(i as usize)
+                            .map(std::mem::take)
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+                gather_copy(&table.lines, order),
+            ),
+        };
         entities.push(EntityRows {
             len: keys.len(),
             columns,
@@ -195,6 +300,33 @@ pub(crate) fn assemble(
     Batch {
         entities,
         root: schema.root,
+    }
+}
+
+fn gather_copy<T: Copy + Default>(values: &[T], order: &[u32]) -> Vec<T> {
+    order
+        .iter()
+        .map(|&i| values.get(i as usize).copied().unwrap_or_default())
+        .collect()
+}
+
+/// The values of `column` at the rows of `order`, in that order.
+fn gather(column: Column, order: &[u32]) -> Column {
+    match column {
+        Column::Int(v) => Column::Int(gather_copy(&v, order)),
+        Column::Bool(v) => Column::Bool(gather_copy(&v, order)),
+        Column::Date(v) => Column::Date(gather_copy(&v, order)),
+        Column::Enum(v) => Column::Enum(gather_copy(&v, order)),
+        Column::Text(mut v) => Column::Text(
+            order
+                .iter()
+                .map(|&i| {
+                    v.get_mut(i as usize)
+                        .map(std::mem::take)
+                        .unwrap_or_default()
+                })
+                .collect(),
+        ),
     }
 }
 

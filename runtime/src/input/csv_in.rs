@@ -5,13 +5,16 @@
 //! key, plus the child's fields. Children may come in any order. Every problem is
 //! collected; nothing panics on any input.
 
-use super::assemble::{RawRow, Table, assemble};
-use super::cell::{parse_cell, placeholder};
+use super::assemble::{NO_PARENT, Table, assemble};
+use super::cell::{parse_cell, parse_into, placeholder, push_value};
 use super::error::{DataError, DataErrorKind, DataErrors};
 use crate::batch::Batch;
 use crate::schema::{EntitySchema, Schema};
 use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::Hasher;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc;
 
 /// Reads a root CSV file and the CSV files of relations (`("members", path)`).
 ///
@@ -56,12 +59,17 @@ pub fn read_csv(
     }
 
     let mut tables: Vec<Option<Table>> = schema.entities.iter().map(|_| None).collect();
+    let mut lookups: Vec<ParentKeys> = schema
+        .entities
+        .iter()
+        .map(|_| ParentKeys::default())
+        .collect();
     for (id, parent) in order {
         let Some(entity) = schema.entity(id) else {
             continue;
         };
         let table = match parent {
-            None => read_table(entity, root_path, None, &mut errors).0,
+            None => read_table(entity, root_path, None, &mut errors),
             Some((p, r)) => {
                 let Some(parent_entity) = schema.entity(p) else {
                     continue;
@@ -93,27 +101,33 @@ pub fn read_csv(
                     continue;
                 };
                 let parent_col = format!("{}_id", parent_entity.name);
-                let (mut table, parent_keys) =
-                    read_table(entity, path, Some(&parent_col), &mut errors);
-                let parent_table = tables.get(p.0 as usize).and_then(Option::as_ref);
-                link_parents(
-                    &mut table,
-                    &parent_keys,
-                    parent_table,
-                    parent_entity,
-                    &parent_col,
-                    &mut errors,
-                );
-                table
+                let pi = p.0 as usize;
+                let Some(lookup) = lookups.get_mut(pi) else {
+                    continue;
+                };
+                let link = Parent {
+                    col: &parent_col,
+                    entity: parent_entity,
+                    keys: tables
+                        .get(pi)
+                        .and_then(Option::as_ref)
+                        .map_or(&[][..], |t| &t.keys[..]),
+                    lookup,
+                };
+                read_table(entity, path, Some(link), &mut errors)
             }
         };
-        if parent.is_none() || schema.entity(id).is_some_and(|e| !e.relations.is_empty()) {
-            check_duplicates(entity, &table, &mut errors);
+        if parent.is_none() || !entity.relations.is_empty() {
+            let lookup = ParentKeys::check(entity, &table, &mut errors);
+            if let Some(slot) = lookups.get_mut(id.0 as usize) {
+                *slot = lookup;
+            }
         }
         if let Some(slot) = tables.get_mut(id.0 as usize) {
             *slot = Some(table);
         }
     }
+    drop(lookups);
     let batch = assemble(schema, tables, &mut errors);
     if errors.is_empty() {
         Ok(batch)
@@ -122,74 +136,339 @@ pub fn read_csv(
     }
 }
 
-/// Resolves each child row's parent key text to the parent's row index; drops (and
-/// reports) rows whose parent is unknown.
-fn link_parents(
-    table: &mut Table,
-    parent_keys: &[(String, u32)],
-    parent_table: Option<&Table>,
-    parent_entity: &EntitySchema,
-    parent_col: &str,
-    errors: &mut DataErrors,
-) {
-    let mut index: HashMap<&str, usize> = HashMap::new();
-    if let Some(pt) = parent_table {
-        for (i, row) in pt.rows.iter().enumerate() {
-            index.entry(row.key.as_str()).or_insert(i);
+/// Hashes a key (deterministic; [`KeyIndex`] confirms every match against the key).
+fn hash_key(key: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    h.write(key.as_bytes());
+    h.finish()
+}
+
+/// Key → first row with that key, for one table, without copying the keys: an
+/// open-addressing table of `tag << 32 | row + 1` (0: empty), the tag being 32 bits of
+/// the key's hash; a candidate row is confirmed against the table's own keys.
+struct KeyIndex {
+    slots: Vec<u64>,
+}
+
+impl KeyIndex {
+    /// Indexes the non-empty `keys`; `on_duplicate(row, first_row)` for each repeat.
+    fn build(keys: &[String], mut on_duplicate: impl FnMut(u32, u32)) -> Self {
+        let mut index = Self {
+            slots: vec![0; (keys.len() + keys.len() / 2 + 1).max(8)],
+        };
+        for (row, key) in keys.iter().enumerate() {
+            if key.is_empty() {
+                continue;
+            }
+            let Ok(row) = u32::try_from(row) else {
+                break;
+            };
+            if let Err(first) = index.insert(keys, key, row) {
+                on_duplicate(row, first);
+            }
         }
+        index
     }
-    let rows = std::mem::take(&mut table.rows);
-    for (row, (key, line)) in rows.into_iter().zip(parent_keys) {
-        if key.is_empty() {
-            continue; // already reported as a missing value
+
+    /// The slot to start probing at, and the tag, for `key`.
+    fn start(&self, key: &str) -> (usize, u64) {
+        let h = hash_key(key);
+        let len = self.slots.len() as u128;
+        (((u128::from(h) * len) >> 64) as usize, h << 32)
+    }
+
+    /// Adds `key` at `row`; `Err(first row)` if already present.
+    fn insert(&mut self, keys: &[String], key: &str, row: u32) -> Result<(), u32> {
+        let (mut i, tag) = self.start(key);
+        // At most one pass: there are more slots than keys, so an empty one exists.
+        for _ in 0..self.slots.len() {
+            let Some(slot) = self.slots.get_mut(i) else {
+                i = 0;
+                continue;
+            };
+            if *slot == 0 {
+                *slot = tag | (u64::from(row) + 1);
+                return Ok(());
+            }
+            if let Some(first) = Self::matching(keys, *slot, tag, key) {
+                return Err(first);
+            }
+            i += 1;
         }
-        match index.get(key.as_str()) {
-            Some(&i) => table.rows.push(RawRow { parent: i, ..row }),
-            None => errors.push(
-                DataError::new(
-                    DataErrorKind::UnknownParent,
-                    &table.file,
-                    format!("no `{}` has the key `{key}`", parent_entity.name),
-                )
-                .at_row(*line)
-                .in_column(parent_col)
-                .with_value(key.clone())
-                .with_help(format!(
-                    "`{parent_col}` must be the key of a row in the `{}` file",
-                    parent_entity.name
-                )),
-            ),
+        Ok(())
+    }
+
+    /// The first row with `key`.
+    fn get(&self, keys: &[String], key: &str) -> Option<u32> {
+        let (mut i, tag) = self.start(key);
+        for _ in 0..self.slots.len() {
+            let Some(&slot) = self.slots.get(i) else {
+                i = 0;
+                continue;
+            };
+            if slot == 0 {
+                return None;
+            }
+            if let Some(row) = Self::matching(keys, slot, tag, key) {
+                return Some(row);
+            }
+            i += 1;
         }
+        None
+    }
+
+    /// The row in `slot` if it holds `key`.
+    fn matching(keys: &[String], slot: u64, tag: u64, key: &str) -> Option<u32> {
+        if slot & !0xFFFF_FFFF != tag {
+            return None;
+        }
+        let row = u32::try_from(slot & 0xFFFF_FFFF).ok()?.checked_sub(1)?;
+        keys.get(row as usize)
+            .is_some_and(|k| k == key)
+            .then_some(row)
     }
 }
 
-fn check_duplicates(entity: &EntitySchema, table: &Table, errors: &mut DataErrors) {
-    let Some(key_field) = entity.key.and_then(|k| entity.field(k)) else {
-        return;
-    };
-    let mut seen: HashMap<&str, u32> = HashMap::new();
-    for row in &table.rows {
-        if row.key.is_empty() {
-            continue;
+/// How a parent table's keys are found by its children's `<parent>_id` cells.
+#[derive(Default)]
+struct ParentKeys {
+    /// No two rows share a non-empty key.
+    unique: bool,
+    /// Built when the keys are checked for duplicates, or on the first child whose
+    /// parent is not found by looking next to the previous child's.
+    index: Option<KeyIndex>,
+}
+
+impl ParentKeys {
+    /// Checks `table`'s keys for duplicates (reported for an entity with a key field).
+    /// Keys in strictly increasing order are unique: no index is built then.
+    fn check(entity: &EntitySchema, table: &Table, errors: &mut DataErrors) -> Self {
+        let mut previous: Option<&str> = None;
+        let increasing = table.keys.iter().filter(|k| !k.is_empty()).all(|k| {
+            let ok = previous.is_none_or(|p| p < k.as_str());
+            previous = Some(k);
+            ok
+        });
+        if increasing {
+            return Self {
+                unique: true,
+                index: None,
+            };
         }
-        if let Some(first) = seen.get(row.key.as_str()) {
+        let key_field = entity.key.and_then(|k| entity.field(k));
+        let mut unique = true;
+        let index = KeyIndex::build(&table.keys, |row, first| {
+            unique = false;
+            let Some(key_field) = key_field else {
+                return;
+            };
+            let key = table.keys.get(row as usize).map_or("", String::as_str);
+            let line = table.lines.get(row as usize).copied().unwrap_or(0);
+            let first_line = table.lines.get(first as usize).copied().unwrap_or(0);
             errors.push(
                 DataError::new(
                     DataErrorKind::DuplicateKey,
                     &table.file,
-                    format!("duplicate key `{}`", row.key),
+                    format!("duplicate key `{key}`"),
                 )
-                .at_row(row.line)
+                .at_row(line)
                 .in_column(key_field.name.clone())
-                .with_value(row.key.clone())
+                .with_value(key)
                 .with_help(format!(
-                    "line {first} has the same key; each `{}` needs its own `{}`",
+                    "line {first_line} has the same key; each `{}` needs its own `{}`",
                     entity.name, key_field.name
                 )),
             );
-        } else {
-            seen.insert(&row.key, row.line);
+        });
+        Self {
+            unique,
+            index: Some(index),
         }
+    }
+}
+
+/// The parent of a child file: its key column, entity, keys and key index.
+struct Parent<'a> {
+    col: &'a str,
+    entity: &'a EntitySchema,
+    keys: &'a [String],
+    lookup: &'a mut ParentKeys,
+}
+
+impl Parent<'_> {
+    /// The first parent row with `key`. `cursor` is the previous child's parent:
+    /// children grouped in parent order (the common case) are linked without a lookup.
+    fn find(&mut self, key: &str, cursor: &mut u32) -> Option<u32> {
+        if self.lookup.unique {
+            for candidate in [*cursor, cursor.wrapping_add(1)] {
+                if self.keys.get(candidate as usize).is_some_and(|k| k == key) {
+                    *cursor = candidate;
+                    return Some(candidate);
+                }
+            }
+        }
+        let keys = self.keys;
+        let row = self
+            .lookup
+            .index
+            .get_or_insert_with(|| KeyIndex::build(keys, |_, _| {}))
+            .get(keys, key)?;
+        *cursor = row;
+        Some(row)
+    }
+}
+
+/// A record read as text, or (when not valid UTF-8) as bytes.
+enum Record<'r> {
+    Text(&'r csv::StringRecord),
+    Bytes(&'r csv::ByteRecord),
+}
+
+impl<'r> Record<'r> {
+    fn len(&self) -> usize {
+        match self {
+            Self::Text(r) => r.len(),
+            Self::Bytes(r) => r.len(),
+        }
+    }
+
+    fn position(&self) -> Option<&'r csv::Position> {
+        match self {
+            Self::Text(r) => r.position(),
+            Self::Bytes(r) => r.position(),
+        }
+    }
+
+    /// The 1-based line the record starts on.
+    fn line(&self) -> u32 {
+        self.position()
+            .map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX))
+    }
+
+    /// The byte offset of the record in the file.
+    fn byte(&self) -> u64 {
+        self.position().map_or(0, csv::Position::byte)
+    }
+
+    /// Cell `i`: its text, or its bytes if they are not UTF-8.
+    fn get(&self, i: usize) -> Option<Result<&'r str, &'r [u8]>> {
+        match self {
+            Self::Text(r) => r.get(i).map(Ok),
+            Self::Bytes(r) => r.get(i).map(|b| std::str::from_utf8(b).map_err(|_| b)),
+        }
+    }
+}
+
+/// Records passed from the reading thread to the parsing thread, in file order.
+const CHUNK: usize = 1024;
+
+/// Where a record's key comes from.
+#[derive(Clone, Copy)]
+enum KeySource {
+    /// The key field's cell (column index in the file, if present), trimmed.
+    Column(Option<usize>),
+    /// The 1-based number of the record.
+    RecordNumber,
+}
+
+/// A record as read: UTF-8 text, or bytes if any cell is not UTF-8.
+enum RecordBuf {
+    Text(csv::StringRecord),
+    Bytes(csv::ByteRecord),
+}
+
+impl RecordBuf {
+    fn as_record(&self) -> Record<'_> {
+        match self {
+            Self::Text(r) => Record::Text(r),
+            Self::Bytes(r) => Record::Bytes(r),
+        }
+    }
+
+    fn into_bytes(self) -> csv::ByteRecord {
+        match self {
+            Self::Text(r) => r.into_byte_record(),
+            Self::Bytes(r) => r,
+        }
+    }
+}
+
+/// Up to [`CHUNK`] records with their keys, then the error that ended the chunk, if
+/// any. Chunks go back to the reading thread to reuse their buffers.
+#[derive(Default)]
+struct Chunk {
+    records: Vec<RecordBuf>,
+    keys: Vec<String>,
+    len: usize,
+    error: Option<csv::Error>,
+}
+
+/// The reading thread: reads records, checks them as UTF-8 and makes their keys,
+/// sending them on in chunks until the end of the file, an I/O error, or the parsing
+/// side hanging up.
+fn read_records(
+    mut reader: csv::Reader<std::fs::File>,
+    key_source: KeySource,
+    chunks: &mpsc::SyncSender<Chunk>,
+    recycled: &mpsc::Receiver<Chunk>,
+) {
+    let mut record_number = 0u64;
+    loop {
+        let mut chunk = recycled.try_recv().unwrap_or_default();
+        chunk.len = 0;
+        chunk.keys.clear();
+        chunk.error = None;
+        let mut done = false;
+        while chunk.len < CHUNK {
+            let mut record = match chunk.records.get_mut(chunk.len) {
+                Some(slot) => {
+                    std::mem::replace(slot, RecordBuf::Bytes(csv::ByteRecord::new())).into_bytes()
+                }
+                None => csv::ByteRecord::new(),
+            };
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => {
+                    done = true;
+                    break;
+                }
+                Err(e) => {
+                    done = matches!(e.kind(), csv::ErrorKind::Io(_));
+                    chunk.error = Some(e);
+                    break;
+                }
+            }
+            record_number += 1;
+            let record = match csv::StringRecord::from_byte_record(record) {
+                Ok(r) => RecordBuf::Text(r),
+                Err(e) => RecordBuf::Bytes(e.into_byte_record()),
+            };
+            let key = match key_source {
+                KeySource::Column(c) => c
+                    .and_then(|c| record.as_record().get(c))
+                    .and_then(Result::ok)
+                    .map(|k| trim(k).to_owned())
+                    .unwrap_or_default(),
+                KeySource::RecordNumber => number_key(record_number),
+            };
+            chunk.keys.push(key);
+            match chunk.records.get_mut(chunk.len) {
+                Some(slot) => *slot = record,
+                None => chunk.records.push(record),
+            }
+            chunk.len += 1;
+        }
+        if chunks.send(chunk).is_err() || done {
+            return;
+        }
+    }
+}
+
+/// A cell, trimmed (without scanning cells that need no trimming).
+fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(b)) if a.is_ascii_graphic() && b.is_ascii_graphic() => s,
+        _ => s.trim(),
     }
 }
 
@@ -199,39 +478,59 @@ fn line_of(record: &csv::ByteRecord) -> u32 {
         .map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX))
 }
 
-/// Reads one CSV file. Returns the rows (parent index unset) and, for a child file,
-/// each row's parent key text and line.
+/// The decimal text of `n`, as a key.
+fn number_key(mut n: u64) -> String {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        if let Some(d) = buf.get_mut(i) {
+            *d = b'0' + (n % 10) as u8;
+        }
+        n /= 10;
+        if n == 0 || i == 0 {
+            break;
+        }
+    }
+    buf.get(i..)
+        .and_then(|digits| std::str::from_utf8(digits).ok())
+        .map(str::to_owned)
+        .unwrap_or_default()
+}
+
+fn io_error(path: &Path, e: &std::io::Error) -> DataError {
+    DataError::new(
+        DataErrorKind::Io,
+        path,
+        format!("cannot read the file: {e}"),
+    )
+    .with_help("check the path and the file's permissions")
+}
+
+/// Reads one CSV file into columns. A child file's rows are linked to `parent` as they
+/// are read; rows without a known parent are kept but marked [`NO_PARENT`].
 fn read_table(
     entity: &EntitySchema,
     path: &Path,
-    parent_col: Option<&str>,
+    parent: Option<Parent<'_>>,
     errors: &mut DataErrors,
-) -> (Table, Vec<(String, u32)>) {
-    let mut table = Table {
-        file: path.to_path_buf(),
-        rows: Vec::new(),
-        unlinked: parent_col.is_some(),
-    };
-    let mut parent_keys = Vec::new();
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
+) -> Table {
+    let mut table = Table::new(path.to_path_buf(), entity);
+    table.unlinked = parent.is_some();
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
         Err(e) => {
-            errors.push(
-                DataError::new(
-                    DataErrorKind::Io,
-                    path,
-                    format!("cannot read the file: {e}"),
-                )
-                .with_help("check the path and the file's permissions"),
-            );
-            return (table, parent_keys);
+            errors.push(io_error(path, &e));
+            return table;
         }
     };
+    let file_len = file.metadata().map_or(0, |m| m.len());
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .from_reader(bytes.as_slice());
-    let mut records = reader.byte_records();
+        .buffer_capacity(1 << 16)
+        .from_reader(file);
+    let parent_col = parent.as_ref().map(|p| p.col);
     let expected: Vec<&str> = parent_col
         .into_iter()
         .chain(entity.fields.iter().map(|f| f.name.as_str()))
@@ -243,21 +542,22 @@ fn read_table(
         .join(", ");
 
     // Header.
-    let header = match records.next() {
-        None => {
+    let mut header = csv::ByteRecord::new();
+    match reader.read_byte_record(&mut header) {
+        Ok(true) => {}
+        Ok(false) => {
             errors.push(
                 DataError::new(DataErrorKind::MalformedFile, path, "the file is empty").with_help(
                     format!("the first line must name the columns: {expected_list}"),
                 ),
             );
-            return (table, parent_keys);
+            return table;
         }
-        Some(Err(e)) => {
+        Err(e) => {
             errors.push(csv_error(path, &e));
-            return (table, parent_keys);
+            return table;
         }
-        Some(Ok(h)) => h,
-    };
+    }
     let header_line = line_of(&header).max(1);
     let mut names: Vec<String> = Vec::with_capacity(header.len());
     for (i, cell) in header.iter().enumerate() {
@@ -278,7 +578,7 @@ fn read_table(
                     .at_row(header_line)
                     .with_help("save the file as UTF-8 (Excel: CSV UTF-8)"),
                 );
-                return (table, parent_keys);
+                return table;
             }
         }
     }
@@ -370,132 +670,228 @@ fn read_table(
     let parent_idx = parent_col.and_then(|pc| column_of.get(pc).copied());
     table.unlinked = parent_col.is_some() && parent_idx.is_none();
     let key_field = entity.key.map(|k| k.0 as usize);
+    let header_len = names.len();
+    drop(column_of);
 
-    // Rows.
+    // Rows: a second thread reads the records (and makes their keys) while this one
+    // parses the cells. Unknown parents are reported after the file's other errors.
+    let key_source = match key_field {
+        Some(k) => KeySource::Column(field_cols.get(k).copied().flatten()),
+        None => KeySource::RecordNumber,
+    };
+    let mut parent = parent;
+    let mut unknown_parents = DataErrors::default();
+    let mut cursor = 0u32;
     let mut record_number = 0u64;
-    for record in records {
-        let record = match record {
-            Ok(r) => r,
-            Err(e) => {
-                errors.push(csv_error(path, &e));
-                continue;
-            }
-        };
-        record_number += 1;
-        let line = line_of(&record);
-        if record.len() != names.len() {
-            errors.push(
-                DataError::new(
-                    DataErrorKind::MalformedFile,
-                    path,
-                    format!(
-                        "row has {} cells, the header has {}",
-                        record.len(),
-                        names.len()
-                    ),
-                )
-                .at_row(line)
-                .with_help("quote values that contain commas, like \"a,b\""),
-            );
-            continue;
-        }
-        let cell = |i: usize, errors: &mut DataErrors, column: &str| -> Option<String> {
-            let bytes = record.get(i)?;
-            match std::str::from_utf8(bytes) {
-                Ok(s) => Some(s.trim().to_owned()),
-                Err(_) => {
+    let mut stopped = false;
+    std::thread::scope(|scope| {
+        let (to_parser, chunks) = mpsc::sync_channel::<Chunk>(2);
+        let (recycle, recycled) = mpsc::channel::<Chunk>();
+        let reading = scope.spawn(move || read_records(reader, key_source, &to_parser, &recycled));
+        for mut chunk in chunks.iter() {
+            let Chunk {
+                records,
+                keys,
+                len,
+                error,
+            } = &mut chunk;
+            for (record, key) in records.iter().zip(keys.iter_mut()).take(*len) {
+                let record = record.as_record();
+                record_number += 1;
+                let line = record.line();
+                if record.len() != header_len {
                     errors.push(
                         DataError::new(
                             DataErrorKind::MalformedFile,
                             path,
-                            "the cell is not valid UTF-8",
+                            format!(
+                                "row has {} cells, the header has {header_len}",
+                                record.len(),
+                            ),
                         )
                         .at_row(line)
-                        .in_column(column)
-                        .with_value(String::from_utf8_lossy(bytes).into_owned())
-                        .with_help("save the file as UTF-8 (Excel: CSV UTF-8)"),
+                        .with_help("quote values that contain commas, like \"a,b\""),
                     );
-                    None
+                    continue;
                 }
-            }
-        };
-        let mut values = Vec::with_capacity(entity.fields.len());
-        let mut key = String::new();
-        for (fi, (f, col)) in entity.fields.iter().zip(&field_cols).enumerate() {
-            let text = match col {
-                Some(c) => cell(*c, errors, &f.name),
-                None => None,
-            };
-            let value = match text.as_deref() {
-                Some("") | None => match &f.default {
-                    Some(d) => d.clone(),
-                    None => {
-                        if col.is_some() && text.is_some() {
+                if table.len() >= (NO_PARENT - 1) as usize {
+                    errors.push(DataError::new(
+                        DataErrorKind::MalformedFile,
+                        path,
+                        format!("more than {} `{}` rows", NO_PARENT - 1, entity.name),
+                    ));
+                    stopped = true;
+                    break;
+                }
+                if record_number == 1024 {
+                    // Room for the whole file, estimated from its first rows.
+                    let per_row = (record.byte() / record_number)
+                        .max(header_len as u64)
+                        .max(1);
+                    let rows = usize::try_from(file_len / per_row + file_len / per_row / 50)
+                        .unwrap_or(0)
+                        .saturating_sub(table.len());
+                    table.reserve(rows, parent.is_some());
+                }
+                let cell = |i: usize, errors: &mut DataErrors, column: &str| -> Option<&str> {
+                    match record.get(i)? {
+                        Ok(s) => Some(trim(s)),
+                        Err(bytes) => {
+                            errors.push(
+                                DataError::new(
+                                    DataErrorKind::MalformedFile,
+                                    path,
+                                    "the cell is not valid UTF-8",
+                                )
+                                .at_row(line)
+                                .in_column(column)
+                                .with_value(String::from_utf8_lossy(bytes).into_owned())
+                                .with_help("save the file as UTF-8 (Excel: CSV UTF-8)"),
+                            );
+                            None
+                        }
+                    }
+                };
+                for ((f, col), column) in entity
+                    .fields
+                    .iter()
+                    .zip(&field_cols)
+                    .zip(&mut table.columns)
+                {
+                    let text = match col {
+                        Some(c) => cell(*c, errors, &f.name),
+                        None => None,
+                    };
+                    match text {
+                        Some("") | None => {
+                            let value = match &f.default {
+                                Some(d) => d.clone(),
+                                None => {
+                                    if col.is_some() && text.is_some() {
+                                        errors.push(
+                                            DataError::new(
+                                                DataErrorKind::MissingValue,
+                                                path,
+                                                "missing value",
+                                            )
+                                            .at_row(line)
+                                            .in_column(f.name.clone())
+                                            .with_value("")
+                                            .with_help(format!(
+                                                "fill in `{1}` ({2}), a value of type {0}",
+                                                f.ty.describe(),
+                                                f.name,
+                                                f.label
+                                            )),
+                                        );
+                                    }
+                                    placeholder(&f.ty)
+                                }
+                            };
+                            push_value(column, value, &f.ty);
+                        }
+                        Some(t) => {
+                            if !parse_into(column, &f.ty, t) {
+                                let value = match parse_cell(&f.ty, t) {
+                                    Ok(v) => v,
+                                    Err(e) => {
+                                        errors.push(
+                                            DataError::new(e.kind, path, e.message)
+                                                .at_row(line)
+                                                .in_column(f.name.clone())
+                                                .with_value(t)
+                                                .with_help(e.help),
+                                        );
+                                        placeholder(&f.ty)
+                                    }
+                                };
+                                push_value(column, value, &f.ty);
+                            }
+                        }
+                    }
+                }
+                if let Some(parent) = &mut parent {
+                    let pk = match parent_idx {
+                        Some(pi) => cell(pi, errors, parent.col).unwrap_or_default(),
+                        None => "",
+                    };
+                    let row = if pk.is_empty() {
+                        if parent_idx.is_some() {
                             errors.push(
                                 DataError::new(DataErrorKind::MissingValue, path, "missing value")
                                     .at_row(line)
-                                    .in_column(f.name.clone())
+                                    .in_column(parent.col)
                                     .with_value("")
                                     .with_help(format!(
-                                        "fill in `{1}` ({2}), a value of type {0}",
-                                        f.ty.describe(),
-                                        f.name,
-                                        f.label
+                                        "fill in the key of this row's parent in `{}`",
+                                        parent.col
                                     )),
                             );
                         }
-                        placeholder(&f.ty)
-                    }
-                },
-                Some(t) => match parse_cell(&f.ty, t) {
-                    Ok(v) => v,
-                    Err(e) => {
-                        errors.push(
-                            DataError::new(e.kind, path, e.message)
-                                .at_row(line)
-                                .in_column(f.name.clone())
-                                .with_value(t)
-                                .with_help(e.help),
+                        NO_PARENT
+                    } else if let Some(row) = parent.find(pk, &mut cursor) {
+                        row
+                    } else {
+                        unknown_parents.push(
+                            DataError::new(
+                                DataErrorKind::UnknownParent,
+                                path,
+                                format!("no `{}` has the key `{pk}`", parent.entity.name),
+                            )
+                            .at_row(line)
+                            .in_column(parent.col)
+                            .with_value(pk)
+                            .with_help(format!(
+                                "`{}` must be the key of a row in the `{}` file",
+                                parent.col, parent.entity.name
+                            )),
                         );
-                        placeholder(&f.ty)
-                    }
-                },
-            };
-            if key_field == Some(fi) {
-                key = text.unwrap_or_default();
+                        NO_PARENT
+                    };
+                    table.parents.push(row);
+                }
+                table.keys.push(std::mem::take(key));
+                table.lines.push(line);
             }
-            values.push(value);
-        }
-        if key_field.is_none() {
-            key = record_number.to_string();
-        }
-        if let (Some(pc), Some(pi)) = (parent_col, parent_idx) {
-            let pk = cell(pi, errors, pc).unwrap_or_default();
-            if pk.is_empty() {
-                errors.push(
-                    DataError::new(DataErrorKind::MissingValue, path, "missing value")
-                        .at_row(line)
-                        .in_column(pc)
-                        .with_value("")
-                        .with_help(format!("fill in the key of this row's parent in `{pc}`")),
-                );
+            if stopped {
+                break;
             }
-            parent_keys.push((pk, line));
-        } else {
-            parent_keys.push((String::new(), line));
+            if let Some(e) = error.take() {
+                errors.push(csv_error(path, &e));
+            }
+            // The reader may have finished: then the chunk is not needed.
+            let _ = recycle.send(chunk);
         }
-        table.rows.push(RawRow {
-            values,
-            key,
-            line,
-            parent: 0,
-            path: None,
-        });
+        // Dropping `chunks` stops the reader if this side stopped first.
+        drop(chunks);
+        if reading.join().is_err() {
+            errors.push(io_error(
+                path,
+                &std::io::Error::other("the reading thread stopped"),
+            ));
+        }
+    });
+    for e in unknown_parents.errors {
+        errors.push(e);
     }
-    (table, parent_keys)
+    errors.omitted += unknown_parents.omitted;
+    if parent.is_some() {
+        // Rows without a parent are left out: their keys are no one's parent key, and
+        // take no part in the duplicate check.
+        for (key, p) in table.keys.iter_mut().zip(&table.parents) {
+            if *p == NO_PARENT {
+                *key = String::new();
+            }
+        }
+    }
+    table.shrink_to_fit();
+    table
 }
 
 fn csv_error(path: &Path, e: &csv::Error) -> DataError {
+    if let csv::ErrorKind::Io(io) = e.kind() {
+        return io_error(path, io);
+    }
     let mut err = DataError::new(
         DataErrorKind::MalformedFile,
         path,

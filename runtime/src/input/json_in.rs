@@ -5,7 +5,7 @@
 //! source text (via `serde_json::value::RawValue`), never through `f64`. Errors name
 //! the JSON path (`$[17].members[2].income`) and the line.
 
-use super::assemble::{RawRow, Table, assemble};
+use super::assemble::{NO_PARENT, Table, assemble};
 use super::cell::{parse_cell, placeholder};
 use super::error::{DataError, DataErrorKind, DataErrors};
 use crate::batch::Batch;
@@ -206,11 +206,7 @@ pub fn read_json(schema: &Schema, path: &Path) -> Result<Batch, DataErrors> {
         tables: schema
             .entities
             .iter()
-            .map(|_| Table {
-                file: path.to_path_buf(),
-                rows: Vec::new(),
-                unlinked: false,
-            })
+            .map(|e| Table::new(path.to_path_buf(), e))
             .collect(),
     };
     for (i, item) in items.iter().enumerate() {
@@ -222,29 +218,27 @@ pub fn read_json(schema: &Schema, path: &Path) -> Result<Batch, DataErrors> {
         && let Some(key_field) = root.key.and_then(|k| root.field(k))
     {
         let mut seen: HashMap<&str, u32> = HashMap::new();
-        for row in &table.rows {
-            if row.key.is_empty() {
+        for ((key, &line), row_path) in table.keys.iter().zip(&table.lines).zip(&table.paths) {
+            if key.is_empty() {
                 continue;
             }
-            if let Some(first) = seen.get(row.key.as_str()) {
-                let mut err = DataError::new(
+            if let Some(first) = seen.get(key.as_str()) {
+                let err = DataError::new(
                     DataErrorKind::DuplicateKey,
                     path,
-                    format!("duplicate key `{}`", row.key),
+                    format!("duplicate key `{key}`"),
                 )
-                .at_row(row.line)
+                .at_row(line)
                 .in_column(key_field.name.clone())
-                .with_value(row.key.clone())
+                .with_value(key.clone())
                 .with_help(format!(
                     "line {first} has the same key; each `{}` needs its own `{}`",
                     root.name, key_field.name
-                ));
-                if let Some(p) = &row.path {
-                    err = err.at_path(property_path(p, &key_field.name));
-                }
+                ))
+                .at_path(property_path(row_path, &key_field.name));
                 errors.push(err);
             } else {
-                seen.insert(&row.key, row.line);
+                seen.insert(key, line);
             }
         }
     }
@@ -278,7 +272,7 @@ impl Reader<'_> {
     }
 
     /// Reads one object of entity `id` whose parent row is `parent`.
-    fn row(&mut self, id: EntityId, node: &Node<'_>, path: String, parent: usize) {
+    fn row(&mut self, id: EntityId, node: &Node<'_>, path: String, parent: u32) {
         let Some(entity) = self.schema.entity(id) else {
             return;
         };
@@ -436,16 +430,16 @@ impl Reader<'_> {
             return;
         };
         if entity.key.is_none() {
-            key = (table.rows.len() + 1).to_string();
+            key = (table.len() + 1).to_string();
         }
-        let index = table.rows.len();
-        table.rows.push(RawRow {
+        let index = u32::try_from(table.len()).unwrap_or(NO_PARENT);
+        table.push_row(
             values,
             key,
-            line: self.lines.line(node.offset),
+            self.lines.line(node.offset),
             parent,
-            path: Some(path.clone()),
-        });
+            path.clone(),
+        );
         for rel in &entity.relations {
             let Some(member) = by_name.get(rel.name.as_str()).copied() else {
                 continue;

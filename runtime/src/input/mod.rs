@@ -13,3 +13,5 @@ pub use json_in::read_json;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_csv;
