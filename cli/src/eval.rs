@@ -17,8 +17,8 @@ use crate::{ErrorFormat, Exit, report};
 pub struct EvalArgs {
     /// The policy file.
     pub policy: PathBuf,
-    /// Households: a CSV file (members in a second CSV) or a JSON file with nested members.
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub input: crate::data::DataArgs,
     /// Evaluation date (YYYY-MM-DD), or a period (YYYY-MM, YYYY) meaning its first day.
     #[arg(long)]
     pub date: String,
@@ -28,13 +28,6 @@ pub struct EvalArgs {
     /// Output file (.csv or .json); standard output when absent.
     #[arg(short, long)]
     pub output: Option<PathBuf>,
-    /// A child file for a relation, as NAME=PATH (e.g. members=members.csv). A file named
-    /// after the relation next to the data file is used when none is given.
-    #[arg(long = "relation", value_name = "NAME=PATH")]
-    pub relations: Vec<String>,
-    /// Shorthand for `--relation members=PATH`.
-    #[arg(long)]
-    pub members: Option<PathBuf>,
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
@@ -72,7 +65,7 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
         }
         bylaw_compiler::scenario::apply(&mut program, &overrides);
     }
-    let batch = match read_data(&program, args) {
+    let batch = match crate::data::read_data(&program, &args.input, args.quiet) {
         Ok(b) => b,
         Err(exit) => return exit,
     };
@@ -164,54 +157,6 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
         );
     }
     Exit::Ok
-}
-
-fn read_data(program: &Program, args: &EvalArgs) -> Result<Batch, Exit> {
-    let schema = &program.schema;
-    let is_json = args.data.extension().is_some_and(|e| e == "json");
-    let result = if is_json {
-        bylaw_runtime::input::read_json(schema, &args.data)
-    } else {
-        let mut children: Vec<(String, PathBuf)> = Vec::new();
-        for r in &args.relations {
-            let Some((name, path)) = r.split_once('=') else {
-                eprintln!(
-                    "error: --relation `{r}` is not NAME=PATH\n  help: e.g. --relation members=members.csv"
-                );
-                return Err(Exit::BadInput);
-            };
-            children.push((name.to_string(), PathBuf::from(path)));
-        }
-        if let Some(m) = &args.members {
-            children.push(("members".to_string(), m.clone()));
-        }
-        // A child file named after its relation, next to the data file, is used by default.
-        let dir = args.data.parent().unwrap_or(Path::new(""));
-        for e in &schema.entities {
-            for rel in &e.relations {
-                if children.iter().any(|(n, _)| *n == rel.name) {
-                    continue;
-                }
-                let guess = dir.join(format!("{}.csv", rel.name));
-                if guess.exists() && guess != args.data {
-                    if !args.quiet {
-                        eprintln!(
-                            "note: reading `{}` for relation `{}`",
-                            guess.display(),
-                            rel.name
-                        );
-                    }
-                    children.push((rel.name.clone(), guess));
-                }
-            }
-        }
-        bylaw_runtime::input::read_csv(schema, &args.data, &children)
-    };
-    result.map_err(|errors| {
-        report::print_data_errors(&errors, ErrorFormat::Human);
-        eprintln!("{} data error(s); no output was written", errors.total());
-        Exit::BadInput
-    })
 }
 
 type RowResult = Result<Vec<Value>, EvalError>;

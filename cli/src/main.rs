@@ -2,12 +2,14 @@
 //! compiler and runtime crates: each subcommand lives in its own module.
 
 mod check;
+mod data;
 mod eval;
 mod explain;
 mod fmt;
 mod report;
 mod synth;
 mod test;
+mod why;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,6 +60,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Explain a policy in plain words (zh or en; text, md or html).
     Explain(explain::ExplainArgs),
+    /// Explain one household's decision, and what would change it.
+    Why(why::WhyArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
     Synth {
         /// Number of households.
@@ -102,6 +106,7 @@ fn main() -> ExitCode {
         Command::Test { paths } => test::run(&paths, format),
         Command::Eval(args) => eval::run(&args, format),
         Command::Explain(args) => explain::run(&args, format),
+        Command::Why(args) => why::run(&args, format),
         Command::Synth {
             households,
             seed,

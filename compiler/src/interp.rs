@@ -205,6 +205,22 @@ impl<'p> Evaluator<'p> {
         results
     }
 
+    /// Evaluates any expression of the program for root record `row`, with a fresh memo
+    /// (explanations trace sub-expressions this way; normal runs never do).
+    pub fn eval_expr(&self, batch: &Batch, row: usize, expr: ExprId) -> Result<Value> {
+        let mut st = State {
+            batch,
+            frame: vec![(self.program.schema.root, row)],
+            memo: vec![None; self.program.defs.len()],
+        };
+        self.eval(&mut st, expr)
+    }
+
+    /// The body in force at the evaluation date of each definition (`None`: no version).
+    pub fn body_in_force(&self, def: DefId) -> Option<ExprId> {
+        self.bodies.get(def.index()).copied().flatten()
+    }
+
     /// Evaluates one definition for root record `row` (tracing and tests).
     pub fn eval_one(&self, batch: &Batch, row: usize, def: DefId) -> Result<Value> {
         let mut st = State {
