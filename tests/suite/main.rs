@@ -9,6 +9,7 @@
 
 mod data_errors;
 mod diagnostics;
+mod explain;
 mod interpreter;
 mod properties;
 mod tidy;
