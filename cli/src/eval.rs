@@ -34,6 +34,13 @@ pub struct EvalArgs {
     /// No summary, no progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Add a `reason` column: why the main decision (the rule `eligible`, else the last
+    /// rule) came out as it did, with the values that decided it.
+    #[arg(long)]
+    pub explain: bool,
+    /// Language of the `reason` column: zh or en.
+    #[arg(long, default_value = "zh")]
+    pub lang: String,
 }
 
 pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
@@ -83,6 +90,28 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
         indicatif::ProgressBar::hidden()
     };
     let mut summary = Summary::new(&program);
+    let explain = match (
+        args.explain,
+        bylaw_compiler::explain::Lang::parse(&args.lang),
+    ) {
+        (false, _) => None,
+        (true, None) => {
+            eprintln!(
+                "error: --lang `{}` is not a language Bylaw explains in\n  help: use `zh` or `en`",
+                args.lang
+            );
+            return Exit::BadInput;
+        }
+        (true, Some(lang)) => match bylaw_compiler::explain::whatif::default_decision(&program) {
+            Some(d) => Some((d, lang)),
+            None => {
+                eprintln!(
+                    "error: --explain needs a yes/no rule among the policy's outputs, and it has none"
+                );
+                return Exit::BadInput;
+            }
+        },
+    };
     let json = args
         .output
         .as_ref()
@@ -94,7 +123,7 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
         if json {
             w.write_all(b"[\n")?;
         } else {
-            write_header(&mut w, &program)?;
+            write_header(&mut w, &program, explain.is_some())?;
         }
         let total = batch.root_len();
         let chunk = 16_384;
@@ -108,11 +137,20 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
             for (i, r) in results.iter().enumerate() {
                 let row = start + i;
                 summary.add(&program, r);
+                // Traced on demand, only when asked for: plain runs never pay for it.
+                let reason = match (explain, r) {
+                    (Some((d, lang)), Ok(_)) => {
+                        bylaw_compiler::explain::reason::reason(&evaluator, &batch, row, d, lang)
+                            .ok()
+                    }
+                    (Some(_), Err(_)) => Some(String::new()),
+                    (None, _) => None,
+                };
                 if json {
-                    write_json_row(&mut w, &program, &batch, row, r, first)?;
+                    write_json_row(&mut w, &program, &batch, row, r, first, reason.as_deref())?;
                     first = false;
                 } else {
-                    write_csv_row(&mut w, &program, &batch, row, r)?;
+                    write_csv_row(&mut w, &program, &batch, row, r, reason.as_deref())?;
                 }
             }
             progress.inc((end - start) as u64);
@@ -201,13 +239,16 @@ fn key_column(program: &Program) -> String {
         .unwrap_or_else(|| "row".to_string())
 }
 
-fn write_header(w: &mut impl Write, program: &Program) -> std::io::Result<()> {
+fn write_header(w: &mut impl Write, program: &Program, reason: bool) -> std::io::Result<()> {
     let mut cols = vec![
         key_column(program),
         "error".to_string(),
         "error_in".to_string(),
     ];
     cols.extend(program.outputs.iter().map(|d| program.def(*d).name.clone()));
+    if reason {
+        cols.push("reason".to_string());
+    }
     writeln!(w, "{}", cols.join(","))
 }
 
@@ -233,6 +274,7 @@ fn write_csv_row(
     batch: &Batch,
     row: usize,
     r: &RowResult,
+    reason: Option<&str>,
 ) -> std::io::Result<()> {
     write!(w, "{}", csv_field(root_key(batch, row)))?;
     match r {
@@ -257,6 +299,10 @@ fn write_csv_row(
             }
         }
     }
+    if let Some(reason) = reason {
+        w.write_all(b",")?;
+        w.write_all(csv_field(reason).as_bytes())?;
+    }
     w.write_all(b"\n")
 }
 
@@ -267,9 +313,13 @@ fn write_json_row(
     row: usize,
     r: &RowResult,
     first: bool,
+    reason: Option<&str>,
 ) -> std::io::Result<()> {
     let mut obj = serde_json::Map::new();
     obj.insert(key_column(program), root_key(batch, row).into());
+    if let Some(reason) = reason {
+        obj.insert("reason".into(), reason.into());
+    }
     match r {
         Ok(values) => {
             obj.insert("error".into(), serde_json::Value::Null);

@@ -332,3 +332,140 @@ fn eval_reads_json_and_writes_json_with_exact_money() {
     assert_eq!(rows[1]["id"], "j2");
     assert!(rows[1]["error"].is_null(), "{}", rows[1]);
 }
+
+#[test]
+fn explain_writes_the_policy_in_both_languages() {
+    let o = bylaw(&["explain", NANSHA, "--date", "2023-08-01"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let zh = stdout(&o);
+    assert!(
+        zh.contains("同时满足以下全部条件时，认定为“符合南沙区低保条件”"),
+        "{zh}"
+    );
+    assert!(zh.contains("1,338.00元/月"), "{zh}");
+    let o = bylaw(&[
+        "explain",
+        NANSHA,
+        "--lang",
+        "en",
+        "--format",
+        "md",
+        "--date",
+        "2023-08-01",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("holds when all of the following hold"),
+        "{}",
+        stdout(&o)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("policy.html");
+    let o = bylaw(&[
+        "explain",
+        NANSHA,
+        "--format",
+        "html",
+        "-o",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .starts_with("<!doctype html>")
+    );
+    let o = bylaw(&["explain", NANSHA, "--lang", "fr"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn why_explains_one_household_and_what_would_change_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("households.csv");
+    std::fs::write(&data, "id,city,hukou,residence\nh1,nansha,other_city,23\n").unwrap();
+    std::fs::write(
+        dir.path().join("members.csv"),
+        "household_id,income,age\nh1,500,40\n",
+    )
+    .unwrap();
+    let o = bylaw(&[
+        "why",
+        NANSHA,
+        data.to_str().unwrap(),
+        "--id",
+        "h1",
+        "--date",
+        "2023-08-01",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("✗ 在南沙区连续居住时长（23个月）不低于2年"),
+        "{text}"
+    );
+    assert!(
+        text.contains("若在南沙区连续居住时长为 2年（现为 23个月），“符合南沙区低保条件”将为是"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("申请人户籍为"),
+        "hukou is fixed and never suggested: {text}"
+    );
+    let o = bylaw(&[
+        "why",
+        NANSHA,
+        data.to_str().unwrap(),
+        "--id",
+        "h1",
+        "--date",
+        "2023-08-01",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["what_would_change"][0]["input"], "residence");
+    let o = bylaw(&[
+        "why",
+        NANSHA,
+        data.to_str().unwrap(),
+        "--id",
+        "h2",
+        "--date",
+        "2023-08-01",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `h1`"), "{}", stderr(&o));
+}
+
+#[test]
+fn eval_explain_adds_a_reason_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("households.csv");
+    std::fs::write(
+        &data,
+        "id,city,hukou,residence\nh1,guangzhou,local,0\nh2,guangzhou,local,0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("members.csv"),
+        "household_id,income,age\nh1,1400,40\nh2,100,40\n",
+    )
+    .unwrap();
+    let o = bylaw(&[
+        "eval",
+        DIBAO,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "--explain",
+        "-q",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.lines().next().unwrap().ends_with(",reason"), "{out}");
+    assert!(
+        out.contains("家庭人均月收入（1,400.00元/月）低于适用低保标准（1,338.00元/月）不成立"),
+        "{out}"
+    );
+}

@@ -5,6 +5,7 @@
 pub mod decision;
 pub mod doc;
 pub mod policy;
+pub mod reason;
 pub mod render;
 pub mod trace;
 pub mod whatif;
