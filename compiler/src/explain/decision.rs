@@ -213,12 +213,19 @@ pub fn render_decision(
     }
     if let Some(e) = &trace.error {
         blocks.push(Block::Para(match lang {
-            Lang::Zh => format!(
-                "计算未能完成：`{}`（在 {} 中）：{}",
-                e.code,
-                e.within.as_deref().unwrap_or("?"),
-                e.detail
-            ),
+            Lang::Zh => {
+                let what = match e.code.as_str() {
+                    "overflow" => "数值超出可表示的范围",
+                    "division_by_zero" => "除数为零",
+                    _ => "缺少在该日期有效的值",
+                };
+                format!(
+                    "计算未能完成：{what}（`{}`，在 {} 中）。{}",
+                    e.code,
+                    e.within.as_deref().unwrap_or("?"),
+                    e.detail
+                )
+            }
             Lang::En => format!(
                 "Evaluation stopped: `{}` in {}: {}",
                 e.code,
@@ -227,7 +234,7 @@ pub fn render_decision(
             ),
         }));
     }
-    if let Some(d) = decision {
+    if let (Some(d), None) = (decision, &trace.error) {
         blocks.push(Block::Heading(
             2,
             t(lang, "怎样会改变结果", "What would change the outcome").into(),
