@@ -342,7 +342,7 @@ fn explain_writes_the_policy_in_both_languages() {
         zh.contains("同时满足以下全部条件时，认定为“符合南沙区低保条件”"),
         "{zh}"
     );
-    assert!(zh.contains("1,338.00元/月"), "{zh}");
+    assert!(zh.contains("1,338.00元/人/月"), "{zh}");
     let o = bylaw(&[
         "explain",
         NANSHA,
@@ -465,7 +465,9 @@ fn eval_explain_adds_a_reason_column() {
     let out = stdout(&o);
     assert!(out.lines().next().unwrap().ends_with(",reason"), "{out}");
     assert!(
-        out.contains("家庭人均月收入（1,400.00元/月）低于适用低保标准（1,338.00元/月）不成立"),
+        out.contains(
+            "家庭人均月收入（1,400.00元/人/月）低于适用低保标准（1,338.00元/人/月）不成立"
+        ),
         "{out}"
     );
 }

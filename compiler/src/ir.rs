@@ -170,6 +170,8 @@ pub struct Def {
     /// Amounts are rounded to the fen with this mode.
     pub rounding: Option<RoundingMode>,
     pub origin: Origin,
+    /// Declared `money per person …`: shown as 元/人/月.
+    pub per_person: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -188,6 +190,8 @@ pub struct Param {
     pub by: Option<EnumId>,
     pub entries: Vec<ParamEntry>,
     pub origin: Origin,
+    /// Declared `money per person …`: shown as 元/人/月.
+    pub per_person: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -261,6 +265,19 @@ pub struct FieldDoc {
     pub origin: Origin,
     /// Not changeable by the applicant (age, hukou).
     pub fixed: bool,
+    /// Declared `money per person …`: shown as 元/人/月.
+    pub per_person: bool,
+}
+
+/// Was this type written `money per person …`?
+pub fn per_person(t: Option<&bylaw_grammar::ast::TypeExpr>) -> bool {
+    matches!(
+        t,
+        Some(bylaw_grammar::ast::TypeExpr::Money {
+            per_person: true,
+            ..
+        })
+    )
 }
 
 /// A checked program.

@@ -126,7 +126,12 @@ pub enum Period {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TypeExpr {
-    Money { period: Option<Period>, span: Span },
+    Money {
+        period: Option<Period>,
+        /// `per person`: shown as 元/人/月, no effect on arithmetic.
+        per_person: bool,
+        span: Span,
+    },
     Named(Ident),
 }
 

@@ -169,6 +169,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::unit_months
         | Rule::unit_years => "a unit",
         Rule::per_period => "`per month` or `per year`",
+        Rule::per_person => "`per person`",
         Rule::kw_from | Rule::from_clause => "`from` and a date",
         Rule::kw_to => "`to`",
         Rule::en_clause

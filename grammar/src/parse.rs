@@ -270,8 +270,19 @@ fn lower_type(pair: Pair<Rule>) -> Result<TypeExpr> {
     Ok(match inner.as_rule() {
         Rule::money_type => {
             let span = span_of(&inner);
-            let period = children(inner).next().and_then(lower_per);
-            TypeExpr::Money { period, span }
+            let mut period = None;
+            let mut per_person = false;
+            for c in children(inner) {
+                match c.as_rule() {
+                    Rule::per_person => per_person = true,
+                    _ => period = lower_per(c),
+                }
+            }
+            TypeExpr::Money {
+                period,
+                per_person,
+                span,
+            }
         }
         _ => TypeExpr::Named(ident(inner)),
     })

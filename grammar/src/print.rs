@@ -573,10 +573,21 @@ pub fn quote(text: &str) -> String {
 
 pub fn type_expr(t: &TypeExpr) -> String {
     match t {
-        TypeExpr::Money { period: None, .. } => "money".to_string(),
         TypeExpr::Money {
-            period: Some(p), ..
-        } => format!("money per {}", period(*p)),
+            period: p,
+            per_person,
+            ..
+        } => {
+            let mut s = "money".to_string();
+            if *per_person {
+                s.push_str(" per person");
+            }
+            if let Some(p) = p {
+                s.push_str(" per ");
+                s.push_str(period(*p));
+            }
+            s
+        }
         TypeExpr::Named(i) => i.name.clone(),
     }
 }

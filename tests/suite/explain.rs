@@ -55,7 +55,7 @@ fn markdown_and_html_are_complete_documents() {
     let md = doc::render(&blocks, Format::Markdown, "t");
     assert!(md.starts_with("# 南沙区异地申办最低生活保障"));
     assert!(
-        md.contains("| 广州市（guangzhou） | 1,338.00元/月 |"),
+        md.contains("| 广州市（guangzhou） | 1,338.00元/人/月 |"),
         "{md}"
     );
     let html = doc::render(&blocks, Format::Html, "t");

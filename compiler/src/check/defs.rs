@@ -357,6 +357,7 @@ impl<'a> Checker<'a> {
             exceptions,
             rounding,
             origin: origin(first_file, first.name.span, &first.meta),
+            per_person: per_person(first.ty.as_ref()),
         })
     }
 }

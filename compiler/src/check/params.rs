@@ -146,6 +146,7 @@ impl<'a> Checker<'a> {
                 by,
                 entries,
                 origin: origin(file, p.name.span, &p.meta),
+                per_person: per_person(Some(&p.ty)),
             });
         }
     }

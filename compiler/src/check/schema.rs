@@ -320,7 +320,10 @@ impl<'a> Checker<'a> {
             let file = decl.map_or(info.file, |(f, _)| *f);
             let meta_of = |name: &str| {
                 decl.and_then(|(_, d)| d.fields.iter().find(|x| x.name.name == name))
-                    .map(|d| (origin(file, d.name.span, &d.meta), d.fixed))
+                    .map(|d| {
+                        let pp = matches!(&d.ty, ast::FieldType::Value(t) if per_person(Some(t)));
+                        (origin(file, d.name.span, &d.meta), d.fixed, pp)
+                    })
                     .unwrap_or_default()
             };
             self.docs.push(EntityDoc {
@@ -331,8 +334,12 @@ impl<'a> Checker<'a> {
                     .fields
                     .iter()
                     .map(|f| {
-                        let (origin, fixed) = meta_of(&f.name);
-                        FieldDoc { origin, fixed }
+                        let (origin, fixed, per_person) = meta_of(&f.name);
+                        FieldDoc {
+                            origin,
+                            fixed,
+                            per_person,
+                        }
                     })
                     .collect(),
                 relations: info.relations.iter().map(|r| meta_of(&r.name).0).collect(),

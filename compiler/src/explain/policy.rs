@@ -7,7 +7,9 @@ use bylaw_runtime::date::format_date;
 
 use super::doc::Block;
 use super::render::{condition_lines, phrase, rounding_words};
-use super::words::{Label, Lang, def_label, field_label, relation_label, value_text, words};
+use super::words::{
+    Label, Lang, def_label, field_label, relation_label, value_text, value_text_per, words,
+};
 use crate::interp::param_value_at;
 use crate::ir::*;
 use crate::types::Ty;
@@ -435,7 +437,7 @@ fn parameter(program: &Program, p: &Param, date: i32, lang: Lang, blocks: &mut V
         .map(|k| {
             let v = param_value_at(program, p, *k, date).map_or_else(
                 || t(lang, "（无）", "(none)").to_string(),
-                |(v, _)| value_text(program, p.ty, &v, lang),
+                |(v, _)| value_text_per(program, p.ty, &v, lang, p.per_person),
             );
             vec![key_name(*k), v]
         })
@@ -457,7 +459,7 @@ fn parameter(program: &Program, p: &Param, date: i32, lang: Lang, blocks: &mut V
         .map(|e| {
             let value = e.value.as_ref().map_or_else(
                 || t(lang, "停止执行", "ended").to_string(),
-                |v| value_text(program, p.ty, v, lang),
+                |v| value_text_per(program, p.ty, v, lang, p.per_person),
             );
             let basis = meta_lines(&e.origin.meta, lang, 0)
                 .into_iter()

@@ -46,7 +46,8 @@ fn valued(ev: &Evaluator, batch: &Batch, row: usize, id: ExprId) -> Result<Words
     Ok(match w {
         Words::Value { .. } => w,
         _ => {
-            let shown = |lang| super::words::value_text(program, program.ty(id), &v, lang);
+            let pp = super::words::per_person_of(program, id);
+            let shown = |lang| super::words::value_text_per(program, program.ty(id), &v, lang, pp);
             Words::Value {
                 zh: format!("{}（{}）", phrase(&w, Lang::Zh), shown(Lang::Zh)),
                 en: format!("{} ({})", phrase(&w, Lang::En), shown(Lang::En)),

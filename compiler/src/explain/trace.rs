@@ -7,7 +7,7 @@
 use bylaw_runtime::batch::Batch;
 use bylaw_runtime::date::format_date;
 
-use super::words::{Label, Lang, Words, def_label, value_text, words};
+use super::words::{Label, Lang, Words, def_label, per_person_of, value_text_per, words};
 use crate::interp::{EvalError, Evaluator, param_value_at};
 use crate::ir::*;
 use crate::types::Ty;
@@ -25,8 +25,17 @@ impl Shown {
     pub fn new(program: &Program, ty: Ty, v: &Value) -> Shown {
         Shown {
             plain: crate::format::plain(program, ty, v),
-            zh: value_text(program, ty, v, Lang::Zh),
-            en: value_text(program, ty, v, Lang::En),
+            zh: value_text_per(program, ty, v, Lang::Zh, false),
+            en: value_text_per(program, ty, v, Lang::En, false),
+        }
+    }
+
+    /// With `元/人/月` when the amount is declared per person.
+    pub fn per(program: &Program, ty: Ty, v: &Value, per_person: bool) -> Shown {
+        Shown {
+            plain: crate::format::plain(program, ty, v),
+            zh: value_text_per(program, ty, v, Lang::Zh, per_person),
+            en: value_text_per(program, ty, v, Lang::En, per_person),
         }
     }
 
@@ -226,7 +235,7 @@ fn trace_def(
             let raw = ev.eval_expr(batch, row, body)?;
             let changed = raw != value;
             (
-                changed.then(|| Shown::new(program, d.ty, &raw)),
+                changed.then(|| Shown::per(program, d.ty, &raw, d.per_person)),
                 Some(mode.as_str().to_string()),
             )
         }
@@ -234,7 +243,7 @@ fn trace_def(
     };
     Ok(OutputTrace {
         label: def_label(program, id),
-        value: Shown::new(program, d.ty, &value),
+        value: Shown::per(program, d.ty, &value, d.per_person),
         via,
         formula: words(program, body),
         condition,
@@ -285,7 +294,12 @@ fn term(ev: &Evaluator, batch: &Batch, row: usize, id: ExprId) -> Result<Term, E
     };
     Ok(Term {
         words: words(program, id),
-        value: Some(Shown::new(program, program.ty(id), &value)),
+        value: Some(Shown::per(
+            program,
+            program.ty(id),
+            &value,
+            per_person_of(program, id),
+        )),
         param,
     })
 }

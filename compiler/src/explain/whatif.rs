@@ -255,6 +255,11 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
                 };
                 if let Some(to) = found {
                     let ty = field_ty(program, eid, fi, &f.ty);
+                    let per_person = program
+                        .docs
+                        .get(ei)
+                        .and_then(|d| d.fields.get(fi))
+                        .is_some_and(|d| d.per_person);
                     let member = (eid != program.schema.root).then_some(row + 1);
                     let rel_name = es.name.clone();
                     changes.push(Change {
@@ -264,8 +269,8 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
                         },
                         label: field_label(program, eid, fi),
                         member,
-                        from: Shown::new(program, ty, &original),
-                        to: Shown::new(program, ty, &to),
+                        from: Shown::per(program, ty, &original, per_person),
+                        to: Shown::per(program, ty, &to, per_person),
                         decision: decision_label.clone(),
                         outcome: outcome.clone(),
                         at: (eid, row, fi),

@@ -149,13 +149,47 @@ pub fn value_words(program: &Program, ty: Ty, value: &Value) -> Words {
 
 /// A value as people write it: `1,338.00 元/月`, `8 万元`, `2%`, `24 个月`.
 pub fn value_text(program: &Program, ty: Ty, value: &Value, lang: Lang) -> String {
+    value_text_per(program, ty, value, lang, false)
+}
+
+/// Is expression `id` a field, definition or parameter declared `money per person …`?
+pub fn per_person_of(program: &Program, id: ExprId) -> bool {
+    match program.node(id) {
+        Node::Def(d) => program.def(*d).per_person,
+        Node::Param { param, .. } => program
+            .params
+            .get(param.index())
+            .is_some_and(|p| p.per_person),
+        Node::Field { entity, field } => program
+            .docs
+            .get(entity.0 as usize)
+            .and_then(|d| d.fields.get(field.0 as usize))
+            .is_some_and(|f| f.per_person),
+        _ => false,
+    }
+}
+
+/// [`value_text`], with `元/人/月` for amounts declared per person.
+pub fn value_text_per(
+    program: &Program,
+    ty: Ty,
+    value: &Value,
+    lang: Lang,
+    per_person: bool,
+) -> String {
     match (ty, value) {
         (Ty::Money(per), Value::Int(v)) => {
-            let per = match (per, lang) {
-                (Per::Month, Lang::Zh) => "/月",
-                (Per::Year, Lang::Zh) => "/年",
-                (Per::Month, Lang::En) => " a month",
-                (Per::Year, Lang::En) => " a year",
+            let per = match (per, lang, per_person) {
+                (Per::Month, Lang::Zh, false) => "/月",
+                (Per::Year, Lang::Zh, false) => "/年",
+                (Per::Month, Lang::En, false) => " a month",
+                (Per::Year, Lang::En, false) => " a year",
+                (Per::Month, Lang::Zh, true) => "/人/月",
+                (Per::Year, Lang::Zh, true) => "/人/年",
+                (_, Lang::Zh, true) => "/人",
+                (Per::Month, Lang::En, true) => " per person a month",
+                (Per::Year, Lang::En, true) => " per person a year",
+                (_, Lang::En, true) => " per person",
                 _ => "",
             };
             // Round sums of ten thousand yuan are written in 万元, as the sources do.
