@@ -200,3 +200,75 @@ let per_capita: money per month = total / count(members)
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
+
+/// Fragments of real Bylaw, shuffled: the compiler must answer every arrangement with
+/// diagnostics or a program, never a panic.
+fn token_soup() -> impl Strategy<Value = String> {
+    let tokens = prop_oneof![
+        Just("entity household { id: text key income: money per month members: many person }\n"),
+        Just("entity person { age: years }\n"),
+        Just("rule r \"标签\" = "),
+        Just("let x: money = "),
+        Just("amount a: money per person per month = "),
+        Just("parameter p: money by region { gz: 1 元 from 2023-01-01 }\n"),
+        Just("enum region { gd \"广东\" gz in gd }\n"),
+        Just("exception e to r when "),
+        Just("test \"t\" at 2023-01-01 { household { id: \"a\" } expect r = true }\n"),
+        Just("income"),
+        Just(" < "),
+        Just(" and "),
+        Just(" or "),
+        Just("not "),
+        Just(" + "),
+        Just(" / "),
+        Just("1338 元"),
+        Just("2%"),
+        Just("24 months"),
+        Just("0"),
+        Just("2023-02-30"),
+        Just("0.00001 元"),
+        Just("sum(members: age)"),
+        Just("count(members where "),
+        Just(")"),
+        Just("("),
+        Just("min(members: age)"),
+        Just("if "),
+        Just(" then "),
+        Just(" else "),
+        Just("p[region.gz]"),
+        Just("round_fen(x, half_even)"),
+        Just("\n"),
+        Just("#"),
+        Just("\""),
+        Just("{"),
+        Just("}"),
+        Just("="),
+        Just("use \"nowhere.bylaw\"\n"),
+    ];
+    proptest::collection::vec(tokens, 0..40).prop_map(|t| t.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_text_gets_diagnostics_not_a_panic(text in token_soup()) {
+        let compiled = bylaw_compiler::compile_text("soup.bylaw", &text);
+        for d in &compiled.diagnostics {
+            // Every diagnostic renders, and points inside the file.
+            let _ = bylaw_compiler::diagnostics::render_human(d, &compiled.sources, false, 80);
+            if let Some(l) = &d.primary {
+                prop_assert!(l.span.end as usize <= text.len().max(1));
+            }
+        }
+        if let Some(program) = compiled.program {
+            let _ = bylaw_compiler::testing::run(&program);
+        }
+    }
+
+    #[test]
+    fn random_bytes_never_panic_the_parser(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let _ = bylaw_grammar::parse(&text);
+    }
+}
