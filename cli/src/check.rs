@@ -30,11 +30,12 @@ pub fn run(files: &[PathBuf], date: Option<&str>, format: ErrorFormat) -> Exit {
             && let Some(p) = &compiled.program
         {
             eprintln!(
-                "ok: {} — {} outputs, {} parameters, {} tests",
+                "ok: {} — {} outputs, {} parameters, {} tests, {} checks",
                 file.display(),
                 p.outputs.len(),
                 p.params.len(),
-                p.tests.len()
+                p.tests.len(),
+                p.checks.len()
             );
         }
     }

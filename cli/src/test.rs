@@ -45,6 +45,15 @@ pub fn run(paths: &[PathBuf], format: ErrorFormat) -> Exit {
         let Some(program) = &compiled.program else {
             continue;
         };
+        if !program.checks.is_empty() {
+            // Checks are verified when the policy compiles: reaching here, all hold.
+            eprintln!(
+                "{}: {} reported figures add up",
+                file.display(),
+                program.checks.len()
+            );
+            passed += program.checks.len();
+        }
         if program.tests.is_empty() {
             continue;
         }

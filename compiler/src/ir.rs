@@ -236,6 +236,17 @@ pub enum Expect {
     },
 }
 
+/// A reported figure that must add up (`check`).
+#[derive(Debug, Clone)]
+pub struct CheckCase {
+    pub name: String,
+    pub origin: Origin,
+    pub lhs: ExprId,
+    pub rhs: ExprId,
+    /// For `about`: how far apart the sides may be, in the value's units.
+    pub tolerance: i64,
+}
+
 /// A scenario's replacement of a parameter value.
 #[derive(Debug, Clone)]
 pub struct Override {
@@ -290,6 +301,8 @@ pub struct Program {
     pub params: Vec<Param>,
     pub scales: Vec<ScaleDef>,
     pub tests: Vec<TestCase>,
+    /// Reconciliation checks, all of which held when the program was built.
+    pub checks: Vec<CheckCase>,
     /// Labels, citations and `fixed` flags of the input schema, by entity, field and
     /// relation (indexed like the schema).
     pub docs: Vec<EntityDoc>,

@@ -42,6 +42,18 @@ pub enum Item {
     Test(TestDecl),
     Scenario(ScenarioDecl),
     Set(SetDecl),
+    Check(CheckDecl),
+}
+
+/// A reported figure that must add up: `check name "label" lhs = [about] rhs`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckDecl {
+    pub name: Ident,
+    pub meta: Meta,
+    pub lhs: Expr,
+    pub about: bool,
+    pub rhs: Expr,
+    pub span: Span,
 }
 
 /// Labels, citations and notes: the clauses every declaration may carry.

@@ -116,7 +116,7 @@ fn hint_for(expected: &[String]) -> Option<String> {
     if expected.iter().any(|e| e == "a declaration") {
         return Some(
             "a file is a list of declarations: `policy`, `use`, `enum`, `entity`, `parameter`, \
-             `scale`, `let`, `rule`, `amount`, `exception`, `test`, `scenario`, `set`"
+             `scale`, `let`, `rule`, `amount`, `exception`, `test`, `scenario`, `set`, `check`"
                 .to_string(),
         );
     }
@@ -145,7 +145,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::exception_decl
         | Rule::test_decl
         | Rule::scenario_decl
-        | Rule::set_decl => "a declaration",
+        | Rule::set_decl
+        | Rule::check_decl => "a declaration",
         Rule::ident | Rule::path | Rule::param_key => "a name",
         Rule::string | Rule::label => "a quoted string",
         Rule::date => "a date (YYYY-MM-DD)",

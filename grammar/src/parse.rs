@@ -148,6 +148,32 @@ fn lower_item(pair: Pair<Rule>) -> Result<Item> {
             Item::Scenario(ScenarioDecl { name, meta, span })
         }
         Rule::set_decl => Item::Set(lower_set(pair)?),
+        Rule::check_decl => {
+            let span = span_of(&pair);
+            let mut inner = children(pair);
+            let name = ident(next(&mut inner, "name")?);
+            let mut meta = Meta::default();
+            let mut exprs = Vec::new();
+            let mut about = false;
+            for p in inner {
+                match p.as_rule() {
+                    Rule::expr => exprs.push(lower_expr(p)?),
+                    Rule::check_about => about = true,
+                    _ => {
+                        meta_clause(&mut meta, p);
+                    }
+                }
+            }
+            let mut exprs = exprs.into_iter();
+            Item::Check(CheckDecl {
+                name,
+                meta,
+                lhs: exprs.next().ok_or_else(|| ParseError::internal("lhs"))?,
+                about,
+                rhs: exprs.next().ok_or_else(|| ParseError::internal("rhs"))?,
+                span,
+            })
+        }
         other => return Err(ParseError::internal(&format!("unexpected {other:?}"))),
     })
 }

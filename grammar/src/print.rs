@@ -78,6 +78,7 @@ fn item_start(item: &Item) -> u32 {
         Item::Test(d) => d.span.start,
         Item::Scenario(d) => d.span.start,
         Item::Set(d) => d.span.start,
+        Item::Check(d) => d.span.start,
     }
 }
 
@@ -127,6 +128,14 @@ impl Printer {
                 self.label(&d.meta);
                 self.out.push('\n');
                 self.meta_lines(&d.meta, "  ");
+            }
+            Item::Check(d) => {
+                let _ = write!(self.out, "check {}", d.name.name);
+                self.label(&d.meta);
+                self.out.push('\n');
+                self.meta_lines(&d.meta, "  ");
+                let about = if d.about { "about " } else { "" };
+                let _ = writeln!(self.out, "  {} = {about}{}", expr(&d.lhs), expr(&d.rhs));
             }
             Item::Set(d) => {
                 let _ = write!(self.out, "set {}", d.parameter.name);

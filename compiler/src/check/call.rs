@@ -188,7 +188,14 @@ impl Checker<'_> {
         scope: &Scope,
     ) -> Option<ExprId> {
         let file = scope.file;
-        let owner = scope.innermost()?;
+        let Some(owner) = scope.innermost() else {
+            self.diags.push(
+                Diagnostic::error(codes::RELATION_MISUSE, format!("`{}` needs a record to aggregate over", function.as_str()))
+                    .at(file, span, "no entity here")
+                    .help("a `check` compares fixed figures; aggregates belong in definitions of an entity"),
+            );
+            return None;
+        };
         let found = self.in_reach(scope).into_iter().find_map(|e| {
             self.entities.get(e.0 as usize).and_then(|info| {
                 info.relations

@@ -136,6 +136,15 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
             }
         }
     }
+    let checks: Vec<CheckCase> = items
+        .iter()
+        .filter_map(|(file, item)| match item {
+            Item::Check(k) if Some(*file) == loaded.root || is_test_file(loaded, *file) => {
+                c.check_case(*file, k)
+            }
+            _ => None,
+        })
+        .collect();
     for (file, item) in &items {
         if let Item::Set(s) = item {
             c.error(
@@ -173,13 +182,102 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         params: c.params,
         scales: c.scales,
         tests,
+        checks,
         docs: c.docs,
         nodes: c.nodes,
         types: c.types,
         spans: c.spans,
         outputs,
     };
+    let mut diags = diags;
+    let failed = reconcile(&program, &mut diags);
+    if failed {
+        return (None, diags);
+    }
     (Some(program), diags)
+}
+
+/// Evaluates every `check`; a figure that does not add up is an error (E0030) with both
+/// sides and the difference. Checks are read at the policy's effective date.
+fn reconcile(program: &Program, diags: &mut Vec<Diagnostic>) -> bool {
+    let date = program
+        .policy
+        .as_ref()
+        .and_then(|p| p.effective)
+        .unwrap_or(0);
+    let ev = crate::interp::Evaluator::new(program, date);
+    let empty = bylaw_runtime::batch::Batch {
+        entities: Vec::new(),
+        root: EntityId(0),
+    };
+    let mut failed = false;
+    for k in &program.checks {
+        let (Some(file), span) = (k.origin.file, k.origin.span) else {
+            continue;
+        };
+        let ty = program.ty(k.lhs);
+        let show = |v: &Value| crate::format::human(program, ty, v);
+        match (
+            ev.eval_expr(&empty, 0, k.lhs),
+            ev.eval_expr(&empty, 0, k.rhs),
+        ) {
+            (Ok(Value::Int(a)), Ok(Value::Int(b))) => {
+                let diff = i128::from(a) - i128::from(b);
+                if diff.abs() > i128::from(k.tolerance) {
+                    failed = true;
+                    let off = i64::try_from(diff)
+                        .map_or_else(|_| diff.to_string(), |d| show(&Value::Int(d)));
+                    diags.push(
+                        Diagnostic::error(
+                            codes::RECONCILIATION,
+                            format!("`{}` does not add up: the parts make {}, the reported figure is {} (a difference of {off})", k.name, show(&Value::Int(a)), show(&Value::Int(b))),
+                        )
+                        .at(file, span, "these do not agree")
+                        .help("correct the figure, or keep the reported one and record the discrepancy in a `note`"),
+                    );
+                }
+            }
+            (Ok(a), Ok(b)) if a == b => {}
+            (Ok(a), Ok(b)) => {
+                failed = true;
+                diags.push(
+                    Diagnostic::error(
+                        codes::RECONCILIATION,
+                        format!(
+                            "`{}` does not hold: {} is not {}",
+                            k.name,
+                            show(&a),
+                            show(&b)
+                        ),
+                    )
+                    .at(file, span, "this check"),
+                );
+            }
+            (Err(e), _) | (_, Err(e)) => {
+                failed = true;
+                diags.push(
+                    Diagnostic::error(codes::RECONCILIATION, format!("`{}` cannot be evaluated: {}", k.name, e.detail))
+                        .at(file, span, "this check")
+                        .help("a check compares fixed figures and parameters in force at the policy's effective date"),
+                );
+            }
+        }
+    }
+    failed
+}
+
+/// Half a unit of a figure's last written digit, in the value's units: `2.7 亿元` → 0.05 亿元.
+fn half_last_digit(digits: &str, unit: Option<ast::Unit>, ty: Ty) -> i64 {
+    let decimals = digits.split_once('.').map_or(0, |(_, f)| f.len() as u32);
+    let unit_value: i128 = match unit {
+        Some(ast::Unit::Yi) => 100_000_000 * 10_000,
+        Some(ast::Unit::Wan) => 10_000 * 10_000,
+        Some(ast::Unit::Yuan) => 10_000,
+        Some(ast::Unit::Percent) => 10_000,
+        _ => i128::from(ty.scale()),
+    };
+    let last = unit_value / 10i128.pow(decimals.min(30));
+    i64::try_from(last / 2).unwrap_or(0)
 }
 
 fn is_test_file(loaded: &Loaded, file: FileId) -> bool {
@@ -280,6 +378,64 @@ impl<'a> Checker<'a> {
 
     fn enum_names(&self) -> Vec<String> {
         self.enums.iter().map(|e| e.name.clone()).collect()
+    }
+
+    /// A `check` declaration: both sides typed alike; `about` needs a literal figure.
+    fn check_case(&mut self, file: FileId, k: &ast::CheckDecl) -> Option<CheckCase> {
+        let scope = expr::Scope {
+            file,
+            entities: Vec::new(),
+        };
+        let lhs = self.expr(&k.lhs, &scope);
+        let rhs = self.expr(&k.rhs, &scope);
+        let (lhs, rhs) = (lhs?, rhs?);
+        let (lt, rt) = (
+            self.types.get(lhs.index()).copied()?,
+            self.types.get(rhs.index()).copied()?,
+        );
+        if lt.unify(rt).is_none() {
+            let names = self.enum_names();
+            self.diags.push(
+                Diagnostic::error(
+                    codes::COMPARE_MISMATCH,
+                    format!(
+                        "cannot compare `{}` with `{}`",
+                        lt.name(&names),
+                        rt.name(&names)
+                    ),
+                )
+                .at(file, k.rhs.span, format!("this is `{}`", rt.name(&names)))
+                .also(file, k.lhs.span, format!("this is `{}`", lt.name(&names))),
+            );
+            return None;
+        }
+        let tolerance = if k.about {
+            match &k.rhs.kind {
+                ast::ExprKind::Literal(ast::LitKind::Number { digits, unit, .. }) => {
+                    half_last_digit(digits, *unit, rt)
+                }
+                _ => {
+                    self.error_help(
+                        codes::BAD_LITERAL,
+                        "`about` applies to a reported figure",
+                        (file, k.rhs.span, "not a number"),
+                        "write `= about 2.7 亿元`: the figure as the source reports it",
+                    );
+                    return None;
+                }
+            }
+        } else {
+            0
+        };
+        // Diagnostics point at the equation, not the whole declaration.
+        let equation = k.lhs.span.to(k.rhs.span);
+        Some(CheckCase {
+            name: k.name.name.clone(),
+            origin: origin(file, equation, &k.meta),
+            lhs,
+            rhs,
+            tolerance,
+        })
     }
 
     /// Does `file` carry a `policy` header (a policy, rather than a test or a sketch)?

@@ -84,6 +84,8 @@ codes! {
         "Every parameter value needs `source DOC \"phrase\"` or `assumed \"reason\"` (on itself or on its parameter), and so does every `rule` and `amount` in a file with a `policy` header. A warning: the policy still runs, but its basis is not on record.";
     TEST_FAILED = "E0029", "test failed",
         "A `test` block's expectation did not hold; the message shows expected and actual values and the definition that produced them.";
+    RECONCILIATION = "E0030", "reported figures do not add up",
+        "A `check` states that figures reported in a source add up (`check raoping \"…\" 184 + 151 + 374 = 709`), and they do not: the message gives both sides and the difference. `= about 2.7 亿元` allows half a unit of the figure's last digit. Fix the figure, or record the discrepancy in a `note`.";
 }
 
 /// Looks a code up by its text (`E0003`).

@@ -129,7 +129,9 @@ pub fn explain_policy(program: &Program, date: i32, lang: Lang) -> Vec<Block> {
 
     inputs(program, lang, &mut blocks);
 
-    blocks.push(Block::Heading(2, t(lang, "规则", "Rules").into()));
+    if !program.defs.is_empty() {
+        blocks.push(Block::Heading(2, t(lang, "规则", "Rules").into()));
+    }
     for (i, _) in program.defs.iter().enumerate() {
         definition(program, DefId(i as u32), date, lang, &mut blocks);
     }
@@ -138,6 +140,31 @@ pub fn explain_policy(program: &Program, date: i32, lang: Lang) -> Vec<Block> {
         blocks.push(Block::Heading(2, t(lang, "参数", "Parameters").into()));
         for p in &program.params {
             parameter(program, p, date, lang, &mut blocks);
+        }
+    }
+    if !program.checks.is_empty() {
+        blocks.push(Block::Heading(
+            2,
+            t(lang, "报告数字核对", "Reported figures, reconciled").into(),
+        ));
+        for k in &program.checks {
+            let l = Label::new(&k.name, &k.origin.meta);
+            blocks.push(Block::Heading(3, titled(l.get(lang), &k.name, lang)));
+            let approx = if k.tolerance > 0 {
+                t(lang, "约", "about ")
+            } else {
+                ""
+            };
+            blocks.push(Block::Para(format!(
+                "{} = {approx}{}{}",
+                phrase(&words(program, k.lhs), lang),
+                phrase(&words(program, k.rhs), lang),
+                t(lang, "（核对无误）", " (it adds up)")
+            )));
+            let lines = meta_lines(&k.origin.meta, lang, 0);
+            if !lines.is_empty() {
+                blocks.push(Block::List(lines));
+            }
         }
     }
     if !program.scales.is_empty() {

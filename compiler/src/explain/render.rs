@@ -68,7 +68,17 @@ pub fn phrase(w: &Words, lang: Lang) -> String {
             En => format!("the {} of {}", label.en, phrase(arg, lang)),
         },
         Words::Arith { op, lhs, rhs } => {
-            format!("{} {op} {}", operand(lhs, lang), operand(rhs, lang))
+            // Brackets only where the grouping is not the reading order.
+            let rank = |c: char| if c == '+' || c == '−' { 1 } else { 2 };
+            let left = match lhs.as_ref() {
+                Words::Arith { op: o, .. } if rank(*o) >= rank(*op) => phrase(lhs, lang),
+                _ => operand(lhs, lang),
+            };
+            let right = match rhs.as_ref() {
+                Words::Arith { op: o, .. } if rank(*o) > rank(*op) => phrase(rhs, lang),
+                _ => operand(rhs, lang),
+            };
+            format!("{left} {op} {right}")
         }
         Words::Neg { operand: o } => format!("−{}", operand(o, lang)),
         Words::Compare { op, lhs, rhs } => {
