@@ -31,4 +31,9 @@ $bylaw eval policies/guangdong/dibao.bylaw "$out/households.csv" --date 2023-08-
   --scenario examples/scenarios/higher_guangzhou_standard.bylaw -o "$out/dibao_what_if.csv"
 
 echo
+echo "== why: one household's decision, and what would change it"
+$bylaw why policies/guangdong/dibao.bylaw "$out/households.csv" --id h0000001 --date 2023-08-01 | tail -n 25
+
+echo
 echo "Results: $out/dibao.csv and $out/dibao_what_if.csv (one row per household, every output)."
+echo "Explain the policy itself: $bylaw explain policies/guangdong/dibao.bylaw --format html -o $out/dibao.html"
