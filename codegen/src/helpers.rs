@@ -1,0 +1,131 @@
+//! The runtime helpers compiled code calls (`bylaw_rt_*`): thin `extern "C"` shims over
+//! `bylaw_runtime::arith` and `bylaw_runtime::date`, so that every rounding, every i128
+//! product and quotient and every calendar step is the interpreter's own code. A fallible
+//! helper returns its value and writes 0 or an `ERR_*` code to `status`.
+
+use bylaw_runtime::arith::{self, ArithError, RoundingMode};
+use bylaw_runtime::date;
+
+use crate::layout::{ERR_DIV_ZERO, ERR_NONE, ERR_OVERFLOW};
+
+fn report(r: Result<i64, ArithError>, status: &mut u32) -> i64 {
+    match r {
+        Ok(v) => {
+            *status = ERR_NONE;
+            v
+        }
+        Err(e) => {
+            *status = match e {
+                ArithError::Overflow => ERR_OVERFLOW,
+                ArithError::DivisionByZero => ERR_DIV_ZERO,
+            };
+            0
+        }
+    }
+}
+
+/// The rounding mode with index `mode` in [`RoundingMode::ALL`].
+pub fn mode_index(mode: RoundingMode) -> u32 {
+    RoundingMode::ALL
+        .iter()
+        .position(|m| *m == mode)
+        .unwrap_or(0) as u32
+}
+
+pub extern "C" fn bylaw_rt_mul_scaled(a: i64, b: i64, divisor: i64, status: &mut u32) -> i64 {
+    report(arith::mul_scaled(a, b, divisor), status)
+}
+
+pub extern "C" fn bylaw_rt_div_scaled(a: i64, scale: i64, b: i64, status: &mut u32) -> i64 {
+    report(arith::div_scaled(a, scale, b), status)
+}
+
+pub extern "C" fn bylaw_rt_round_to_unit(v: i64, unit: i64, mode: u32, status: &mut u32) -> i64 {
+    let mode = RoundingMode::ALL
+        .get(mode as usize)
+        .copied()
+        .unwrap_or_default();
+    report(arith::round_to_unit(v, unit, mode), status)
+}
+
+pub extern "C" fn bylaw_rt_date_add_days(d: i64, n: i64, status: &mut u32) -> i64 {
+    report(date::add_days(d as i32, n).map(i64::from), status)
+}
+
+pub extern "C" fn bylaw_rt_date_sub_days(d: i64, n: i64, status: &mut u32) -> i64 {
+    let r = arith::neg(n).and_then(|n| date::add_days(d as i32, n));
+    report(r.map(i64::from), status)
+}
+
+pub extern "C" fn bylaw_rt_date_add_months(d: i64, n: i64, status: &mut u32) -> i64 {
+    report(date::add_months(d as i32, n).map(i64::from), status)
+}
+
+pub extern "C" fn bylaw_rt_date_sub_months(d: i64, n: i64, status: &mut u32) -> i64 {
+    let r = arith::neg(n).and_then(|n| date::add_months(d as i32, n));
+    report(r.map(i64::from), status)
+}
+
+pub extern "C" fn bylaw_rt_months_between(a: i64, b: i64) -> i64 {
+    date::months_between(a as i32, b as i32)
+}
+
+pub extern "C" fn bylaw_rt_days_between(a: i64, b: i64) -> i64 {
+    date::days_between(a as i32, b as i32)
+}
+
+pub extern "C" fn bylaw_rt_floor_div(v: i64, scale: i64) -> i64 {
+    arith::floor_div(v, scale)
+}
+
+pub extern "C" fn bylaw_rt_ceil_div(v: i64, scale: i64) -> i64 {
+    arith::ceil_div(v, scale)
+}
+
+/// How a helper is called: its symbol, address, number of `i64` arguments (a `u32`
+/// mode counts as one), and whether it takes a status pointer last.
+#[derive(Debug, Clone, Copy)]
+pub struct HelperSpec {
+    pub name: &'static str,
+    pub address: *const u8,
+    pub args: usize,
+    pub fallible: bool,
+    /// Argument 2 is a `u32` (the rounding mode).
+    pub mode_arg: bool,
+}
+
+macro_rules! helpers {
+    ($($id:ident = $f:ident($args:expr, $fallible:expr, $mode:expr)),* $(,)?) => {
+        /// Every helper, by role.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Helper { $($id),* }
+        impl Helper {
+            pub const ALL: &'static [Helper] = &[$(Helper::$id),*];
+            pub fn spec(self) -> HelperSpec {
+                match self {
+                    $(Helper::$id => HelperSpec {
+                        name: stringify!($f),
+                        address: $f as *const u8,
+                        args: $args,
+                        fallible: $fallible,
+                        mode_arg: $mode,
+                    }),*
+                }
+            }
+        }
+    };
+}
+
+helpers! {
+    MulScaled = bylaw_rt_mul_scaled(3, true, false),
+    DivScaled = bylaw_rt_div_scaled(3, true, false),
+    RoundToUnit = bylaw_rt_round_to_unit(3, true, true),
+    DateAddDays = bylaw_rt_date_add_days(2, true, false),
+    DateSubDays = bylaw_rt_date_sub_days(2, true, false),
+    DateAddMonths = bylaw_rt_date_add_months(2, true, false),
+    DateSubMonths = bylaw_rt_date_sub_months(2, true, false),
+    MonthsBetween = bylaw_rt_months_between(2, false, false),
+    DaysBetween = bylaw_rt_days_between(2, false, false),
+    FloorDiv = bylaw_rt_floor_div(2, false, false),
+    CeilDiv = bylaw_rt_ceil_div(2, false, false),
+}

@@ -1,0 +1,212 @@
+//! The kernel's view of a batch: `#[repr(C)]` structs of raw pointers and lengths built
+//! from a [`Batch`] without copying (text columns excepted: they are interned to ordered
+//! `u32` codes), and the context every compiled function receives. Codegen reads fields
+//! at the offsets `core::mem::offset_of!` gives for these structs, so the two can never
+//! disagree.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use bylaw_runtime::batch::{Batch, Column};
+
+/// One column (or one relation's CSR offsets) as the kernel sees it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnView {
+    /// The first element (`i64`, `u8`, `i32` or `u32`, per the column's kind).
+    pub data: *const u8,
+    /// The number of elements.
+    pub len: u64,
+}
+
+/// The first error of one root row, as compiled code reports it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ErrorRecord {
+    /// [`ERR_NONE`] or one of the `ERR_*` codes.
+    pub kind: u32,
+    /// The definition being evaluated.
+    pub def: u32,
+    /// A parameter or scale index, for missing values.
+    pub aux: i64,
+    /// A parameter key (or −1), or a scale's argument.
+    pub arg: i64,
+}
+
+/// No error.
+pub const ERR_NONE: u32 = 0;
+/// Arithmetic overflow.
+pub const ERR_OVERFLOW: u32 = 1;
+/// Division by zero.
+pub const ERR_DIV_ZERO: u32 = 2;
+/// No version of the definition is in force at the date.
+pub const ERR_NO_VERSION: u32 = 3;
+/// A parameter has no value (for `arg`, a key, or −1).
+pub const ERR_MISSING_PARAM: u32 = 4;
+/// A scale has no brackets in force.
+pub const ERR_SCALE_NONE: u32 = 5;
+/// A scale's argument (`arg`) is below its first bracket.
+pub const ERR_BELOW_BRACKET: u32 = 6;
+
+/// Everything compiled code reads and writes besides its arguments.
+#[repr(C)]
+#[derive(Debug)]
+pub struct KernelCtx {
+    /// One view per column slot (see [`Slots`]).
+    pub columns: *const ColumnView,
+    /// One view per relation slot: the CSR offsets (`u32`).
+    pub offsets: *const ColumnView,
+    /// Keyed parameter tables: `(present, value)` pairs of `i64`.
+    pub tables: *const i64,
+    /// The order codes of the program's text constants.
+    pub texts: *const i64,
+    /// Per definition: the root row + 1 whose value `memo_values` holds (0: none).
+    pub memo_tags: *mut i64,
+    /// Per definition: the memoized value.
+    pub memo_values: *mut i64,
+    /// Written by every fallible runtime helper: 0, [`ERR_OVERFLOW`] or [`ERR_DIV_ZERO`].
+    pub status: u32,
+    /// The error of the row being evaluated.
+    pub error: ErrorRecord,
+}
+
+/// Numbering of the batch's columns and relations, fixed by the schema.
+#[derive(Debug, Clone, Default)]
+pub struct Slots {
+    /// The first column slot of each entity.
+    pub column_base: Vec<usize>,
+    /// The first relation slot of each entity.
+    pub relation_base: Vec<usize>,
+    pub columns: usize,
+    pub relations: usize,
+}
+
+impl Slots {
+    pub fn new(schema: &bylaw_runtime::schema::Schema) -> Slots {
+        let mut s = Slots::default();
+        for e in &schema.entities {
+            s.column_base.push(s.columns);
+            s.relation_base.push(s.relations);
+            s.columns += e.fields.len();
+            s.relations += e.relations.len();
+        }
+        s
+    }
+
+    pub fn column(&self, entity: usize, field: usize) -> usize {
+        self.column_base.get(entity).copied().unwrap_or(0) + field
+    }
+
+    pub fn relation(&self, entity: usize, relation: usize) -> usize {
+        self.relation_base.get(entity).copied().unwrap_or(0) + relation
+    }
+}
+
+/// Text values replaced by their rank among every text the kernel may compare, so that
+/// comparing codes orders like comparing the strings.
+#[derive(Debug, Clone, Default)]
+pub struct Interned {
+    /// The sorted, distinct texts; a code is an index into it.
+    pub dictionary: Vec<Arc<str>>,
+    /// Per column slot: the codes of a text column the program reads.
+    pub columns: Vec<Option<Vec<u32>>>,
+    /// Codes of the program's text constants, in constant order.
+    pub constants: Vec<i64>,
+}
+
+impl Interned {
+    /// Interns the text columns in `used` (column slots) and the program's constants.
+    pub fn new(
+        batch: &Batch,
+        slots: &Slots,
+        used: &BTreeSet<usize>,
+        constants: &[Arc<str>],
+    ) -> Interned {
+        let mut all: BTreeSet<&str> = constants.iter().map(|c| &**c).collect();
+        let mut texts: Vec<(usize, &[String])> = Vec::new();
+        for (e, rows) in batch.entities.iter().enumerate() {
+            for (f, col) in rows.columns.iter().enumerate() {
+                let slot = slots.column(e, f);
+                if let Column::Text(v) = col
+                    && used.contains(&slot)
+                {
+                    all.extend(v.iter().map(String::as_str));
+                    texts.push((slot, v));
+                }
+            }
+        }
+        let dictionary: Vec<Arc<str>> = all.iter().map(|s| Arc::from(*s)).collect();
+        let code = |s: &str| dictionary.binary_search_by(|d| (**d).cmp(s)).unwrap_or(0) as u32;
+        let mut columns = vec![None; slots.columns];
+        for (slot, v) in texts {
+            if let Some(c) = columns.get_mut(slot) {
+                *c = Some(v.iter().map(|s| code(s)).collect());
+            }
+        }
+        let constants = constants.iter().map(|c| i64::from(code(c))).collect();
+        Interned {
+            dictionary,
+            columns,
+            constants,
+        }
+    }
+}
+
+/// The column and offset views of a batch. The pointers borrow from the batch and the
+/// interned columns, which must outlive every use of the views.
+pub fn views(
+    batch: &Batch,
+    slots: &Slots,
+    interned: &Interned,
+) -> (Vec<ColumnView>, Vec<ColumnView>) {
+    let mut columns = vec![
+        ColumnView {
+            data: std::ptr::null(),
+            len: 0
+        };
+        slots.columns
+    ];
+    let mut offsets = columns.clone();
+    offsets.truncate(0);
+    offsets.resize(
+        slots.relations,
+        ColumnView {
+            data: std::ptr::null(),
+            len: 0,
+        },
+    );
+    for (e, rows) in batch.entities.iter().enumerate() {
+        for (f, col) in rows.columns.iter().enumerate() {
+            let slot = slots.column(e, f);
+            let view = match col {
+                Column::Int(v) => view_of(v),
+                Column::Bool(v) => view_of(v),
+                Column::Date(v) => view_of(v),
+                Column::Enum(v) => view_of(v),
+                Column::Text(_) => match interned.columns.get(slot) {
+                    Some(Some(codes)) => view_of(codes),
+                    _ => ColumnView {
+                        data: std::ptr::null(),
+                        len: 0,
+                    },
+                },
+            };
+            if let Some(c) = columns.get_mut(slot) {
+                *c = view;
+            }
+        }
+        for (r, o) in rows.children.iter().enumerate() {
+            if let Some(c) = offsets.get_mut(slots.relation(e, r)) {
+                *c = view_of(&o.0);
+            }
+        }
+    }
+    (columns, offsets)
+}
+
+fn view_of<T>(v: &[T]) -> ColumnView {
+    ColumnView {
+        data: v.as_ptr().cast::<u8>(),
+        len: v.len() as u64,
+    }
+}

@@ -1,0 +1,1265 @@
+//! The checked IR to Cranelift IR: one function per definition and one batch kernel.
+//!
+//! A definition's function takes the context pointer and one row index per entity on the
+//! schema path from the root to the definition's entity, and returns `(value, failed)`.
+//! On failure it has already written the error (kind, the innermost definition, and what
+//! a message needs) into the context, and every caller returns at once: the first error
+//! reached wins, as in the interpreter. Evaluation is lazy in the same places as the
+//! interpreter (`and`, `or`, `if`, exceptions, aggregate filters, `any`/`all`), and every
+//! operation that can fail is checked: inline for `+ − ×` (`*_overflow` and a branch),
+//! through the `bylaw_rt_*` helpers for everything that rounds or divides. Nothing traps.
+//!
+//! All values are `i64`: numbers as scaled, booleans 0/1, dates as day numbers, variants
+//! as indexes, texts as order codes (see [`crate::layout::Interned`]).
+
+use std::collections::{BTreeSet, HashMap};
+use std::mem::offset_of;
+use std::sync::Arc;
+
+use bylaw_compiler::interp::param_value_at;
+use bylaw_compiler::ir::{
+    Builtin, CmpOp, DefId, ExprId, Node, ParamId, Program, ScaleVersion, Value,
+};
+use bylaw_compiler::types::ArithOp;
+use bylaw_grammar::ast::AggFn;
+use bylaw_runtime::arith::{FEN, MICRO};
+use bylaw_runtime::schema::{ColumnType, EntityId};
+use cranelift_codegen::ir::Value as Val;
+use cranelift_codegen::ir::condcodes::IntCC;
+use cranelift_codegen::ir::{
+    AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature, UserFuncName, types,
+};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_module::{FuncId, Linkage, Module};
+
+use crate::CodegenError;
+use crate::helpers::{Helper, mode_index};
+use crate::layout::{
+    ColumnView, ERR_BELOW_BRACKET, ERR_MISSING_PARAM, ERR_NO_VERSION, ERR_OVERFLOW, ERR_SCALE_NONE,
+    ErrorRecord, KernelCtx, Slots,
+};
+
+const I64: types::Type = types::I64;
+
+/// A value of a keyed parameter's table, before text constants get their codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableCell {
+    Absent,
+    Int(i64),
+    Text(usize),
+}
+
+/// What the translation decided that the run needs: text constants, text columns read,
+/// and the keyed parameters' tables.
+#[derive(Debug, Clone, Default)]
+pub struct Needs {
+    pub texts: Vec<Arc<str>>,
+    pub text_columns: BTreeSet<usize>,
+    pub tables: Vec<TableCell>,
+}
+
+/// A parameter's values at the date.
+enum ParamPlan {
+    Single(Option<Value>),
+    Keyed(Vec<Option<Value>>),
+}
+
+/// The program prepared for one date: versions, parameters and scales chosen.
+pub struct Plan<'p> {
+    program: &'p Program,
+    slots: Slots,
+    bodies: Vec<Option<ExprId>>,
+    params: Vec<ParamPlan>,
+    scales: Vec<Option<&'p ScaleVersion>>,
+    /// Per entity: the entities from the root down to it.
+    paths: Vec<Vec<EntityId>>,
+}
+
+impl<'p> Plan<'p> {
+    pub fn new(program: &'p Program, date: i32) -> Result<Plan<'p>, CodegenError> {
+        let params = program
+            .params
+            .iter()
+            .map(|p| match p.by {
+                None => ParamPlan::Single(param_value_at(program, p, None, date).map(|(v, _)| v)),
+                Some(e) => {
+                    let n = program.enums.get(e.index()).map_or(0, |e| e.variants.len());
+                    ParamPlan::Keyed(
+                        (0..n as u32)
+                            .map(|k| param_value_at(program, p, Some(k), date).map(|(v, _)| v))
+                            .collect(),
+                    )
+                }
+            })
+            .collect();
+        let bodies = program
+            .defs
+            .iter()
+            .map(|d| {
+                d.versions
+                    .iter()
+                    .find(|v| v.from.is_none_or(|f| f <= date) && v.until.is_none_or(|u| date <= u))
+                    .map(|v| v.body)
+            })
+            .collect();
+        let scales = program
+            .scales
+            .iter()
+            .map(|s| {
+                s.versions
+                    .iter()
+                    .filter(|v| v.from <= date)
+                    .max_by_key(|v| v.from)
+            })
+            .collect();
+        let schema = &program.schema;
+        let mut paths = Vec::new();
+        for (i, _) in schema.entities.iter().enumerate() {
+            let mut path = vec![EntityId(i as u32)];
+            let mut at = EntityId(i as u32);
+            while let Some(parent) = schema.entity(at).and_then(|e| e.parent) {
+                path.push(parent);
+                at = parent;
+                if path.len() > schema.entities.len() {
+                    return Err(CodegenError::Unsupported(
+                        "the schema's parent links form a cycle".into(),
+                    ));
+                }
+            }
+            path.reverse();
+            paths.push(path);
+        }
+        Ok(Plan {
+            program,
+            slots: Slots::new(schema),
+            bodies,
+            params,
+            scales,
+            paths,
+        })
+    }
+
+    pub fn slots(&self) -> &Slots {
+        &self.slots
+    }
+
+    fn path(&self, entity: EntityId) -> &[EntityId] {
+        self.paths.get(entity.0 as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The functions of one compiled policy.
+pub struct Declared {
+    pub kernel: FuncId,
+    pub needs: Needs,
+}
+
+/// Declares and defines every function of `plan` in `module`.
+pub fn translate<M: Module>(module: &mut M, plan: &Plan) -> Result<Declared, CodegenError> {
+    let program = plan.program;
+    let ptr = module.target_config().pointer_type();
+    let mut helpers = HashMap::new();
+    for h in Helper::ALL {
+        let spec = h.spec();
+        let mut sig = module.make_signature();
+        for i in 0..spec.args {
+            let ty = if spec.mode_arg && i == 2 {
+                types::I32
+            } else {
+                I64
+            };
+            sig.params.push(AbiParam::new(ty));
+        }
+        if spec.fallible {
+            sig.params.push(AbiParam::new(ptr));
+        }
+        sig.returns.push(AbiParam::new(I64));
+        let id = module
+            .declare_function(spec.name, Linkage::Import, &sig)
+            .map_err(CodegenError::module)?;
+        helpers.insert(*h, id);
+    }
+    let mut defs = Vec::new();
+    for (i, d) in program.defs.iter().enumerate() {
+        let sig = def_signature(module, plan.path(d.entity).len());
+        let id = module
+            .declare_function(&format!("bylaw_def_{i}"), Linkage::Local, &sig)
+            .map_err(CodegenError::module)?;
+        defs.push(id);
+    }
+    let mut kernel_sig = module.make_signature();
+    for ty in [ptr, I64, I64, ptr, ptr] {
+        kernel_sig.params.push(AbiParam::new(ty));
+    }
+    let kernel = module
+        .declare_function("bylaw_kernel", Linkage::Export, &kernel_sig)
+        .map_err(CodegenError::module)?;
+
+    let mut ctx = module.make_context();
+    let mut fctx = FunctionBuilderContext::new();
+    let mut needs = Needs::default();
+    let mut keyed_tables: HashMap<ParamId, usize> = HashMap::new();
+    for (i, d) in program.defs.iter().enumerate() {
+        let Some(&id) = defs.get(i) else { continue };
+        ctx.func.signature = def_signature(module, plan.path(d.entity).len());
+        ctx.func.name = UserFuncName::user(0, id.as_u32());
+        {
+            let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let mut t = Fn {
+                b,
+                module: &mut *module,
+                plan,
+                ptr,
+                helpers: &helpers,
+                defs: &defs,
+                refs: HashMap::new(),
+                ctx: None,
+                def: DefId(i as u32),
+                err_block: None,
+                prop_block: None,
+                needs: &mut needs,
+                keyed_tables: &mut keyed_tables,
+            };
+            t.def_body()?;
+            t.finish();
+            t.b.seal_all_blocks();
+            t.b.finalize(module.target_config());
+        }
+        module
+            .define_function(id, &mut ctx)
+            .map_err(|e| CodegenError::Module(format!("{e:?}")))?;
+        module.clear_context(&mut ctx);
+    }
+
+    ctx.func.signature = kernel_sig;
+    ctx.func.name = UserFuncName::user(0, kernel.as_u32());
+    {
+        let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+        let mut t = Fn {
+            b,
+            module: &mut *module,
+            plan,
+            ptr,
+            helpers: &helpers,
+            defs: &defs,
+            refs: HashMap::new(),
+            ctx: None,
+            def: DefId(0),
+            err_block: None,
+            prop_block: None,
+            needs: &mut needs,
+            keyed_tables: &mut keyed_tables,
+        };
+        t.kernel_body()?;
+        t.finish();
+        t.b.seal_all_blocks();
+        t.b.finalize(module.target_config());
+    }
+    module
+        .define_function(kernel, &mut ctx)
+        .map_err(|e| CodegenError::Module(format!("{e:?}")))?;
+    module.clear_context(&mut ctx);
+    Ok(Declared { kernel, needs })
+}
+
+fn def_signature<M: Module>(module: &M, rows: usize) -> Signature {
+    let mut sig = module.make_signature();
+    sig.params
+        .push(AbiParam::new(module.target_config().pointer_type()));
+    for _ in 0..rows {
+        sig.params.push(AbiParam::new(I64));
+    }
+    sig.returns.push(AbiParam::new(I64));
+    sig.returns.push(AbiParam::new(I64));
+    sig
+}
+
+fn off(offset: usize) -> i32 {
+    offset as i32
+}
+
+fn trusted() -> MemFlagsData {
+    MemFlagsData::trusted()
+}
+
+fn args(values: &[Val]) -> Vec<BlockArg> {
+    values.iter().map(|v| BlockArg::Value(*v)).collect()
+}
+
+/// The rows in reach: innermost last, as in the interpreter's frame.
+type Frame = Vec<(EntityId, Val)>;
+
+/// One function being built.
+struct Fn<'a, 'f, M: Module> {
+    b: FunctionBuilder<'f>,
+    module: &'a mut M,
+    plan: &'a Plan<'a>,
+    ptr: types::Type,
+    helpers: &'a HashMap<Helper, FuncId>,
+    defs: &'a [FuncId],
+    refs: HashMap<FuncId, FuncRef>,
+    ctx: Option<Val>,
+    def: DefId,
+    /// Block params: kind, aux, arg. Records the error for this definition and returns.
+    err_block: Option<Block>,
+    /// Returns "failed" without writing: a callee has recorded the error.
+    prop_block: Option<Block>,
+    needs: &'a mut Needs,
+    keyed_tables: &'a mut HashMap<ParamId, usize>,
+}
+
+impl<M: Module> Fn<'_, '_, M> {
+    fn ctx(&self) -> Result<Val, CodegenError> {
+        self.ctx
+            .ok_or_else(|| CodegenError::Unsupported("internal: no context".into()))
+    }
+
+    fn iconst(&mut self, v: i64) -> Val {
+        self.b.ins().iconst(I64, v)
+    }
+
+    fn func_ref(&mut self, id: FuncId) -> FuncRef {
+        if let Some(r) = self.refs.get(&id) {
+            return *r;
+        }
+        let r = self.module.declare_func_in_func(id, self.b.func);
+        self.refs.insert(id, r);
+        r
+    }
+
+    fn def_body(&mut self) -> Result<(), CodegenError> {
+        let program = self.plan.program;
+        let def = program.def(self.def);
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let params = self.b.block_params(entry).to_vec();
+        let ctx = *params
+            .first()
+            .ok_or_else(|| CodegenError::Unsupported("internal: no context".into()))?;
+        self.ctx = Some(ctx);
+        let path = self.plan.path(def.entity).to_vec();
+        let mut frame: Frame = path
+            .iter()
+            .zip(params.iter().skip(1))
+            .map(|(e, v)| (*e, *v))
+            .collect();
+        let memoize = def.entity == program.schema.root;
+        let index = i64::from(self.def.0) * 8;
+        let mut tag = None;
+        if memoize {
+            let row = frame.first().map(|(_, r)| *r).ok_or_else(|| {
+                CodegenError::Unsupported("internal: a root definition without a row".into())
+            })?;
+            let one = self.iconst(1);
+            let t = self.b.ins().iadd(row, one);
+            let tags = self.b.ins().load(
+                self.ptr,
+                trusted(),
+                ctx,
+                off(offset_of!(KernelCtx, memo_tags)),
+            );
+            let idx = self.iconst(index);
+            let tag_addr = self.b.ins().iadd(tags, idx);
+            let stored = self.b.ins().load(I64, trusted(), tag_addr, 0);
+            let hit = self.b.ins().icmp(IntCC::Equal, stored, t);
+            let hit_block = self.b.create_block();
+            let miss_block = self.b.create_block();
+            self.b.ins().brif(hit, hit_block, &[], miss_block, &[]);
+            self.b.switch_to_block(hit_block);
+            let values = self.b.ins().load(
+                self.ptr,
+                trusted(),
+                ctx,
+                off(offset_of!(KernelCtx, memo_values)),
+            );
+            let addr = self.b.ins().iadd(values, idx);
+            let v = self.b.ins().load(I64, trusted(), addr, 0);
+            let zero = self.iconst(0);
+            self.b.ins().return_(&[v, zero]);
+            self.b.switch_to_block(miss_block);
+            tag = Some((t, idx));
+        }
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        for x in &def.exceptions {
+            let c = self.expr(x.condition, &mut frame)?;
+            let take = self.b.create_block();
+            let next = self.b.create_block();
+            self.b.ins().brif(c, take, &[], next, &[]);
+            self.b.switch_to_block(take);
+            let v = self.expr(x.value, &mut frame)?;
+            self.b.ins().jump(done, &args(&[v]));
+            self.b.switch_to_block(next);
+        }
+        match self.plan.bodies.get(self.def.index()).copied().flatten() {
+            Some(body) => {
+                let v = self.expr(body, &mut frame)?;
+                self.b.ins().jump(done, &args(&[v]));
+            }
+            None => {
+                let kind = self.iconst(i64::from(ERR_NO_VERSION));
+                let zero = self.iconst(0);
+                let err = self.err_block();
+                self.b.ins().jump(err, &args(&[kind, zero, zero]));
+            }
+        }
+        self.b.switch_to_block(done);
+        let mut v = *self
+            .b
+            .block_params(done)
+            .first()
+            .ok_or_else(|| CodegenError::Unsupported("internal: no value".into()))?;
+        if let Some(mode) = def.rounding
+            && def.ty.is_numeric()
+        {
+            let unit = self.iconst(FEN);
+            let mode = self.b.ins().iconst(types::I32, i64::from(mode_index(mode)));
+            v = self.call_helper(Helper::RoundToUnit, &[v, unit, mode])?;
+        }
+        if let Some((t, idx)) = tag {
+            let values = self.b.ins().load(
+                self.ptr,
+                trusted(),
+                ctx,
+                off(offset_of!(KernelCtx, memo_values)),
+            );
+            let addr = self.b.ins().iadd(values, idx);
+            self.b.ins().store(trusted(), v, addr, 0);
+            let tags = self.b.ins().load(
+                self.ptr,
+                trusted(),
+                ctx,
+                off(offset_of!(KernelCtx, memo_tags)),
+            );
+            let tag_addr = self.b.ins().iadd(tags, idx);
+            self.b.ins().store(trusted(), t, tag_addr, 0);
+        }
+        let zero = self.iconst(0);
+        self.b.ins().return_(&[v, zero]);
+        Ok(())
+    }
+
+    /// `kernel(ctx, start, end, out, errors)`: every output of rows `start..end`.
+    fn kernel_body(&mut self) -> Result<(), CodegenError> {
+        let program = self.plan.program;
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        let p = self.b.block_params(entry).to_vec();
+        let [ctx, start, end, out, errors] = p[..] else {
+            return Err(CodegenError::Unsupported(
+                "internal: kernel signature".into(),
+            ));
+        };
+        self.ctx = Some(ctx);
+        let n = program.outputs.len() as i64;
+        let row_var = self.b.declare_var(I64);
+        self.b.def_var(row_var, start);
+        let header = self.b.create_block();
+        let body = self.b.create_block();
+        let failed = self.b.create_block();
+        let next = self.b.create_block();
+        let exit = self.b.create_block();
+        self.b.ins().jump(header, &[]);
+        self.b.switch_to_block(header);
+        let row = self.b.use_var(row_var);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, row, end);
+        self.b.ins().brif(more, body, &[], exit, &[]);
+
+        self.b.switch_to_block(body);
+        let i = self.b.ins().isub(row, start);
+        let rec_size = self.iconst(std::mem::size_of::<ErrorRecord>() as i64);
+        let rec_off = self.b.ins().imul(i, rec_size);
+        let rec = self.b.ins().iadd(errors, rec_off);
+        let out_size = self.iconst(n * 8);
+        let out_off = self.b.ins().imul(i, out_size);
+        let out_row = self.b.ins().iadd(out, out_off);
+        for (k, d) in program.outputs.iter().enumerate() {
+            let Some(&fid) = self.defs.get(d.index()) else {
+                return Err(CodegenError::Unsupported("internal: unknown output".into()));
+            };
+            let f = self.func_ref(fid);
+            let call = self.b.ins().call(f, &[ctx, row]);
+            let r = self.b.inst_results(call).to_vec();
+            let [v, s] = r[..] else {
+                return Err(CodegenError::Unsupported("internal: call results".into()));
+            };
+            let ok = self.b.create_block();
+            self.b.ins().brif(s, failed, &[], ok, &[]);
+            self.b.switch_to_block(ok);
+            self.b.ins().store(trusted(), v, out_row, off(k * 8));
+        }
+        let zero32 = self.b.ins().iconst(types::I32, 0);
+        self.b
+            .ins()
+            .store(trusted(), zero32, rec, off(offset_of!(ErrorRecord, kind)));
+        self.b.ins().jump(next, &[]);
+
+        self.b.switch_to_block(failed);
+        let base = off(offset_of!(KernelCtx, error));
+        for (field, ty) in [
+            (offset_of!(ErrorRecord, kind), types::I32),
+            (offset_of!(ErrorRecord, def), types::I32),
+            (offset_of!(ErrorRecord, aux), I64),
+            (offset_of!(ErrorRecord, arg), I64),
+        ] {
+            let v = self.b.ins().load(ty, trusted(), ctx, base + off(field));
+            self.b.ins().store(trusted(), v, rec, off(field));
+        }
+        self.b.ins().jump(next, &[]);
+
+        self.b.switch_to_block(next);
+        let one = self.iconst(1);
+        let r2 = self.b.ins().iadd(row, one);
+        self.b.def_var(row_var, r2);
+        self.b.ins().jump(header, &[]);
+
+        self.b.switch_to_block(exit);
+        self.b.ins().return_(&[]);
+        Ok(())
+    }
+
+    /// The block that records an error of this definition and returns (filled by
+    /// [`Fn::finish`]).
+    fn err_block(&mut self) -> Block {
+        if let Some(b) = self.err_block {
+            return b;
+        }
+        let blk = self.b.create_block();
+        for _ in 0..3 {
+            self.b.append_block_param(blk, I64);
+        }
+        self.err_block = Some(blk);
+        blk
+    }
+
+    fn prop_block(&mut self) -> Block {
+        if let Some(b) = self.prop_block {
+            return b;
+        }
+        let blk = self.b.create_block();
+        self.prop_block = Some(blk);
+        blk
+    }
+
+    /// Fills the error and propagation blocks; call once the body is complete.
+    fn finish(&mut self) {
+        if let Some(blk) = self.err_block {
+            self.b.switch_to_block(blk);
+            let p = self.b.block_params(blk).to_vec();
+            if let (Some(ctx), [kind, aux, arg]) = (self.ctx, &p[..]) {
+                let base = off(offset_of!(KernelCtx, error));
+                let kind32 = self.b.ins().ireduce(types::I32, *kind);
+                self.b.ins().store(
+                    trusted(),
+                    kind32,
+                    ctx,
+                    base + off(offset_of!(ErrorRecord, kind)),
+                );
+                let def = self.b.ins().iconst(types::I32, i64::from(self.def.0));
+                self.b.ins().store(
+                    trusted(),
+                    def,
+                    ctx,
+                    base + off(offset_of!(ErrorRecord, def)),
+                );
+                self.b.ins().store(
+                    trusted(),
+                    *aux,
+                    ctx,
+                    base + off(offset_of!(ErrorRecord, aux)),
+                );
+                self.b.ins().store(
+                    trusted(),
+                    *arg,
+                    ctx,
+                    base + off(offset_of!(ErrorRecord, arg)),
+                );
+            }
+            let zero = self.b.ins().iconst(I64, 0);
+            let one = self.b.ins().iconst(I64, 1);
+            self.b.ins().return_(&[zero, one]);
+        }
+        if let Some(blk) = self.prop_block {
+            self.b.switch_to_block(blk);
+            let zero = self.b.ins().iconst(I64, 0);
+            let one = self.b.ins().iconst(I64, 1);
+            self.b.ins().return_(&[zero, one]);
+        }
+    }
+
+    /// Branches to the error block with `kind`, `aux`, `arg` when `cond` is non-zero.
+    fn fail_if(&mut self, cond: Val, kind: u32, aux: i64, arg: Option<Val>) {
+        let k = self.iconst(i64::from(kind));
+        let a = self.iconst(aux);
+        let arg = arg.unwrap_or_else(|| self.b.ins().iconst(I64, -1));
+        let err = self.err_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, err, &args(&[k, a, arg]), cont, &[]);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Jumps to the error block unconditionally and continues in a dead block.
+    fn fail(&mut self, kind: u32, aux: i64, arg: Option<Val>) -> Val {
+        let k = self.iconst(i64::from(kind));
+        let a = self.iconst(aux);
+        let arg = arg.unwrap_or_else(|| self.b.ins().iconst(I64, -1));
+        let err = self.err_block();
+        self.b.ins().jump(err, &args(&[k, a, arg]));
+        let dead = self.b.create_block();
+        self.b.switch_to_block(dead);
+        self.iconst(0)
+    }
+
+    fn call_helper(&mut self, h: Helper, call_args: &[Val]) -> Result<Val, CodegenError> {
+        let spec = h.spec();
+        let id = *self
+            .helpers
+            .get(&h)
+            .ok_or_else(|| CodegenError::Unsupported("internal: helper".into()))?;
+        let f = self.func_ref(id);
+        let mut a = call_args.to_vec();
+        let ctx = self.ctx()?;
+        if spec.fallible {
+            let status_off = self
+                .b
+                .ins()
+                .iconst(self.ptr, offset_of!(KernelCtx, status) as i64);
+            let status = self.b.ins().iadd(ctx, status_off);
+            a.push(status);
+        }
+        let call = self.b.ins().call(f, &a);
+        let v = *self
+            .b
+            .inst_results(call)
+            .first()
+            .ok_or_else(|| CodegenError::Unsupported("internal: helper result".into()))?;
+        if spec.fallible {
+            let s = self
+                .b
+                .ins()
+                .uload32(trusted(), ctx, off(offset_of!(KernelCtx, status)));
+            let minus = self.iconst(-1);
+            let zero = self.iconst(0);
+            let err = self.err_block();
+            let cont = self.b.create_block();
+            self.b
+                .ins()
+                .brif(s, err, &args(&[s, zero, minus]), cont, &[]);
+            self.b.switch_to_block(cont);
+        }
+        Ok(v)
+    }
+
+    fn checked(&mut self, op: ArithOp, a: Val, c: Val) -> Val {
+        let (r, of) = match op {
+            ArithOp::Add => self.b.ins().sadd_overflow(a, c),
+            ArithOp::Sub => self.b.ins().ssub_overflow(a, c),
+            _ => self.b.ins().smul_overflow(a, c),
+        };
+        self.fail_if(of, ERR_OVERFLOW, 0, None);
+        r
+    }
+
+    fn bound_row(&self, frame: &Frame, entity: EntityId) -> Result<Val, CodegenError> {
+        frame
+            .iter()
+            .rev()
+            .find(|(e, _)| *e == entity)
+            .map(|(_, r)| *r)
+            .ok_or_else(|| {
+                let name = self
+                    .plan
+                    .program
+                    .schema
+                    .entity(entity)
+                    .map_or("?", |e| e.name.as_str());
+                CodegenError::Unsupported(format!(
+                    "a value of `{name}` is read where no `{name}` row is in reach"
+                ))
+            })
+    }
+
+    fn constant(&mut self, v: &Value) -> Result<Val, CodegenError> {
+        Ok(match v {
+            Value::Int(i) => self.iconst(*i),
+            Value::Bool(b) => self.iconst(i64::from(*b)),
+            Value::Date(d) => self.iconst(i64::from(*d)),
+            Value::Enum(e) => self.iconst(i64::from(*e)),
+            Value::Text(t) => {
+                let idx = self.text_index(t);
+                let ctx = self.ctx()?;
+                let texts =
+                    self.b
+                        .ins()
+                        .load(self.ptr, trusted(), ctx, off(offset_of!(KernelCtx, texts)));
+                self.b.ins().load(I64, trusted(), texts, off(idx * 8))
+            }
+        })
+    }
+
+    fn text_index(&mut self, t: &Arc<str>) -> usize {
+        if let Some(i) = self.needs.texts.iter().position(|x| x == t) {
+            return i;
+        }
+        self.needs.texts.push(t.clone());
+        self.needs.texts.len() - 1
+    }
+
+    fn cell(&mut self, v: &Option<Value>) -> TableCell {
+        match v {
+            None => TableCell::Absent,
+            Some(Value::Int(i)) => TableCell::Int(*i),
+            Some(Value::Bool(b)) => TableCell::Int(i64::from(*b)),
+            Some(Value::Date(d)) => TableCell::Int(i64::from(*d)),
+            Some(Value::Enum(e)) => TableCell::Int(i64::from(*e)),
+            Some(Value::Text(t)) => TableCell::Text(self.text_index(t)),
+        }
+    }
+
+    fn bool_of(&mut self, c: Val) -> Val {
+        let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, c, 0);
+        self.b.ins().uextend(I64, b)
+    }
+
+    fn expr(&mut self, id: ExprId, frame: &mut Frame) -> Result<Val, CodegenError> {
+        let program = self.plan.program;
+        let node = program
+            .nodes
+            .get(id.index())
+            .ok_or_else(|| CodegenError::Unsupported("internal: unknown node".into()))?;
+        Ok(match node {
+            Node::Const(v) => self.constant(v)?,
+            Node::Field { entity, field } => self.field(frame, *entity, field.0 as usize)?,
+            Node::Def(d) => self.call_def(*d, frame)?,
+            Node::Param { param, key } => {
+                let key = match key {
+                    Some(k) => Some(self.expr(*k, frame)?),
+                    None => None,
+                };
+                self.param(*param, key)?
+            }
+            Node::Scale { scale, arg } => {
+                let x = self.expr(*arg, frame)?;
+                self.scale(scale.index(), x)?
+            }
+            Node::Neg(a) => {
+                let a = self.expr(*a, frame)?;
+                let zero = self.iconst(0);
+                self.checked(ArithOp::Sub, zero, a)
+            }
+            Node::Not(a) => {
+                let a = self.expr(*a, frame)?;
+                let b = self.b.ins().icmp_imm_s(IntCC::Equal, a, 0);
+                self.b.ins().uextend(I64, b)
+            }
+            Node::Arith { op, lhs, rhs } => {
+                let a = self.expr(*lhs, frame)?;
+                let c = self.expr(*rhs, frame)?;
+                match op {
+                    ArithOp::Add | ArithOp::Sub | ArithOp::Mul => self.checked(*op, a, c),
+                    ArithOp::MulScaled(d) => {
+                        let d = self.iconst(*d);
+                        self.call_helper(Helper::MulScaled, &[a, c, d])?
+                    }
+                    ArithOp::DivScaled(s) => {
+                        let s = self.iconst(*s);
+                        self.call_helper(Helper::DivScaled, &[a, s, c])?
+                    }
+                    ArithOp::DateAddDays => self.call_helper(Helper::DateAddDays, &[a, c])?,
+                    ArithOp::DateSubDays => self.call_helper(Helper::DateSubDays, &[a, c])?,
+                    ArithOp::DateAddMonths => self.call_helper(Helper::DateAddMonths, &[a, c])?,
+                    ArithOp::DateSubMonths => self.call_helper(Helper::DateSubMonths, &[a, c])?,
+                }
+            }
+            Node::Cmp { op, lhs, rhs } => {
+                let a = self.expr(*lhs, frame)?;
+                let c = self.expr(*rhs, frame)?;
+                let cc = match op {
+                    CmpOp::Eq => IntCC::Equal,
+                    CmpOp::Ne => IntCC::NotEqual,
+                    CmpOp::Lt => IntCC::SignedLessThan,
+                    CmpOp::Le => IntCC::SignedLessThanOrEqual,
+                    CmpOp::Gt => IntCC::SignedGreaterThan,
+                    CmpOp::Ge => IntCC::SignedGreaterThanOrEqual,
+                };
+                let r = self.b.ins().icmp(cc, a, c);
+                self.b.ins().uextend(I64, r)
+            }
+            Node::And(l, r) | Node::Or(l, r) => {
+                let is_and = matches!(node, Node::And(..));
+                let a = self.expr(*l, frame)?;
+                let merge = self.b.create_block();
+                self.b.append_block_param(merge, I64);
+                let rhs = self.b.create_block();
+                let short = self.iconst(i64::from(!is_and));
+                if is_and {
+                    self.b.ins().brif(a, rhs, &[], merge, &args(&[short]));
+                } else {
+                    self.b.ins().brif(a, merge, &args(&[short]), rhs, &[]);
+                }
+                self.b.switch_to_block(rhs);
+                let c = self.expr(*r, frame)?;
+                let c = self.bool_of(c);
+                self.b.ins().jump(merge, &args(&[c]));
+                self.b.switch_to_block(merge);
+                self.block_param(merge)?
+            }
+            Node::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let c = self.expr(*condition, frame)?;
+                let merge = self.b.create_block();
+                self.b.append_block_param(merge, I64);
+                let t = self.b.create_block();
+                let e = self.b.create_block();
+                self.b.ins().brif(c, t, &[], e, &[]);
+                self.b.switch_to_block(t);
+                let v = self.expr(*then, frame)?;
+                self.b.ins().jump(merge, &args(&[v]));
+                self.b.switch_to_block(e);
+                let v = self.expr(*otherwise, frame)?;
+                self.b.ins().jump(merge, &args(&[v]));
+                self.b.switch_to_block(merge);
+                self.block_param(merge)?
+            }
+            Node::MinMax { max, args: list } => {
+                let mut best: Option<Val> = None;
+                for a in list {
+                    let v = self.expr(*a, frame)?;
+                    best = Some(match best {
+                        None => v,
+                        Some(b) => {
+                            let cc = if *max {
+                                IntCC::SignedGreaterThan
+                            } else {
+                                IntCC::SignedLessThan
+                            };
+                            let better = self.b.ins().icmp(cc, v, b);
+                            self.b.ins().select(better, v, b)
+                        }
+                    });
+                }
+                match best {
+                    Some(b) => b,
+                    None => self.iconst(0),
+                }
+            }
+            Node::Call {
+                builtin,
+                args: list,
+            } => self.builtin(*builtin, list, frame)?,
+            Node::Aggregate {
+                function,
+                owner,
+                relation,
+                child,
+                body,
+                filter,
+                default,
+            } => self.aggregate(
+                frame, *function, *owner, *relation, *child, *body, *filter, *default,
+            )?,
+        })
+    }
+
+    fn block_param(&self, block: Block) -> Result<Val, CodegenError> {
+        self.b
+            .block_params(block)
+            .first()
+            .copied()
+            .ok_or_else(|| CodegenError::Unsupported("internal: block parameter".into()))
+    }
+
+    fn field(
+        &mut self,
+        frame: &Frame,
+        entity: EntityId,
+        field: usize,
+    ) -> Result<Val, CodegenError> {
+        let row = self.bound_row(frame, entity)?;
+        let schema = &self.plan.program.schema;
+        let ty = schema
+            .entity(entity)
+            .and_then(|e| e.fields.get(field))
+            .map(|f| f.ty.clone())
+            .ok_or_else(|| CodegenError::Unsupported("internal: unknown field".into()))?;
+        let slot = self.plan.slots.column(entity.0 as usize, field);
+        if matches!(ty, ColumnType::Text) {
+            self.needs.text_columns.insert(slot);
+        }
+        let ctx = self.ctx()?;
+        let columns = self.b.ins().load(
+            self.ptr,
+            trusted(),
+            ctx,
+            off(offset_of!(KernelCtx, columns)),
+        );
+        let view = off(slot * std::mem::size_of::<ColumnView>() + offset_of!(ColumnView, data));
+        let data = self
+            .b
+            .ins()
+            .load(self.ptr, trusted().with_readonly(), columns, view);
+        let (width, load): (i64, fn(&mut Self, Val) -> Val) = match ty {
+            ColumnType::Bool => (1, |s, a| {
+                s.b.ins().uload8(I64, trusted().with_readonly(), a, 0)
+            }),
+            ColumnType::Date => (4, |s, a| s.b.ins().sload32(trusted().with_readonly(), a, 0)),
+            ColumnType::Enum(_) | ColumnType::Text => {
+                (4, |s, a| s.b.ins().uload32(trusted().with_readonly(), a, 0))
+            }
+            _ => (8, |s, a| {
+                s.b.ins().load(I64, trusted().with_readonly(), a, 0)
+            }),
+        };
+        let w = self.iconst(width);
+        let byte = self.b.ins().imul(row, w);
+        let addr = self.b.ins().iadd(data, byte);
+        Ok(load(self, addr))
+    }
+
+    fn call_def(&mut self, d: DefId, frame: &Frame) -> Result<Val, CodegenError> {
+        let program = self.plan.program;
+        let def = program
+            .defs
+            .get(d.index())
+            .ok_or_else(|| CodegenError::Unsupported("internal: unknown definition".into()))?;
+        let fid = *self
+            .defs
+            .get(d.index())
+            .ok_or_else(|| CodegenError::Unsupported("internal: unknown definition".into()))?;
+        let mut a = vec![self.ctx()?];
+        for e in self.plan.path(def.entity).to_vec() {
+            a.push(self.bound_row(frame, e)?);
+        }
+        let f = self.func_ref(fid);
+        let call = self.b.ins().call(f, &a);
+        let r = self.b.inst_results(call).to_vec();
+        let [v, s] = r[..] else {
+            return Err(CodegenError::Unsupported("internal: call results".into()));
+        };
+        let prop = self.prop_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(s, prop, &[], cont, &[]);
+        self.b.switch_to_block(cont);
+        Ok(v)
+    }
+
+    fn param(&mut self, id: ParamId, key: Option<Val>) -> Result<Val, CodegenError> {
+        let aux = i64::from(id.0);
+        let plan = self
+            .plan
+            .params
+            .get(id.index())
+            .ok_or_else(|| CodegenError::Unsupported("internal: unknown parameter".into()))?;
+        match (plan, key) {
+            (ParamPlan::Single(Some(v)), _) => self.constant(v),
+            (ParamPlan::Single(None), key) | (ParamPlan::Keyed(_), key @ None) => {
+                Ok(self.fail(ERR_MISSING_PARAM, aux, key))
+            }
+            (ParamPlan::Keyed(values), Some(k)) => {
+                let n = values.len() as i64;
+                let base = match self.keyed_tables.get(&id) {
+                    Some(b) => *b,
+                    None => {
+                        let base = self.needs.tables.len();
+                        for v in values {
+                            let c = self.cell(v);
+                            let (present, value) = match c {
+                                TableCell::Absent => (0, TableCell::Int(0)),
+                                c => (1, c),
+                            };
+                            self.needs.tables.push(TableCell::Int(present));
+                            self.needs.tables.push(value);
+                        }
+                        self.keyed_tables.insert(id, base);
+                        base
+                    }
+                };
+                let out_of_range = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, k, n);
+                self.fail_if(out_of_range, ERR_MISSING_PARAM, aux, Some(k));
+                let ctx = self.ctx()?;
+                let tables =
+                    self.b
+                        .ins()
+                        .load(self.ptr, trusted(), ctx, off(offset_of!(KernelCtx, tables)));
+                let sixteen = self.iconst(16);
+                let o = self.b.ins().imul(k, sixteen);
+                let addr = self.b.ins().iadd(tables, o);
+                let ro = trusted().with_readonly();
+                let present = self.b.ins().load(I64, ro, addr, off(base * 8));
+                let absent = self.b.ins().icmp_imm_s(IntCC::Equal, present, 0);
+                self.fail_if(absent, ERR_MISSING_PARAM, aux, Some(k));
+                Ok(self.b.ins().load(I64, ro, addr, off(base * 8 + 8)))
+            }
+        }
+    }
+
+    fn scale(&mut self, index: usize, x: Val) -> Result<Val, CodegenError> {
+        let aux = index as i64;
+        let program = self.plan.program;
+        let marginal = program.scales.get(index).is_some_and(|s| s.marginal);
+        let Some(version) = self.plan.scales.get(index).copied().flatten() else {
+            return Ok(self.fail(ERR_SCALE_NONE, aux, None));
+        };
+        let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        if marginal {
+            let total = self.b.declare_var(I64);
+            let zero = self.iconst(0);
+            self.b.def_var(total, zero);
+            for (i, (t, rate)) in version.brackets.iter().enumerate() {
+                let lower = int(t);
+                let stop = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedLessThanOrEqual, x, lower);
+                let go = self.b.create_block();
+                let sum = self.b.use_var(total);
+                self.b.ins().brif(stop, done, &args(&[sum]), go, &[]);
+                self.b.switch_to_block(go);
+                let upper = match version.brackets.get(i + 1) {
+                    Some((n, _)) => {
+                        let n = self.iconst(int(n));
+                        self.b.ins().smin(n, x)
+                    }
+                    None => x,
+                };
+                let lower = self.iconst(lower);
+                let part = self.checked(ArithOp::Sub, upper, lower);
+                let r = self.iconst(int(rate));
+                let micro = self.iconst(MICRO);
+                let tax = self.call_helper(Helper::MulScaled, &[part, r, micro])?;
+                let sum = self.b.use_var(total);
+                let sum = self.checked(ArithOp::Add, sum, tax);
+                self.b.def_var(total, sum);
+            }
+            let sum = self.b.use_var(total);
+            self.b.ins().jump(done, &args(&[sum]));
+        } else {
+            for (t, v) in version.brackets.iter().rev() {
+                let here = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, x, int(t));
+                let take = self.b.create_block();
+                let next = self.b.create_block();
+                self.b.ins().brif(here, take, &[], next, &[]);
+                self.b.switch_to_block(take);
+                let v = self.constant(v)?;
+                self.b.ins().jump(done, &args(&[v]));
+                self.b.switch_to_block(next);
+            }
+            self.fail(ERR_BELOW_BRACKET, aux, Some(x));
+            let zero = self.iconst(0);
+            self.b.ins().jump(done, &args(&[zero]));
+        }
+        self.b.switch_to_block(done);
+        self.block_param(done)
+    }
+
+    fn builtin(
+        &mut self,
+        builtin: Builtin,
+        list: &[ExprId],
+        frame: &mut Frame,
+    ) -> Result<Val, CodegenError> {
+        let arg = |i: usize| {
+            list.get(i)
+                .copied()
+                .ok_or_else(|| CodegenError::Unsupported("internal: missing argument".into()))
+        };
+        Ok(match builtin {
+            Builtin::PerYear => {
+                let a = self.expr(arg(0)?, frame)?;
+                let twelve = self.iconst(12);
+                self.checked(ArithOp::Mul, a, twelve)
+            }
+            Builtin::PerMonth => {
+                let a = self.expr(arg(0)?, frame)?;
+                let one = self.iconst(1);
+                let twelve = self.iconst(12);
+                self.call_helper(Helper::DivScaled, &[a, one, twelve])?
+            }
+            Builtin::MonthsBetween | Builtin::DaysBetween => {
+                let a = self.expr(arg(0)?, frame)?;
+                let c = self.expr(arg(1)?, frame)?;
+                let h = if builtin == Builtin::MonthsBetween {
+                    Helper::MonthsBetween
+                } else {
+                    Helper::DaysBetween
+                };
+                self.call_helper(h, &[a, c])?
+            }
+            Builtin::Floor(scale) | Builtin::Ceil(scale) => {
+                let a = self.expr(arg(0)?, frame)?;
+                let s = self.iconst(scale);
+                let h = if matches!(builtin, Builtin::Floor(_)) {
+                    Helper::FloorDiv
+                } else {
+                    Helper::CeilDiv
+                };
+                self.call_helper(h, &[a, s])?
+            }
+            Builtin::RoundFen(mode) => {
+                let a = self.expr(arg(0)?, frame)?;
+                let unit = self.iconst(FEN);
+                let m = self.b.ins().iconst(types::I32, i64::from(mode_index(mode)));
+                self.call_helper(Helper::RoundToUnit, &[a, unit, m])?
+            }
+        })
+    }
+
+    #[allow(clippy::too_many_arguments, reason = "the parts of one aggregate node")]
+    fn aggregate(
+        &mut self,
+        frame: &mut Frame,
+        function: AggFn,
+        owner: EntityId,
+        relation: usize,
+        child: EntityId,
+        body: Option<ExprId>,
+        filter: Option<ExprId>,
+        default: Option<ExprId>,
+    ) -> Result<Val, CodegenError> {
+        let owner_row = self.bound_row(frame, owner)?;
+        let ctx = self.ctx()?;
+        let slot = self.plan.slots.relation(owner.0 as usize, relation);
+        let offsets = self.b.ins().load(
+            self.ptr,
+            trusted(),
+            ctx,
+            off(offset_of!(KernelCtx, offsets)),
+        );
+        let view = off(slot * std::mem::size_of::<ColumnView>() + offset_of!(ColumnView, data));
+        let ro = trusted().with_readonly();
+        let data = self.b.ins().load(self.ptr, ro, offsets, view);
+        let four = self.iconst(4);
+        let o = self.b.ins().imul(owner_row, four);
+        let addr = self.b.ins().iadd(data, o);
+        let start = self.b.ins().uload32(ro, addr, 0);
+        let end = self.b.ins().uload32(ro, addr, 4);
+
+        let r = self.b.declare_var(I64);
+        let acc = self.b.declare_var(I64);
+        let has = self.b.declare_var(I64);
+        self.b.def_var(r, start);
+        let init = match function {
+            AggFn::All => 1,
+            _ => 0,
+        };
+        let init = self.iconst(init);
+        self.b.def_var(acc, init);
+        let zero = self.iconst(0);
+        self.b.def_var(has, zero);
+
+        let header = self.b.create_block();
+        let body_block = self.b.create_block();
+        let next = self.b.create_block();
+        let exit = self.b.create_block();
+        let result = self.b.create_block();
+        self.b.append_block_param(result, I64);
+        self.b.ins().jump(header, &[]);
+
+        self.b.switch_to_block(header);
+        let row = self.b.use_var(r);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, row, end);
+        self.b.ins().brif(more, body_block, &[], exit, &[]);
+
+        self.b.switch_to_block(body_block);
+        let row = self.b.use_var(r);
+        frame.push((child, row));
+        let inner = (|| -> Result<(), CodegenError> {
+            if let Some(f) = filter {
+                let keep = self.expr(f, frame)?;
+                let kept = self.b.create_block();
+                self.b.ins().brif(keep, kept, &[], next, &[]);
+                self.b.switch_to_block(kept);
+            }
+            let body_expr =
+                || body.ok_or_else(|| CodegenError::Unsupported("internal: aggregate body".into()));
+            match function {
+                AggFn::Count => {
+                    let a = self.b.use_var(acc);
+                    let one = self.iconst(1);
+                    let a = self.b.ins().iadd(a, one);
+                    self.b.def_var(acc, a);
+                }
+                AggFn::Sum => {
+                    let v = self.expr(body_expr()?, frame)?;
+                    let a = self.b.use_var(acc);
+                    let a = self.checked(ArithOp::Add, a, v);
+                    self.b.def_var(acc, a);
+                }
+                AggFn::Any | AggFn::All => {
+                    let v = self.expr(body_expr()?, frame)?;
+                    let is_any = function == AggFn::Any;
+                    let decided = self.iconst(i64::from(is_any));
+                    if is_any {
+                        self.b.ins().brif(v, result, &args(&[decided]), next, &[]);
+                    } else {
+                        self.b.ins().brif(v, next, &[], result, &args(&[decided]));
+                    }
+                    let dead = self.b.create_block();
+                    self.b.switch_to_block(dead);
+                }
+                AggFn::Min | AggFn::Max => {
+                    let v = self.expr(body_expr()?, frame)?;
+                    let best = self.b.use_var(acc);
+                    let h = self.b.use_var(has);
+                    let cc = if function == AggFn::Max {
+                        IntCC::SignedGreaterThan
+                    } else {
+                        IntCC::SignedLessThan
+                    };
+                    let better = self.b.ins().icmp(cc, v, best);
+                    let first = self.b.ins().icmp_imm_s(IntCC::Equal, h, 0);
+                    let take = self.b.ins().bor(better, first);
+                    let nb = self.b.ins().select(take, v, best);
+                    self.b.def_var(acc, nb);
+                    let one = self.iconst(1);
+                    self.b.def_var(has, one);
+                }
+            }
+            self.b.ins().jump(next, &[]);
+            Ok(())
+        })();
+        frame.pop();
+        inner?;
+
+        self.b.switch_to_block(next);
+        let row = self.b.use_var(r);
+        let one = self.iconst(1);
+        let row = self.b.ins().iadd(row, one);
+        self.b.def_var(r, row);
+        self.b.ins().jump(header, &[]);
+
+        self.b.switch_to_block(exit);
+        let a = self.b.use_var(acc);
+        match function {
+            AggFn::Min | AggFn::Max => {
+                let h = self.b.use_var(has);
+                let empty = self.b.create_block();
+                self.b.ins().brif(h, result, &args(&[a]), empty, &[]);
+                self.b.switch_to_block(empty);
+                let d = match default {
+                    Some(d) => self.expr(d, frame)?,
+                    None => self.iconst(0),
+                };
+                self.b.ins().jump(result, &args(&[d]));
+            }
+            _ => {
+                self.b.ins().jump(result, &args(&[a]));
+            }
+        }
+        self.b.switch_to_block(result);
+        self.block_param(result)
+    }
+}
