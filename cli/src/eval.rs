@@ -41,6 +41,34 @@ pub struct EvalArgs {
     /// Language of the `reason` column: zh or en.
     #[arg(long, default_value = "zh")]
     pub lang: String,
+    /// Evaluation engine: native code compiled for this run (jit), or the interpreter
+    /// (interp). Both give the same values and the same errors.
+    #[arg(long, value_enum, default_value_t = Engine::Jit)]
+    pub engine: Engine,
+}
+
+/// Which backend evaluates the households.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Engine {
+    /// Native code (Cranelift), compiled once per run.
+    Jit,
+    /// The reference interpreter.
+    Interp,
+}
+
+/// The engine chosen for a run: the interpreter, or a kernel bound to the batch.
+struct Rows<'a> {
+    evaluator: &'a Evaluator<'a>,
+    bound: Option<bylaw_codegen::Bound<'a>>,
+}
+
+impl Rows<'_> {
+    fn eval_rows(&self, batch: &Batch, rows: std::ops::Range<usize>) -> Vec<RowResult> {
+        match &self.bound {
+            Some(b) => b.eval_rows(rows),
+            None => self.evaluator.eval_rows(batch, rows),
+        }
+    }
 }
 
 pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
@@ -78,6 +106,35 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
     };
     let loaded = started.elapsed();
     let evaluator = Evaluator::new(&program, date);
+    let jit = match args.engine {
+        Engine::Jit => match bylaw_codegen::JitPolicy::new(&program, date) {
+            Ok(j) => Some(j),
+            Err(e) => {
+                eprintln!("note: {e}; evaluating with the interpreter");
+                None
+            }
+        },
+        Engine::Interp => None,
+    };
+    let bound = match jit.as_ref().map(|j| j.bind(&batch)) {
+        Some(Ok(b)) => Some(b),
+        Some(Err(e)) => {
+            eprintln!("note: {e}; evaluating with the interpreter");
+            None
+        }
+        None => None,
+    };
+    let engine_name = match (&bound, &jit) {
+        (Some(_), Some(j)) => format!(
+            "native code, compiled in {:.1} ms",
+            j.compile_time().as_secs_f64() * 1000.0
+        ),
+        _ => "interpreter".to_string(),
+    };
+    let rows = Rows {
+        evaluator: &evaluator,
+        bound,
+    };
     let threads = args
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
@@ -132,7 +189,7 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
         while start < total {
             let end = (start + chunk).min(total);
             let t = Instant::now();
-            let results = evaluate_range(&evaluator, &batch, start, end, threads)?;
+            let results = evaluate_range(&rows, &batch, start, end, threads)?;
             eval_time += t.elapsed();
             for (i, r) in results.iter().enumerate() {
                 let row = start + i;
@@ -185,6 +242,7 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
             read: loaded,
             evaluate: eval_time,
             total: loaded + run_started.elapsed(),
+            engine: engine_name,
         };
         summary.print(
             &program,
@@ -200,7 +258,7 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
 type RowResult = Result<Vec<Value>, EvalError>;
 
 fn evaluate_range(
-    evaluator: &Evaluator,
+    evaluator: &Rows,
     batch: &Batch,
     start: usize,
     end: usize,
@@ -357,6 +415,8 @@ struct Timing {
     read: std::time::Duration,
     evaluate: std::time::Duration,
     total: std::time::Duration,
+    /// Which engine evaluated.
+    engine: String,
 }
 
 /// Totals for the closing summary.
@@ -474,8 +534,9 @@ impl Summary {
             0.0
         };
         eprintln!(
-            "read in {:.2} s; evaluated in {:.2} s ({:.0} households/s on {threads} thread(s)); {:.2} s in all{}",
+            "read in {:.2} s; evaluated by {} in {:.2} s ({:.0} households/s on {threads} thread(s)); {:.2} s in all{}",
             timing.read.as_secs_f64(),
+            timing.engine,
             secs,
             rate,
             timing.total.as_secs_f64(),
