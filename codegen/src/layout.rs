@@ -210,3 +210,68 @@ fn view_of<T>(v: &[T]) -> ColumnView {
         len: v.len() as u64,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+    use bylaw_runtime::batch::{EntityRows, Offsets};
+    use bylaw_runtime::schema::EntityId;
+
+    #[test]
+    fn views_point_at_the_batch_columns_and_texts_keep_their_order() {
+        let batch = Batch {
+            entities: vec![
+                EntityRows {
+                    len: 2,
+                    columns: vec![
+                        Column::Int(vec![5, 7]),
+                        Column::Text(vec!["b".into(), "a".into()]),
+                    ],
+                    keys: vec!["x".into(), "y".into()],
+                    source_rows: vec![2, 3],
+                    children: vec![Offsets(vec![0, 1, 1])],
+                },
+                EntityRows {
+                    len: 1,
+                    columns: vec![Column::Bool(vec![1])],
+                    keys: vec!["1".into()],
+                    source_rows: vec![2],
+                    children: vec![],
+                },
+            ],
+            root: EntityId(0),
+        };
+        let slots = Slots {
+            column_base: vec![0, 2],
+            relation_base: vec![0, 1],
+            columns: 3,
+            relations: 1,
+        };
+        let used = BTreeSet::from([1]);
+        let interned = Interned::new(&batch, &slots, &used, &["c".into(), "a".into()]);
+        assert_eq!(interned.columns[1], Some(vec![1, 0]));
+        assert_eq!(interned.constants, vec![2, 0]);
+        let (columns, offsets) = views(&batch, &slots, &interned);
+        let Column::Int(ints) = &batch.entities[0].columns[0] else {
+            unreachable!()
+        };
+        assert_eq!(columns[0].data, ints.as_ptr().cast::<u8>());
+        assert_eq!(columns[0].len, 2);
+        assert_eq!(columns[2].len, 1);
+        assert_eq!(offsets[0].len, 3);
+        assert_eq!(
+            offsets[0].data,
+            batch.entities[0].children[0].0.as_ptr().cast::<u8>()
+        );
+    }
+
+    #[test]
+    fn records_have_the_layout_codegen_assumes() {
+        assert_eq!(std::mem::size_of::<ColumnView>(), 16);
+        assert_eq!(std::mem::size_of::<ErrorRecord>(), 24);
+        assert_eq!(std::mem::offset_of!(ErrorRecord, aux), 8);
+        assert_eq!(std::mem::align_of::<KernelCtx>(), 8);
+    }
+}

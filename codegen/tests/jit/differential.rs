@@ -242,3 +242,40 @@ scale tier "档次": single over money -> money {
         }
     }
 }
+
+#[test]
+fn batches_that_fail_the_check_are_refused_and_the_interpreter_answers() {
+    let compiled = bylaw_compiler::compile_file(Path::new("../policies/guangdong/dibao.bylaw"));
+    let program = compiled.program.unwrap();
+    let test = program.tests.first().unwrap();
+    let jit = JitPolicy::new(&program, test.date).unwrap();
+    let mut bad_offsets = test.batch.clone();
+    for rows in &mut bad_offsets.entities {
+        for o in &mut rows.children {
+            if let Some(last) = o.0.last_mut() {
+                *last += 1_000_000;
+            }
+        }
+    }
+    assert!(jit.bind(&bad_offsets).is_err());
+    let mut bad_code = test.batch.clone();
+    for rows in &mut bad_code.entities {
+        for c in &mut rows.columns {
+            if let bylaw_runtime::batch::Column::Enum(v) = c {
+                v.iter_mut().for_each(|x| *x = u32::MAX);
+            }
+        }
+    }
+    assert!(jit.bind(&bad_code).is_err());
+    let n = bad_code.root_len();
+    assert_eq!(
+        jit.eval_rows(&bad_code, 0..n),
+        Evaluator::new(&program, test.date).eval_rows(&bad_code, 0..n)
+    );
+    // Rows past the end get what the interpreter gives them.
+    let bound = jit.bind(&test.batch).unwrap();
+    assert_eq!(
+        bound.eval_rows(0..n + 2),
+        Evaluator::new(&program, test.date).eval_rows(&test.batch, 0..n + 2)
+    );
+}

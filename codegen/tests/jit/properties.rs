@@ -511,3 +511,38 @@ proptest! {
         assert_same(&program, date, &b, &text);
     }
 }
+
+/// The generator is not vacuous: over a fixed sample, the interpreter computes values for
+/// some households and fails others with each kind of error.
+#[test]
+fn generated_cases_reach_every_kind_of_error() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut seen = std::collections::BTreeMap::<String, usize>::new();
+    for _ in 0..150 {
+        let text = program().new_tree(&mut runner).unwrap().current();
+        let households = proptest::collection::vec(household(), 1..5)
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let program = bylaw_compiler::compile_text("g.bylaw", &text)
+            .program
+            .unwrap();
+        let date = bylaw_runtime::date::parse_date("2023-08-01").unwrap();
+        let b = batch(&households);
+        for r in Evaluator::new(&program, date).eval_rows(&b, 0..households.len()) {
+            let key = match r {
+                Ok(_) => "ok".to_string(),
+                Err(e) => e.code().to_string(),
+            };
+            *seen.entry(key).or_default() += 1;
+        }
+    }
+    for code in ["ok", "overflow", "division_by_zero", "missing_value"] {
+        assert!(
+            seen.get(code).copied().unwrap_or(0) > 0,
+            "{code} never seen: {seen:?}"
+        );
+    }
+}
