@@ -23,7 +23,12 @@ pub struct DataArgs {
 
 /// Reads the data file (and its relations' files) against the policy's schema; data
 /// errors are printed and become [`Exit::BadInput`].
-pub fn read_data(program: &Program, args: &DataArgs, quiet: bool) -> Result<Batch, Exit> {
+pub fn read_data(
+    program: &Program,
+    args: &DataArgs,
+    quiet: bool,
+    format: ErrorFormat,
+) -> Result<Batch, Exit> {
     let schema = &program.schema;
     let is_json = args.data.extension().is_some_and(|e| e == "json");
     let result = if is_json {
@@ -65,7 +70,7 @@ pub fn read_data(program: &Program, args: &DataArgs, quiet: bool) -> Result<Batc
         bylaw_runtime::input::read_csv(schema, &args.data, &children)
     };
     result.map_err(|errors| {
-        report::print_data_errors(&errors, ErrorFormat::Human);
+        report::print_data_errors(&errors, format);
         eprintln!("{} data error(s); no output was written", errors.total());
         Exit::BadInput
     })

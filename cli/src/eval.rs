@@ -100,7 +100,7 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
         }
         bylaw_compiler::scenario::apply(&mut program, &overrides);
     }
-    let batch = match crate::data::read_data(&program, &args.input, args.quiet) {
+    let batch = match crate::data::read_data(&program, &args.input, args.quiet, format) {
         Ok(b) => b,
         Err(exit) => return exit,
     };

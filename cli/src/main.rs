@@ -18,7 +18,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 /// Bylaw: policy rules for social assistance, checked, tested and evaluated exactly.
 #[derive(Debug, Parser)]
-#[command(name = "bylaw", version, about, long_about = None)]
+#[command(
+    name = "bylaw",
+    version,
+    about = "Bylaw: social-assistance policy rules, checked, tested, explained and evaluated with exact money",
+    long_about = None
+)]
 struct Cli {
     /// How diagnostics are printed.
     #[arg(long, global = true, value_enum, default_value_t = ErrorFormat::Human)]

@@ -83,7 +83,7 @@ pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
         }
         bylaw_compiler::scenario::apply(&mut program, &overrides);
     }
-    let batch = match crate::data::read_data(&program, &args.input, true) {
+    let batch = match crate::data::read_data(&program, &args.input, true, format) {
         Ok(b) => b,
         Err(exit) => return exit,
     };
