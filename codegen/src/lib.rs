@@ -249,20 +249,20 @@ pub struct Bound<'b> {
 }
 
 impl Bound<'_> {
-    /// Evaluates every output of each root row in `rows`. Rows past the end of the
-    /// batch get what the interpreter gives them.
-    pub fn eval_rows(&self, rows: Range<usize>) -> Vec<RowResult> {
+    /// Runs the kernel over root rows `rows` (within the batch) into caller buffers:
+    /// `out` holds `rows.len() × outputs` raw values, row by row; `errors` one record
+    /// per row (`kind` 0 when the row's outputs were all computed). Returns `false`,
+    /// writing nothing, if the rows or buffer sizes do not fit.
+    pub fn eval_into(
+        &self,
+        rows: Range<usize>,
+        out: &mut [i64],
+        errors: &mut [ErrorRecord],
+    ) -> bool {
         let policy = self.policy;
-        let len = self.batch.root_len();
-        let start = rows.start.min(len);
-        let end = rows.end.clamp(start, len);
-        let mut results = Vec::with_capacity(rows.len());
-        if rows.start < start {
-            // Unreachable (start is clamped to len), kept for totality.
-            return Evaluator::new(&policy.program, policy.date).eval_rows(self.batch, rows);
+        if rows.start > rows.end || rows.end > self.batch.root_len() {
+            return false;
         }
-        let n = end - start;
-        let outputs = policy.program.outputs.len();
         let (columns, offsets) = layout::views(self.batch, &policy.slots, &self.interned);
         let defs = policy.program.defs.len();
         let mut memo_tags = vec![0i64; defs.max(1)];
@@ -287,13 +287,29 @@ impl Bound<'_> {
             status: 0,
             error: ErrorRecord::default(),
         };
+        policy
+            .jit
+            .run(&mut ctx, rows.start, rows.end, out, errors)
+            .is_ok()
+    }
+
+    /// Evaluates every output of each root row in `rows`. Rows past the end of the
+    /// batch get what the interpreter gives them.
+    pub fn eval_rows(&self, rows: Range<usize>) -> Vec<RowResult> {
+        let policy = self.policy;
+        let len = self.batch.root_len();
+        let start = rows.start.min(len);
+        let end = rows.end.clamp(start, len);
+        let mut results = Vec::with_capacity(rows.len());
+        if rows.start < start {
+            // Unreachable (start is clamped to len), kept for totality.
+            return Evaluator::new(&policy.program, policy.date).eval_rows(self.batch, rows);
+        }
+        let n = end - start;
+        let outputs = policy.program.outputs.len();
         let mut out = vec![0i64; n * outputs];
         let mut errors = vec![ErrorRecord::default(); n];
-        if policy
-            .jit
-            .run(&mut ctx, start, end, &mut out, &mut errors)
-            .is_err()
-        {
+        if !self.eval_into(start..end, &mut out, &mut errors) {
             return Evaluator::new(&policy.program, policy.date).eval_rows(self.batch, rows);
         }
         let types: Vec<Ty> = policy
