@@ -21,6 +21,41 @@ pub struct DataArgs {
     pub members: Option<PathBuf>,
 }
 
+/// The policy that households are evaluated under: compiled, with at least one entity,
+/// the scenario's values applied, and the evaluation date. Problems are printed.
+pub fn policy_at(
+    policy: &Path,
+    date: &str,
+    scenario: Option<&Path>,
+    format: ErrorFormat,
+) -> Result<(Program, i32), Exit> {
+    let compiled = bylaw_compiler::compile_file(policy);
+    if compiled.has_errors() {
+        report::print(&compiled.diagnostics, &compiled.sources, format);
+        return Err(Exit::PolicyErrors);
+    }
+    let Some(mut program) = compiled.program.filter(|p| !p.schema.entities.is_empty()) else {
+        eprintln!(
+            "error: `{}` declares no entity, so there are no households to evaluate\n  help: use a policy that declares `entity household {{ … }}`",
+            policy.display()
+        );
+        return Err(Exit::BadInput);
+    };
+    let date = crate::parse_eval_date(date).map_err(|e| {
+        eprintln!("error: --date: {e}");
+        Exit::BadInput
+    })?;
+    if let Some(s) = scenario {
+        let (overrides, diags, sources) = bylaw_compiler::scenario::load(&program, s);
+        if diags.iter().any(|d| d.is_error()) {
+            report::print(&diags, &sources, format);
+            return Err(Exit::BadInput);
+        }
+        bylaw_compiler::scenario::apply(&mut program, &overrides);
+    }
+    Ok((program, date))
+}
+
 /// Reads the data file (and its relations' files) against the policy's schema; data
 /// errors are printed and become [`Exit::BadInput`].
 pub fn read_data(

@@ -11,7 +11,7 @@ use bylaw_compiler::ir::{DefKind, Program, Value};
 use bylaw_compiler::types::Ty;
 use bylaw_runtime::batch::Batch;
 
-use crate::{ErrorFormat, Exit, report};
+use crate::{ErrorFormat, Exit};
 
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
@@ -73,33 +73,11 @@ impl Rows<'_> {
 
 pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
     let started = Instant::now();
-    let compiled = bylaw_compiler::compile_file(&args.policy);
-    if compiled.has_errors() {
-        report::print(&compiled.diagnostics, &compiled.sources, format);
-        return Exit::PolicyErrors;
-    }
-    let Some(mut program) = compiled.program else {
-        eprintln!(
-            "error: `{}` declares no entities, so there is nothing to evaluate",
-            args.policy.display()
-        );
-        return Exit::PolicyErrors;
-    };
-    let date = match crate::parse_eval_date(&args.date) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: --date: {e}");
-            return Exit::BadInput;
-        }
-    };
-    if let Some(s) = &args.scenario {
-        let (overrides, diags, sources) = bylaw_compiler::scenario::load(&program, s);
-        if diags.iter().any(|d| d.is_error()) {
-            report::print(&diags, &sources, format);
-            return Exit::BadInput;
-        }
-        bylaw_compiler::scenario::apply(&mut program, &overrides);
-    }
+    let (program, date) =
+        match crate::data::policy_at(&args.policy, &args.date, args.scenario.as_deref(), format) {
+            Ok(p) => p,
+            Err(exit) => return exit,
+        };
     let batch = match crate::data::read_data(&program, &args.input, args.quiet, format) {
         Ok(b) => b,
         Err(exit) => return exit,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use bylaw_compiler::explain::{Format, Lang, decision, doc, trace, whatif};
 use bylaw_compiler::interp::Evaluator;
 
-use crate::{ErrorFormat, Exit, report};
+use crate::{ErrorFormat, Exit};
 
 #[derive(Debug, clap::Args)]
 pub struct WhyArgs {
@@ -56,33 +56,11 @@ pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
         );
         return Exit::BadInput;
     };
-    let compiled = bylaw_compiler::compile_file(&args.policy);
-    if compiled.has_errors() {
-        report::print(&compiled.diagnostics, &compiled.sources, format);
-        return Exit::PolicyErrors;
-    }
-    let Some(mut program) = compiled.program.filter(|p| !p.schema.entities.is_empty()) else {
-        eprintln!(
-            "error: `{}` declares no entity, so there is nothing to explain",
-            args.policy.display()
-        );
-        return Exit::BadInput;
-    };
-    let date = match crate::parse_eval_date(&args.date) {
-        Ok(d) => d,
-        Err(e) => {
-            eprintln!("error: --date: {e}");
-            return Exit::BadInput;
-        }
-    };
-    if let Some(s) = &args.scenario {
-        let (overrides, diags, sources) = bylaw_compiler::scenario::load(&program, s);
-        if diags.iter().any(|d| d.is_error()) {
-            report::print(&diags, &sources, format);
-            return Exit::BadInput;
-        }
-        bylaw_compiler::scenario::apply(&mut program, &overrides);
-    }
+    let (program, date) =
+        match crate::data::policy_at(&args.policy, &args.date, args.scenario.as_deref(), format) {
+            Ok(p) => p,
+            Err(exit) => return exit,
+        };
     let batch = match crate::data::read_data(&program, &args.input, true, format) {
         Ok(b) => b,
         Err(exit) => return exit,

@@ -292,6 +292,15 @@ fn bad_arguments_are_explained() {
     assert!(stdout(&o).contains("comparison"));
     let o = bylaw(&["explain-code", "E9999"]);
     assert_eq!(o.status.code(), Some(2));
+    let o = bylaw(&[
+        "eval",
+        "policies/regions.bylaw",
+        "x.csv",
+        "--date",
+        "2023-08-01",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("declares no entity"), "{}", stderr(&o));
 }
 
 #[test]
