@@ -126,8 +126,18 @@ fn condition_lines(c: &Condition, lang: Lang, depth: usize, out: &mut Vec<(usize
                 }
             }
         }
-        Condition::Fact { holds, words } => {
-            out.push((depth, format!("{} {}", mark(*holds), phrase(words, lang))))
+        Condition::Fact {
+            holds,
+            words,
+            because,
+        } => {
+            out.push((depth, format!("{} {}", mark(*holds), phrase(words, lang))));
+            // A rule's own deciding conditions, unless it merely restates a yes/no input.
+            if let Some(b) = because
+                && !matches!(b.as_ref(), Condition::Fact { because: None, .. })
+            {
+                condition_lines(b, lang, depth + 1, out);
+            }
         }
         Condition::Skipped { words } => out.push((
             depth,

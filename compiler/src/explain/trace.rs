@@ -88,10 +88,12 @@ pub enum Condition {
         lhs: Box<Term>,
         rhs: Box<Term>,
     },
-    /// A rule or yes/no input, with its value.
+    /// A rule or yes/no input, with its value; for a rule, the conditions that made it so.
     Fact {
         holds: bool,
         words: Words,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        because: Option<Box<Condition>>,
     },
     /// Not evaluated: `and`/`or` stopped before it.
     Skipped {
@@ -356,6 +358,16 @@ pub fn condition(
     row: usize,
     id: ExprId,
 ) -> Result<Condition, EvalError> {
+    condition_at(ev, batch, row, id, 0)
+}
+
+fn condition_at(
+    ev: &Evaluator,
+    batch: &Batch,
+    row: usize,
+    id: ExprId,
+    depth: usize,
+) -> Result<Condition, EvalError> {
     let program = ev.program();
     Ok(match program.node(id) {
         Node::And(..) | Node::Or(..) => {
@@ -371,7 +383,7 @@ pub fn condition(
                     });
                     continue;
                 }
-                let c = condition(ev, batch, row, p)?;
+                let c = condition_at(ev, batch, row, p, depth)?;
                 if c.holds() == Some(!and) {
                     decided = Some(!and);
                 }
@@ -385,7 +397,7 @@ pub fn condition(
             }
         }
         Node::Not(a) => {
-            let inner = condition(ev, batch, row, *a)?;
+            let inner = condition_at(ev, batch, row, *a, depth)?;
             Condition::Not {
                 holds: inner.holds() == Some(false),
                 item: Box::new(inner),
@@ -397,6 +409,7 @@ pub fn condition(
                 return Ok(Condition::Fact {
                     holds,
                     words: words(program, id),
+                    because: None,
                 });
             };
             let _ = op;
@@ -407,12 +420,36 @@ pub fn condition(
                 rhs: Box::new(term(ev, batch, row, *rhs)?),
             }
         }
+        Node::Def(d) if depth < MAX_DEPTH && program.def(*d).ty == Ty::Bool => {
+            let holds = ev.eval_expr(batch, row, id)? == Value::Bool(true);
+            // Follow a rule into the conditions that decided it (its exception's, or its base's).
+            let mut body = ev.body_in_force(*d);
+            for x in &program.def(*d).exceptions {
+                if ev.eval_expr(batch, row, x.condition)? == Value::Bool(true) {
+                    body = Some(x.value);
+                    break;
+                }
+            }
+            let because = match body {
+                Some(b) => Some(Box::new(condition_at(ev, batch, row, b, depth + 1)?)),
+                None => None,
+            };
+            Condition::Fact {
+                holds,
+                words: words(program, id),
+                because,
+            }
+        }
         _ => {
             let holds = ev.eval_expr(batch, row, id)? == Value::Bool(true);
             Condition::Fact {
                 holds,
                 words: words(program, id),
+                because: None,
             }
         }
     })
 }
+
+/// How deep explanations follow rules into the rules they name.
+const MAX_DEPTH: usize = 3;
