@@ -16,7 +16,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::mem::offset_of;
 use std::sync::Arc;
 
-use bylaw_compiler::interp::param_value_at;
+use bylaw_compiler::interp::{InForce, ParamAtDate};
 use bylaw_compiler::ir::{
     Builtin, CmpOp, DefId, ExprId, Node, ParamId, Program, ScaleVersion, Value,
 };
@@ -58,18 +58,12 @@ pub struct Needs {
     pub tables: Vec<TableCell>,
 }
 
-/// A parameter's values at the date.
-enum ParamPlan {
-    Single(Option<Value>),
-    Keyed(Vec<Option<Value>>),
-}
-
 /// The program prepared for one date: versions, parameters and scales chosen.
 pub struct Plan<'p> {
     program: &'p Program,
     slots: Slots,
     bodies: Vec<Option<ExprId>>,
-    params: Vec<ParamPlan>,
+    params: Vec<ParamAtDate>,
     scales: Vec<Option<&'p ScaleVersion>>,
     /// Per entity: the entities from the root down to it.
     paths: Vec<Vec<EntityId>>,
@@ -77,41 +71,11 @@ pub struct Plan<'p> {
 
 impl<'p> Plan<'p> {
     pub fn new(program: &'p Program, date: i32) -> Result<Plan<'p>, CodegenError> {
-        let params = program
-            .params
-            .iter()
-            .map(|p| match p.by {
-                None => ParamPlan::Single(param_value_at(program, p, None, date).map(|(v, _)| v)),
-                Some(e) => {
-                    let n = program.enums.get(e.index()).map_or(0, |e| e.variants.len());
-                    ParamPlan::Keyed(
-                        (0..n as u32)
-                            .map(|k| param_value_at(program, p, Some(k), date).map(|(v, _)| v))
-                            .collect(),
-                    )
-                }
-            })
-            .collect();
-        let bodies = program
-            .defs
-            .iter()
-            .map(|d| {
-                d.versions
-                    .iter()
-                    .find(|v| v.from.is_none_or(|f| f <= date) && v.until.is_none_or(|u| date <= u))
-                    .map(|v| v.body)
-            })
-            .collect();
-        let scales = program
-            .scales
-            .iter()
-            .map(|s| {
-                s.versions
-                    .iter()
-                    .filter(|v| v.from <= date)
-                    .max_by_key(|v| v.from)
-            })
-            .collect();
+        let InForce {
+            params,
+            bodies,
+            scales,
+        } = InForce::new(program, date);
         let schema = &program.schema;
         let mut paths = Vec::new();
         for (i, _) in schema.entities.iter().enumerate() {
@@ -956,11 +920,11 @@ impl<M: Module> Fn<'_, '_, M> {
             .get(id.index())
             .ok_or_else(|| CodegenError::Unsupported("internal: unknown parameter".into()))?;
         match (plan, key) {
-            (ParamPlan::Single(Some(v)), _) => self.constant(v),
-            (ParamPlan::Single(None), key) | (ParamPlan::Keyed(_), key @ None) => {
+            (ParamAtDate::Single(Some(v)), _) => self.constant(v),
+            (ParamAtDate::Single(None), key) | (ParamAtDate::Keyed(_), key @ None) => {
                 Ok(self.fail(ERR_MISSING_PARAM, aux, key))
             }
-            (ParamPlan::Keyed(values), Some(k)) => {
+            (ParamAtDate::Keyed(values), Some(k)) => {
                 let n = values.len() as i64;
                 let base = match self.keyed_tables.get(&id) {
                     Some(b) => *b,

@@ -59,9 +59,64 @@ type Result<T> = std::result::Result<T, EvalError>;
 /// A parameter's values in force at the evaluation date, with fallback to parent regions
 /// already applied.
 #[derive(Debug, Clone)]
-enum ParamAtDate {
+pub enum ParamAtDate {
     Single(Option<Value>),
+    /// Indexed by variant of the parameter's enumeration.
     Keyed(Vec<Option<Value>>),
+}
+
+/// What is in force at one date — parameter values, the version of each definition, the
+/// brackets of each scale — chosen once, for every backend.
+#[derive(Debug, Clone)]
+pub struct InForce<'p> {
+    pub params: Vec<ParamAtDate>,
+    pub bodies: Vec<Option<ExprId>>,
+    pub scales: Vec<Option<&'p ScaleVersion>>,
+}
+
+impl<'p> InForce<'p> {
+    pub fn new(program: &'p Program, date: i32) -> InForce<'p> {
+        let params = program
+            .params
+            .iter()
+            .map(|p| match p.by {
+                None => ParamAtDate::Single(param_value_at(program, p, None, date).map(|(v, _)| v)),
+                Some(e) => {
+                    let n = program.enums.get(e.index()).map_or(0, |e| e.variants.len());
+                    ParamAtDate::Keyed(
+                        (0..n as u32)
+                            .map(|k| param_value_at(program, p, Some(k), date).map(|(v, _)| v))
+                            .collect(),
+                    )
+                }
+            })
+            .collect();
+        let bodies = program
+            .defs
+            .iter()
+            .map(|d| {
+                d.versions
+                    .iter()
+                    .find(|v| v.from.is_none_or(|f| f <= date) && v.until.is_none_or(|u| date <= u))
+                    .map(|v| v.body)
+            })
+            .collect();
+        let scales = program
+            .scales
+            .iter()
+            .map(|s| {
+                s.versions
+                    .iter()
+                    .filter(|v| v.from <= date)
+                    .max_by_key(|v| v.from)
+            })
+            .collect();
+        InForce {
+            params,
+            bodies,
+            scales,
+        }
+    }
 }
 
 /// A program prepared for one evaluation date: parameters, scales and rule versions in
@@ -113,41 +168,11 @@ pub fn param_value_at(
 
 impl<'p> Evaluator<'p> {
     pub fn new(program: &'p Program, date: i32) -> Evaluator<'p> {
-        let params = program
-            .params
-            .iter()
-            .map(|p| match p.by {
-                None => ParamAtDate::Single(param_value_at(program, p, None, date).map(|(v, _)| v)),
-                Some(e) => {
-                    let n = program.enums.get(e.index()).map_or(0, |e| e.variants.len());
-                    ParamAtDate::Keyed(
-                        (0..n as u32)
-                            .map(|k| param_value_at(program, p, Some(k), date).map(|(v, _)| v))
-                            .collect(),
-                    )
-                }
-            })
-            .collect();
-        let bodies = program
-            .defs
-            .iter()
-            .map(|d| {
-                d.versions
-                    .iter()
-                    .find(|v| v.from.is_none_or(|f| f <= date) && v.until.is_none_or(|u| date <= u))
-                    .map(|v| v.body)
-            })
-            .collect();
-        let scales = program
-            .scales
-            .iter()
-            .map(|s| {
-                s.versions
-                    .iter()
-                    .filter(|v| v.from <= date)
-                    .max_by_key(|v| v.from)
-            })
-            .collect();
+        let InForce {
+            params,
+            bodies,
+            scales,
+        } = InForce::new(program, date);
         Evaluator {
             program,
             date,
