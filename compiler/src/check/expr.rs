@@ -156,13 +156,10 @@ impl Checker<'_> {
         let def = self.def_index.get(name).copied()?;
         let def_entity = {
             let slot = self.slots.get(def.index())?;
-            let (file, d) = *slot.decls.first()?;
+            let (_, d) = *slot.decls.first()?;
             match &d.entity {
                 None => self.root,
-                Some(e) => self.entity_index.get(&e.name).copied().or_else(|| {
-                    let _ = file;
-                    None
-                }),
+                Some(e) => self.entity_index.get(&e.name).copied(),
             }
         };
         if def_entity != Some(entity) {

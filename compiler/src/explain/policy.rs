@@ -182,11 +182,7 @@ fn entity_label(program: &Program, e: bylaw_runtime::schema::EntityId) -> Label 
         .entity(e)
         .map_or_else(String::new, |x| x.name.clone());
     program.docs.get(e.0 as usize).map_or_else(
-        || Label {
-            name: name.clone(),
-            zh: name.clone(),
-            en: name.clone(),
-        },
+        || Label::plain(&name),
         |d| Label::new(&name, &d.origin.meta),
     )
 }

@@ -403,7 +403,7 @@ fn condition_at(
                 item: Box::new(inner),
             }
         }
-        Node::Cmp { op, lhs, rhs } => {
+        Node::Cmp { lhs, rhs, .. } => {
             let holds = ev.eval_expr(batch, row, id)? == Value::Bool(true);
             let Words::Compare { op: wop, .. } = words(program, id) else {
                 return Ok(Condition::Fact {
@@ -412,7 +412,6 @@ fn condition_at(
                     because: None,
                 });
             };
-            let _ = op;
             Condition::Compare {
                 holds,
                 op: wop,

@@ -138,13 +138,6 @@ fn copy_row(
     }
 }
 
-fn get_int(batch: &Batch, e: EntityId, row: usize, field: usize) -> Option<i64> {
-    match batch.entities.get(e.0 as usize)?.columns.get(field)? {
-        Column::Int(v) => v.get(row).copied(),
-        _ => None,
-    }
-}
-
 fn set(batch: &mut Batch, e: EntityId, row: usize, field: usize, value: &Value) {
     let Some(col) = batch
         .entities
@@ -280,7 +273,6 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
             }
         }
     }
-    let _ = get_int;
     changes
 }
 

@@ -51,6 +51,15 @@ impl Label {
         }
     }
 
+    /// A name with no labels: shown as written in both languages.
+    pub fn plain(name: &str) -> Label {
+        Label {
+            name: name.to_string(),
+            zh: name.to_string(),
+            en: name.to_string(),
+        }
+    }
+
     pub fn get(&self, lang: Lang) -> &str {
         match lang {
             Lang::Zh => &self.zh,
@@ -257,11 +266,7 @@ pub fn field_label(program: &Program, entity: EntityId, field: usize) -> Label {
         .get(entity.0 as usize)
         .and_then(|d| d.fields.get(field))
         .map_or_else(
-            || Label {
-                name: name.clone(),
-                zh: name.clone(),
-                en: name.clone(),
-            },
+            || Label::plain(&name),
             |f| Label::new(&name, &f.origin.meta),
         )
 }
@@ -281,14 +286,7 @@ pub fn relation_label(program: &Program, owner: EntityId, relation: usize) -> La
         .docs
         .get(owner.0 as usize)
         .and_then(|d| d.relations.get(relation))
-        .map_or_else(
-            || Label {
-                name: name.clone(),
-                zh: name.clone(),
-                en: name.clone(),
-            },
-            |o| Label::new(&name, &o.meta),
-        )
+        .map_or_else(|| Label::plain(&name), |o| Label::new(&name, &o.meta))
 }
 
 /// The words of expression `id`.
