@@ -1,5 +1,6 @@
 //! Bylaw runtime: the exact arithmetic shared by the interpreter and generated code,
-//! the input schema and columnar batch layout, data in (CSV, JSON) with diagnostics,
+//! the input schema and columnar batch layout, data in (CSV, JSON, Parquet) with
+//! diagnostics, streaming input in bounded memory, Parquet output,
 //! and atomic output writing.
 //!
 //! This crate never depends on the compiler: ahead-of-time compiled checkers link
@@ -11,4 +12,5 @@ pub mod date;
 pub mod decimal;
 pub mod input;
 pub mod output;
+pub mod parquet_out;
 pub mod schema;

@@ -25,7 +25,106 @@ pub fn read_csv(
     root_path: &Path,
     child_paths: &[(String, PathBuf)],
 ) -> Result<Batch, DataErrors> {
+    read_tables(schema, root_path, child_paths, "CSV", read_table)
+}
+
+/// Reads the root file and the relations' files with `read` (one file into a table,
+/// linking a child file's rows to their parents), checks keys and assembles the batch.
+pub(crate) fn read_tables(
+    schema: &Schema,
+    root_path: &Path,
+    child_paths: &[(String, PathBuf)],
+    format: &str,
+    mut read: impl FnMut(&EntitySchema, &Path, Option<Parent<'_>>, &mut DataErrors) -> Table,
+) -> Result<Batch, DataErrors> {
     let mut errors = DataErrors::default();
+    let order = schema.tree_order();
+    check_relation_names(schema, child_paths, &mut errors);
+
+    let mut tables: Vec<Option<Table>> = schema.entities.iter().map(|_| None).collect();
+    let mut lookups: Vec<ParentKeys> = schema
+        .entities
+        .iter()
+        .map(|_| ParentKeys::default())
+        .collect();
+    for (id, parent) in order {
+        let Some(entity) = schema.entity(id) else {
+            continue;
+        };
+        let table = match parent {
+            None => read(entity, root_path, None, &mut errors),
+            Some((p, r)) => {
+                let Some(parent_entity) = schema.entity(p) else {
+                    continue;
+                };
+                let Some(rel) = parent_entity.relations.get(r) else {
+                    continue;
+                };
+                let path = child_paths
+                    .iter()
+                    .find(|(n, _)| *n == rel.name)
+                    .map(|(_, p)| p);
+                let Some(path) = path else {
+                    if rel.at_least > 0 {
+                        errors.push(
+                            DataError::new(
+                                DataErrorKind::MissingFile,
+                                root_path,
+                                format!(
+                                    "no file given for `{}` (each `{}` needs at least {})",
+                                    rel.name, parent_entity.name, rel.at_least
+                                ),
+                            )
+                            .with_help(format!(
+                                "give a `{}` {format} file with a `{}_id` column and the `{}` fields",
+                                rel.name, parent_entity.name, entity.name
+                            )),
+                        );
+                    }
+                    continue;
+                };
+                let parent_col = format!("{}_id", parent_entity.name);
+                let pi = p.0 as usize;
+                let Some(lookup) = lookups.get_mut(pi) else {
+                    continue;
+                };
+                let link = Parent {
+                    col: &parent_col,
+                    entity: parent_entity,
+                    keys: tables
+                        .get(pi)
+                        .and_then(Option::as_ref)
+                        .map_or(&[][..], |t| &t.keys[..]),
+                    lookup,
+                };
+                read(entity, path, Some(link), &mut errors)
+            }
+        };
+        if parent.is_none() || !entity.relations.is_empty() {
+            let lookup = ParentKeys::check(entity, &table, &mut errors);
+            if let Some(slot) = lookups.get_mut(id.0 as usize) {
+                *slot = lookup;
+            }
+        }
+        if let Some(slot) = tables.get_mut(id.0 as usize) {
+            *slot = Some(table);
+        }
+    }
+    drop(lookups);
+    let batch = assemble(schema, tables, &mut errors);
+    if errors.is_empty() {
+        Ok(batch)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reports child files given for relations the schema does not have.
+pub(crate) fn check_relation_names(
+    schema: &Schema,
+    child_paths: &[(String, PathBuf)],
+    errors: &mut DataErrors,
+) {
     let order = schema.tree_order();
     for (name, path) in child_paths {
         let known = order.iter().any(|(_, parent)| {
@@ -56,83 +155,6 @@ pub fn read_csv(
                 }),
             );
         }
-    }
-
-    let mut tables: Vec<Option<Table>> = schema.entities.iter().map(|_| None).collect();
-    let mut lookups: Vec<ParentKeys> = schema
-        .entities
-        .iter()
-        .map(|_| ParentKeys::default())
-        .collect();
-    for (id, parent) in order {
-        let Some(entity) = schema.entity(id) else {
-            continue;
-        };
-        let table = match parent {
-            None => read_table(entity, root_path, None, &mut errors),
-            Some((p, r)) => {
-                let Some(parent_entity) = schema.entity(p) else {
-                    continue;
-                };
-                let Some(rel) = parent_entity.relations.get(r) else {
-                    continue;
-                };
-                let path = child_paths
-                    .iter()
-                    .find(|(n, _)| *n == rel.name)
-                    .map(|(_, p)| p);
-                let Some(path) = path else {
-                    if rel.at_least > 0 {
-                        errors.push(
-                            DataError::new(
-                                DataErrorKind::MissingFile,
-                                root_path,
-                                format!(
-                                    "no file given for `{}` (each `{}` needs at least {})",
-                                    rel.name, parent_entity.name, rel.at_least
-                                ),
-                            )
-                            .with_help(format!(
-                                "give a `{}` CSV file with a `{}_id` column and the `{}` fields",
-                                rel.name, parent_entity.name, entity.name
-                            )),
-                        );
-                    }
-                    continue;
-                };
-                let parent_col = format!("{}_id", parent_entity.name);
-                let pi = p.0 as usize;
-                let Some(lookup) = lookups.get_mut(pi) else {
-                    continue;
-                };
-                let link = Parent {
-                    col: &parent_col,
-                    entity: parent_entity,
-                    keys: tables
-                        .get(pi)
-                        .and_then(Option::as_ref)
-                        .map_or(&[][..], |t| &t.keys[..]),
-                    lookup,
-                };
-                read_table(entity, path, Some(link), &mut errors)
-            }
-        };
-        if parent.is_none() || !entity.relations.is_empty() {
-            let lookup = ParentKeys::check(entity, &table, &mut errors);
-            if let Some(slot) = lookups.get_mut(id.0 as usize) {
-                *slot = lookup;
-            }
-        }
-        if let Some(slot) = tables.get_mut(id.0 as usize) {
-            *slot = Some(table);
-        }
-    }
-    drop(lookups);
-    let batch = assemble(schema, tables, &mut errors);
-    if errors.is_empty() {
-        Ok(batch)
-    } else {
-        Err(errors)
     }
 }
 
@@ -231,7 +253,7 @@ impl KeyIndex {
 
 /// How a parent table's keys are found by its children's `<parent>_id` cells.
 #[derive(Default)]
-struct ParentKeys {
+pub(crate) struct ParentKeys {
     /// No two rows share a non-empty key.
     unique: bool,
     /// Built when the keys are checked for duplicates, or on the first child whose
@@ -242,7 +264,7 @@ struct ParentKeys {
 impl ParentKeys {
     /// Checks `table`'s keys for duplicates (reported for an entity with a key field).
     /// Keys in strictly increasing order are unique: no index is built then.
-    fn check(entity: &EntitySchema, table: &Table, errors: &mut DataErrors) -> Self {
+    pub(crate) fn check(entity: &EntitySchema, table: &Table, errors: &mut DataErrors) -> Self {
         let mut previous: Option<&str> = None;
         let increasing = table.keys.iter().filter(|k| !k.is_empty()).all(|k| {
             let ok = previous.is_none_or(|p| p < k.as_str());
@@ -288,17 +310,17 @@ impl ParentKeys {
 }
 
 /// The parent of a child file: its key column, entity, keys and key index.
-struct Parent<'a> {
-    col: &'a str,
-    entity: &'a EntitySchema,
-    keys: &'a [String],
-    lookup: &'a mut ParentKeys,
+pub(crate) struct Parent<'a> {
+    pub col: &'a str,
+    pub entity: &'a EntitySchema,
+    pub keys: &'a [String],
+    pub lookup: &'a mut ParentKeys,
 }
 
 impl Parent<'_> {
     /// The first parent row with `key`. `cursor` is the previous child's parent:
     /// children grouped in parent order (the common case) are linked without a lookup.
-    fn find(&mut self, key: &str, cursor: &mut u32) -> Option<u32> {
+    pub(crate) fn find(&mut self, key: &str, cursor: &mut u32) -> Option<u32> {
         if self.lookup.unique {
             for candidate in [*cursor, cursor.wrapping_add(1)] {
                 if self.keys.get(candidate as usize).is_some_and(|k| k == key) {
@@ -479,7 +501,7 @@ fn line_of(record: &csv::ByteRecord) -> u32 {
 }
 
 /// The decimal text of `n`, as a key.
-fn number_key(mut n: u64) -> String {
+pub(crate) fn number_key(mut n: u64) -> String {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
     loop {
@@ -498,7 +520,7 @@ fn number_key(mut n: u64) -> String {
         .unwrap_or_default()
 }
 
-fn io_error(path: &Path, e: &std::io::Error) -> DataError {
+pub(crate) fn io_error(path: &Path, e: &std::io::Error) -> DataError {
     DataError::new(
         DataErrorKind::Io,
         path,

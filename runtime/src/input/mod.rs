@@ -1,15 +1,23 @@
-//! Data in: CSV and JSON readers that build a [`crate::batch::Batch`] from a
-//! [`crate::schema::Schema`], collecting every problem as a located diagnostic.
+//! Data in: CSV, JSON and Parquet readers that build a [`crate::batch::Batch`] from a
+//! [`crate::schema::Schema`], collecting every problem as a located diagnostic, and a
+//! streaming reader ([`stream`]) that reads well-ordered CSV or Parquet a batch at a
+//! time in bounded memory.
 
+mod arrow_cells;
 mod assemble;
 mod cell;
 mod csv_in;
 mod error;
 mod json_in;
+mod parquet_in;
+mod raw;
+pub mod stream;
 
 pub use csv_in::read_csv;
 pub use error::{DataError, DataErrorKind, DataErrors, MAX_ERRORS};
 pub use json_in::read_json;
+pub use parquet_in::read_parquet;
+pub use stream::{BatchStream, DataFormat, Fallback, RawBatch};
 
 #[cfg(test)]
 mod tests;

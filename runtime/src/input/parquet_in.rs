@@ -1,0 +1,287 @@
+//! Reading Parquet whole: one file for the root entity, one per relation (with a
+//! `<parent>_id` column), like CSV. Columns are found by name; their Arrow types are
+//! converted by [`super::arrow_cells`]. Every problem is reported with the file, the
+//! record's 1-based number as its row, the column and a hint.
+
+use super::arrow_cells::{ArrowProblem, accepts, append_array, wrong_type};
+use super::assemble::{NO_PARENT, Table};
+use super::csv_in::{Parent, io_error, number_key, read_tables};
+use super::error::{DataError, DataErrorKind, DataErrors};
+use super::raw::RawChunk;
+use crate::batch::Batch;
+use crate::schema::{EntitySchema, Schema};
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Reads a root Parquet file and the Parquet files of relations (`("members", path)`).
+///
+/// # Errors
+/// Every data error found (the first [`super::MAX_ERRORS`] of them).
+pub fn read_parquet(
+    schema: &Schema,
+    root_path: &Path,
+    child_paths: &[(String, PathBuf)],
+) -> Result<Batch, DataErrors> {
+    read_tables(schema, root_path, child_paths, "Parquet", read_table)
+}
+
+fn malformed(path: &Path, e: &dyn std::fmt::Display) -> DataError {
+    DataError::new(
+        DataErrorKind::MalformedFile,
+        path,
+        format!("not a readable Parquet file: {e}"),
+    )
+    .with_help("write the file with a Parquet writer (e.g. `bylaw synth --format parquet`, pyarrow, DuckDB)")
+}
+
+/// Reads one Parquet file into columns, linking a child file's rows to `parent`.
+fn read_table(
+    entity: &EntitySchema,
+    path: &Path,
+    mut parent: Option<Parent<'_>>,
+    errors: &mut DataErrors,
+) -> Table {
+    let mut table = Table::new(path.to_path_buf(), entity);
+    table.unlinked = parent.is_some();
+    let file = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            errors.push(io_error(path, &e));
+            return table;
+        }
+    };
+    let builder = match ParquetRecordBatchReaderBuilder::try_new(file) {
+        Ok(b) => b.with_batch_size(65_536),
+        Err(e) => {
+            errors.push(malformed(path, &e));
+            return table;
+        }
+    };
+    let arrow_schema = builder.schema().clone();
+    let names: Vec<&str> = arrow_schema
+        .fields()
+        .iter()
+        .map(|f| f.name().as_str())
+        .collect();
+    let column_of: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    let parent_col = parent.as_ref().map(|p| p.col.to_owned());
+    let expected: Vec<&str> = parent_col
+        .as_deref()
+        .into_iter()
+        .chain(entity.fields.iter().map(|f| f.name.as_str()))
+        .collect();
+    let expected_list = expected
+        .iter()
+        .map(|c| format!("`{c}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    for name in &names {
+        if !expected.contains(name) {
+            errors.push(
+                DataError::new(
+                    DataErrorKind::ExtraColumn,
+                    path,
+                    format!("`{}` has no field `{name}`", entity.name),
+                )
+                .in_column(*name)
+                .with_value(*name)
+                .with_help(format!("expected columns: {expected_list}")),
+            );
+        }
+    }
+    if let Some(pc) = &parent_col
+        && !column_of.contains_key(pc.as_str())
+    {
+        errors.push(
+            DataError::new(
+                DataErrorKind::MissingColumn,
+                path,
+                format!("missing column `{pc}`"),
+            )
+            .in_column(pc.clone())
+            .with_help(format!(
+                "each row must name its parent by key in a `{pc}` column"
+            )),
+        );
+    }
+    // Per field: its column, if present and of a usable type.
+    let mut field_cols: Vec<Option<usize>> = Vec::with_capacity(entity.fields.len());
+    for f in &entity.fields {
+        let col = column_of.get(f.name.as_str()).copied();
+        match col.and_then(|c| arrow_schema.fields().get(c).map(|a| (c, a))) {
+            None => {
+                if f.default.is_none() {
+                    errors.push(
+                        DataError::new(
+                            DataErrorKind::MissingColumn,
+                            path,
+                            format!("missing column `{}`", f.name),
+                        )
+                        .in_column(f.name.clone())
+                        .with_help(format!(
+                            "add a column `{}` ({}, {})",
+                            f.name,
+                            f.ty.describe(),
+                            f.label
+                        )),
+                    );
+                }
+                field_cols.push(None);
+            }
+            Some((c, a)) => {
+                if accepts(&f.ty, a.data_type()) {
+                    field_cols.push(Some(c));
+                } else {
+                    errors.push(located(path, &f.name, 0, wrong_type(f, a.data_type())));
+                    field_cols.push(None);
+                }
+            }
+        }
+    }
+    let parent_idx = parent_col
+        .as_deref()
+        .and_then(|pc| column_of.get(pc).copied());
+    table.unlinked = parent_col.is_some() && parent_idx.is_none();
+    let key_col = entity.key.and_then(|k| {
+        column_of
+            .get(
+                entity
+                    .fields
+                    .get(k.0 as usize)
+                    .map_or("", |f| f.name.as_str()),
+            )
+            .copied()
+    });
+    let reader = match builder.build() {
+        Ok(r) => r,
+        Err(e) => {
+            errors.push(malformed(path, &e));
+            return table;
+        }
+    };
+    let mut first_record = 1u64;
+    let mut cursor = 0u32;
+    let mut unknown_parents = DataErrors::default();
+    for batch in reader {
+        let batch = match batch {
+            Ok(b) => b,
+            Err(e) => {
+                errors.push(malformed(path, &e));
+                break;
+            }
+        };
+        let n = batch.num_rows();
+        if table.len() + n >= (NO_PARENT - 1) as usize {
+            errors.push(DataError::new(
+                DataErrorKind::MalformedFile,
+                path,
+                format!("more than {} `{}` rows", NO_PARENT - 1, entity.name),
+            ));
+            break;
+        }
+        for ((f, col), column) in entity
+            .fields
+            .iter()
+            .zip(&field_cols)
+            .zip(&mut table.columns)
+        {
+            match col.and_then(|c| batch.columns().get(c)) {
+                Some(array) => append_array(array.as_ref(), f, column, &mut |p| {
+                    errors.push(located(path, &f.name, first_record, p));
+                }),
+                None => {
+                    let value = f
+                        .default
+                        .clone()
+                        .unwrap_or_else(|| super::cell::placeholder(&f.ty));
+                    for _ in 0..n {
+                        super::cell::push_value(column, value.clone(), &f.ty);
+                    }
+                }
+            }
+        }
+        let chunk = RawChunk::Arrow {
+            batch,
+            first_record,
+        };
+        for row in 0..n {
+            let record = first_record + row as u64;
+            let line = u32::try_from(record).unwrap_or(u32::MAX);
+            let key = match (entity.key, key_col) {
+                (Some(_), Some(k)) => chunk.text(row, k).unwrap_or_default().to_owned(),
+                (Some(_), None) => String::new(),
+                (None, _) => number_key(record),
+            };
+            if let Some(parent) = &mut parent {
+                let pk = parent_idx
+                    .and_then(|pi| chunk.text(row, pi))
+                    .unwrap_or_default();
+                let linked = if pk.is_empty() {
+                    if parent_idx.is_some() {
+                        errors.push(
+                            DataError::new(DataErrorKind::MissingValue, path, "missing value")
+                                .at_row(line)
+                                .in_column(parent.col)
+                                .with_value("")
+                                .with_help(format!(
+                                    "fill in the key of this row's parent in `{}` (text)",
+                                    parent.col
+                                )),
+                        );
+                    }
+                    NO_PARENT
+                } else if let Some(row) = parent.find(pk, &mut cursor) {
+                    row
+                } else {
+                    unknown_parents.push(
+                        DataError::new(
+                            DataErrorKind::UnknownParent,
+                            path,
+                            format!("no `{}` has the key `{pk}`", parent.entity.name),
+                        )
+                        .at_row(line)
+                        .in_column(parent.col)
+                        .with_value(pk)
+                        .with_help(format!(
+                            "`{}` must be the key of a row in the `{}` file",
+                            parent.col, parent.entity.name
+                        )),
+                    );
+                    NO_PARENT
+                };
+                table.parents.push(linked);
+            }
+            table.keys.push(key);
+            table.lines.push(line);
+        }
+        first_record += n as u64;
+    }
+    for e in unknown_parents.errors {
+        errors.push(e);
+    }
+    errors.omitted += unknown_parents.omitted;
+    if parent.is_some() {
+        for (key, p) in table.keys.iter_mut().zip(&table.parents) {
+            if *p == NO_PARENT {
+                *key = String::new();
+            }
+        }
+    }
+    table.shrink_to_fit();
+    table
+}
+
+/// A problem in column `column`, row `first_record + problem.row` (1-based records).
+fn located(path: &Path, column: &str, first_record: u64, p: ArrowProblem) -> DataError {
+    let mut e = DataError::new(p.kind, path, p.message)
+        .in_column(column)
+        .with_help(p.help);
+    if let Some(row) = p.row {
+        e = e.at_row(u32::try_from(first_record + row as u64).unwrap_or(u32::MAX));
+    }
+    if let Some(v) = p.value {
+        e = e.with_value(v);
+    }
+    e
+}
