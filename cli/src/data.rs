@@ -5,12 +5,14 @@ use std::path::{Path, PathBuf};
 
 use bylaw_compiler::ir::Program;
 use bylaw_runtime::batch::Batch;
+use bylaw_runtime::input::DataFormat;
 
 use crate::{ErrorFormat, Exit, report};
 
 #[derive(Debug, clap::Args)]
 pub struct DataArgs {
-    /// Households: a CSV file (members in a second CSV) or a JSON file with nested members.
+    /// Households: a CSV file (members in a second CSV), a Parquet file (members in a
+    /// second Parquet file) or a JSON file with nested members.
     pub data: PathBuf,
     /// A child file for a relation, as NAME=PATH (e.g. members=members.csv). A file named
     /// after the relation next to the data file is used when none is given.
@@ -56,53 +58,78 @@ pub fn policy_at(
     Ok((program, date))
 }
 
-/// Reads the data file (and its relations' files) against the policy's schema; data
-/// errors are printed and become [`Exit::BadInput`].
+/// The relations' files: given with `--relation` / `--members`, or found next to the
+/// data file by relation name, with the data file's extension (`members.csv`,
+/// `members.parquet`).
+pub fn child_paths(
+    program: &Program,
+    args: &DataArgs,
+    quiet: bool,
+) -> Result<Vec<(String, PathBuf)>, Exit> {
+    let mut children: Vec<(String, PathBuf)> = Vec::new();
+    for r in &args.relations {
+        let Some((name, path)) = r.split_once('=') else {
+            eprintln!(
+                "error: --relation `{r}` is not NAME=PATH\n  help: e.g. --relation members=members.csv"
+            );
+            return Err(Exit::BadInput);
+        };
+        children.push((name.to_string(), PathBuf::from(path)));
+    }
+    if let Some(m) = &args.members {
+        children.push(("members".to_string(), m.clone()));
+    }
+    let extension = match DataFormat::of(&args.data) {
+        DataFormat::Parquet => "parquet",
+        _ => "csv",
+    };
+    let dir = args.data.parent().unwrap_or(Path::new(""));
+    for e in &program.schema.entities {
+        for rel in &e.relations {
+            if children.iter().any(|(n, _)| *n == rel.name) {
+                continue;
+            }
+            let guess = dir.join(format!("{}.{extension}", rel.name));
+            if guess.exists() && guess != args.data {
+                if !quiet {
+                    eprintln!(
+                        "note: reading `{}` for relation `{}`",
+                        guess.display(),
+                        rel.name
+                    );
+                }
+                children.push((rel.name.clone(), guess));
+            }
+        }
+    }
+    Ok(children)
+}
+
+/// Reads the whole data file (and its relations' files) against the policy's schema;
+/// data errors are printed and become [`Exit::BadInput`].
 pub fn read_data(
     program: &Program,
     args: &DataArgs,
     quiet: bool,
     format: ErrorFormat,
 ) -> Result<Batch, Exit> {
+    let children = child_paths(program, args, quiet)?;
+    read_whole(program, &args.data, &children, format)
+}
+
+/// Reads a data file and its relations' files whole, by format; data errors are
+/// printed and become [`Exit::BadInput`].
+pub fn read_whole(
+    program: &Program,
+    data: &Path,
+    children: &[(String, PathBuf)],
+    format: ErrorFormat,
+) -> Result<Batch, Exit> {
     let schema = &program.schema;
-    let is_json = args.data.extension().is_some_and(|e| e == "json");
-    let result = if is_json {
-        bylaw_runtime::input::read_json(schema, &args.data)
-    } else {
-        let mut children: Vec<(String, PathBuf)> = Vec::new();
-        for r in &args.relations {
-            let Some((name, path)) = r.split_once('=') else {
-                eprintln!(
-                    "error: --relation `{r}` is not NAME=PATH\n  help: e.g. --relation members=members.csv"
-                );
-                return Err(Exit::BadInput);
-            };
-            children.push((name.to_string(), PathBuf::from(path)));
-        }
-        if let Some(m) = &args.members {
-            children.push(("members".to_string(), m.clone()));
-        }
-        // A child file named after its relation, next to the data file, is used by default.
-        let dir = args.data.parent().unwrap_or(Path::new(""));
-        for e in &schema.entities {
-            for rel in &e.relations {
-                if children.iter().any(|(n, _)| *n == rel.name) {
-                    continue;
-                }
-                let guess = dir.join(format!("{}.csv", rel.name));
-                if guess.exists() && guess != args.data {
-                    if !quiet {
-                        eprintln!(
-                            "note: reading `{}` for relation `{}`",
-                            guess.display(),
-                            rel.name
-                        );
-                    }
-                    children.push((rel.name.clone(), guess));
-                }
-            }
-        }
-        bylaw_runtime::input::read_csv(schema, &args.data, &children)
+    let result = match DataFormat::of(data) {
+        DataFormat::Json => bylaw_runtime::input::read_json(schema, data),
+        DataFormat::Parquet => bylaw_runtime::input::read_parquet(schema, data, children),
+        DataFormat::Csv => bylaw_runtime::input::read_csv(schema, data, children),
     };
     result.map_err(|errors| {
         report::print_data_errors(&errors, format);

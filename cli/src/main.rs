@@ -1,19 +1,20 @@
 //! `bylaw`: check, format, test and evaluate Bylaw policies. A thin shell over the
 //! compiler and runtime crates: each subcommand lives in its own module.
 
+mod bench;
 mod check;
 mod data;
 mod eval;
 mod explain;
 mod fmt;
 mod report;
-mod synth;
 mod test;
 mod why;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use bylaw_bench::synth;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Bylaw: policy rules for social assistance, checked, tested and evaluated exactly.
@@ -65,6 +66,8 @@ enum Command {
     Eval(eval::EvalArgs),
     /// Explain a policy in plain words (zh or en; text, md or html).
     Explain(explain::ExplainArgs),
+    /// Time every engine on one data set: interpreter, native code, hand-written loop.
+    Bench(bench::BenchArgs),
     /// Explain one household's decision, and what would change it.
     Why(why::WhyArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
@@ -75,12 +78,31 @@ enum Command {
         /// Random seed: the same seed gives the same files.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Directory for households.csv and members.csv.
+        /// Directory for households.csv and members.csv (or .parquet).
         #[arg(short, long, default_value = "synthetic")]
         output: PathBuf,
+        /// File format: csv or parquet.
+        #[arg(long, value_enum, default_value_t = SynthFormatArg::Csv)]
+        format: SynthFormatArg,
     },
     /// Explain a diagnostic code (E0003), or list every code.
     ExplainCode { code: Option<String> },
+}
+
+/// The file format `bylaw synth` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum SynthFormatArg {
+    Csv,
+    Parquet,
+}
+
+impl From<SynthFormatArg> for synth::SynthFormat {
+    fn from(f: SynthFormatArg) -> Self {
+        match f {
+            SynthFormatArg::Csv => synth::SynthFormat::Csv,
+            SynthFormatArg::Parquet => synth::SynthFormat::Parquet,
+        }
+    }
 }
 
 /// Exit codes, documented in the README.
@@ -111,14 +133,16 @@ fn main() -> ExitCode {
         Command::Test { paths } => test::run(&paths, format),
         Command::Eval(args) => eval::run(&args, format),
         Command::Explain(args) => explain::run(&args, format),
+        Command::Bench(args) => bench::run(&args, format),
         Command::Why(args) => why::run(&args, format),
         Command::Synth {
             households,
             seed,
             output,
+            format,
         } => {
             let config = synth::SynthConfig { households, seed };
-            match synth::write_population(&config, &output) {
+            match synth::write_population_as(&config, format.into(), &output) {
                 Ok(s) => {
                     eprintln!(
                         "wrote {} households and {} members to {}",

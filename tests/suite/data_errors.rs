@@ -1,7 +1,9 @@
 //! Malformed input data: each directory in `tests/data-errors/` holds a households file
 //! (`households.csv` with an optional `members.csv`, or `households.json`) for the bundled
 //! Nansha dibao policy, and `expect.txt` naming the first error:
-//! `CODE row=N column=NAME` (row and column optional). Every error is snapshotted.
+//! `CODE row=N column=NAME` (row and column optional). Every error is snapshotted, and
+//! the streaming reader must refuse every CSV case (so that `bylaw eval` falls back to
+//! the whole-file reader, which reports it).
 
 use std::path::{Path, PathBuf};
 
@@ -21,6 +23,21 @@ fn cases() -> Vec<PathBuf> {
         .collect();
     dirs.sort();
     dirs
+}
+
+/// Reads every batch of a CSV input with the streaming reader (batches of 2).
+fn streams_whole(
+    program: &bylaw_compiler::Program,
+    root: &Path,
+    children: &[(String, PathBuf)],
+) -> Result<usize, bylaw_runtime::input::Fallback> {
+    use bylaw_runtime::input::{BatchStream, DataFormat};
+    let mut stream = BatchStream::open(&program.schema, DataFormat::Csv, root, children, 2)?;
+    let mut n = 0;
+    while let Some(raw) = stream.next_batch()? {
+        n += raw.decode(&program.schema)?.root_len();
+    }
+    Ok(n)
 }
 
 #[test]
@@ -55,6 +72,11 @@ fn malformed_data_gets_located_diagnostics() {
             } else {
                 vec![]
             };
+            assert!(
+                streams_whole(&program, &dir.join("households.csv"), &children).is_err(),
+                "{}: the streaming reader accepted malformed data",
+                dir.display()
+            );
             bylaw_runtime::input::read_csv(&program.schema, &dir.join("households.csv"), &children)
         };
         let errors = match result {

@@ -23,3 +23,5 @@ pub use stream::{BatchStream, DataFormat, Fallback, RawBatch};
 mod tests;
 #[cfg(test)]
 mod tests_csv;
+#[cfg(test)]
+mod tests_stream;

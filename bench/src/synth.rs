@@ -1,12 +1,15 @@
-//! `bylaw synth`: a deterministic synthetic population of Guangdong households, in the
+//! Synthetic data for `bylaw synth` and the benchmarks: a deterministic synthetic population of Guangdong households, in the
 //! input schema of `policies/guangdong/nansha_nonlocal_dibao.bylaw` and
 //! `policies/guangdong/dibao.bylaw`.
 //!
-//! Two CSV files are written in one pass, row by row, so memory does not grow with the
-//! number of households: `households.csv`
+//! Two files are written in one pass, so memory does not grow with the number of
+//! households: `households.csv`
 //! (`id,city,hukou,residence,months_away,dibao_elsewhere,large_financial_assets,car_transaction,house_transaction`)
-//! and `members.csv` (`household_id,income,age,disabled`). Each file replaces its target
-//! only once it is complete (`bylaw_runtime::output::write_atomic`).
+//! and `members.csv` (`household_id,income,age,disabled`) — or, with
+//! [`SynthFormat::Parquet`], `households.parquet` and `members.parquet` with the same
+//! columns (text, `Int64` months and years, `Boolean`, income as `Decimal128(12, 2)`),
+//! written in row groups of [`PARQUET_ROWS`] households. Each file replaces its target
+//! only once it is complete (`bylaw_runtime::output`).
 //!
 //! Determinism: the same `(households, seed)` gives byte-identical files on every
 //! machine. The only source of randomness is `ChaCha8Rng::seed_from_u64(seed)`, drawn in a
@@ -26,7 +29,8 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use bylaw_runtime::output::write_atomic;
+use bylaw_runtime::output::{AtomicFile, write_atomic};
+use bylaw_runtime::parquet_out::{OutBuilder, OutColumn, OutKind, ParquetOut};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
@@ -38,6 +42,19 @@ pub struct SynthConfig {
     /// Seed of the random stream: the same seed gives the same files.
     pub seed: u64,
 }
+
+/// The files' format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SynthFormat {
+    /// `households.csv` and `members.csv`.
+    #[default]
+    Csv,
+    /// `households.parquet` and `members.parquet`.
+    Parquet,
+}
+
+/// Households per Parquet row group (members follow their households).
+pub const PARQUET_ROWS: usize = 65_536;
 
 /// What was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,37 +132,76 @@ struct Household {
 /// # Errors
 /// If the directory cannot be created or a file cannot be written or renamed into place.
 pub fn write_population(config: &SynthConfig, dir: &Path) -> io::Result<SynthSummary> {
+    write_population_as(config, SynthFormat::Csv, dir)
+}
+
+/// [`write_population`] in the chosen format.
+///
+/// # Errors
+/// If the directory cannot be created or a file cannot be written or renamed into place.
+pub fn write_population_as(
+    config: &SynthConfig,
+    format: SynthFormat,
+    dir: &Path,
+) -> io::Result<SynthSummary> {
     std::fs::create_dir_all(dir)?;
     let mut summary = SynthSummary {
         households: 0,
         members: 0,
     };
-    write_atomic(dir.join("members.csv"), |members_out| {
-        write_atomic(dir.join("households.csv"), |households_out| {
-            generate(config, households_out, members_out, &mut summary)
-        })
-    })?;
+    match format {
+        SynthFormat::Csv => {
+            write_atomic(dir.join("members.csv"), |members_out| {
+                write_atomic(dir.join("households.csv"), |households_out| {
+                    households_out.write_all(HOUSEHOLDS_HEADER.as_bytes())?;
+                    members_out.write_all(MEMBERS_HEADER.as_bytes())?;
+                    let mut sink = CsvSink {
+                        households_out,
+                        members_out,
+                        line: Vec::with_capacity(256),
+                    };
+                    generate(config, &mut sink, &mut summary)
+                })
+            })?;
+        }
+        SynthFormat::Parquet => {
+            let households = AtomicFile::create(dir.join("households.parquet"))?;
+            let members = AtomicFile::create(dir.join("members.parquet"))?;
+            let mut sink = ParquetSink {
+                households: ParquetOut::new(households, &household_columns())?,
+                members: ParquetOut::new(members, &member_columns())?,
+                rows: None,
+            };
+            generate(config, &mut sink, &mut summary)?;
+            sink.flush()?;
+            let households = sink.households.finish()?;
+            let members = sink.members.finish()?;
+            households.commit()?;
+            members.commit()?;
+        }
+    }
     Ok(summary)
 }
 
-/// The single pass: generates each household and its members and writes their rows.
-fn generate(
-    config: &SynthConfig,
-    households_out: &mut dyn Write,
-    members_out: &mut dyn Write,
-    summary: &mut SynthSummary,
-) -> io::Result<()> {
-    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let mut members: Vec<Member> = Vec::with_capacity(MAX_MEMBERS);
-    let mut line: Vec<u8> = Vec::with_capacity(256);
-    households_out.write_all(HOUSEHOLDS_HEADER.as_bytes())?;
-    members_out.write_all(MEMBERS_HEADER.as_bytes())?;
-    for index in 0..config.households {
-        let id = index + 1;
-        let household = household(&mut rng);
-        members.clear();
-        generate_members(&mut rng, &mut members);
+/// Where generated rows go.
+trait Sink {
+    fn household(&mut self, id: usize, h: &Household, members: &[Member]) -> io::Result<()>;
+}
 
+struct CsvSink<'w> {
+    households_out: &'w mut dyn Write,
+    members_out: &'w mut dyn Write,
+    line: Vec<u8>,
+}
+
+impl Sink for CsvSink<'_> {
+    fn household(
+        &mut self,
+        id: usize,
+        household: &Household,
+        members: &[Member],
+    ) -> io::Result<()> {
+        let line = &mut self.line;
         line.clear();
         writeln!(
             line,
@@ -159,10 +215,10 @@ fn generate(
             household.car_transaction,
             household.house_transaction,
         )?;
-        households_out.write_all(&line)?;
+        self.households_out.write_all(line)?;
 
         line.clear();
-        for m in &members {
+        for m in members {
             writeln!(
                 line,
                 "h{id:07},{}.{:02},{},{}",
@@ -172,8 +228,107 @@ fn generate(
                 m.disabled
             )?;
         }
-        members_out.write_all(&line)?;
+        self.members_out.write_all(line)
+    }
+}
 
+fn household_columns() -> Vec<OutColumn> {
+    let mut cols = vec![
+        OutColumn::new("id", OutKind::Text),
+        OutColumn::new("city", OutKind::Text),
+        OutColumn::new("hukou", OutKind::Text),
+        OutColumn::new("residence", OutKind::Int),
+        OutColumn::new("months_away", OutKind::Int),
+    ];
+    for name in [
+        "dibao_elsewhere",
+        "large_financial_assets",
+        "car_transaction",
+        "house_transaction",
+    ] {
+        cols.push(OutColumn::new(name, OutKind::Bool));
+    }
+    cols
+}
+
+fn member_columns() -> Vec<OutColumn> {
+    vec![
+        OutColumn::new("household_id", OutKind::Text),
+        OutColumn::new("income", OutKind::Decimal(2)),
+        OutColumn::new("age", OutKind::Int),
+        OutColumn::new("disabled", OutKind::Bool),
+    ]
+}
+
+struct ParquetSink {
+    households: ParquetOut<AtomicFile>,
+    members: ParquetOut<AtomicFile>,
+    /// The row group being filled: households and members, and how many households.
+    rows: Option<(OutBuilder, OutBuilder, usize)>,
+}
+
+impl ParquetSink {
+    fn flush(&mut self) -> io::Result<()> {
+        if let Some((h, m, _)) = self.rows.take() {
+            self.households.write(&h.finish()?)?;
+            self.members.write(&m.finish()?)?;
+        }
+        Ok(())
+    }
+}
+
+impl Sink for ParquetSink {
+    fn household(
+        &mut self,
+        id: usize,
+        household: &Household,
+        members: &[Member],
+    ) -> io::Result<()> {
+        let (h, m, n) = self.rows.get_or_insert_with(|| {
+            (
+                OutBuilder::new(&household_columns(), PARQUET_ROWS),
+                OutBuilder::new(&member_columns(), PARQUET_ROWS * 3),
+                0,
+            )
+        });
+        let key = format!("h{id:07}");
+        h.text(0, Some(&key));
+        h.text(1, Some(household.city));
+        h.text(2, Some(household.hukou));
+        h.int(3, Some(i64::from(household.residence)));
+        h.int(4, Some(i64::from(household.months_away)));
+        h.bool(5, Some(household.dibao_elsewhere));
+        h.bool(6, Some(household.large_financial_assets));
+        h.bool(7, Some(household.car_transaction));
+        h.bool(8, Some(household.house_transaction));
+        for member in members {
+            m.text(0, Some(&key));
+            m.int(1, Some(member.income_fen));
+            m.int(2, Some(i64::from(member.age_years)));
+            m.bool(3, Some(member.disabled));
+        }
+        *n += 1;
+        if *n >= PARQUET_ROWS {
+            self.flush()?;
+        }
+        Ok(())
+    }
+}
+
+/// The single pass: generates each household and its members and hands them to `sink`.
+fn generate(
+    config: &SynthConfig,
+    sink: &mut dyn Sink,
+    summary: &mut SynthSummary,
+) -> io::Result<()> {
+    let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
+    let mut members: Vec<Member> = Vec::with_capacity(MAX_MEMBERS);
+    for index in 0..config.households {
+        let id = index + 1;
+        let household = household(&mut rng);
+        members.clear();
+        generate_members(&mut rng, &mut members);
+        sink.household(id, &household, &members)?;
         summary.households += 1;
         summary.members += members.len();
     }

@@ -1,0 +1,296 @@
+//! The Guangdong dibao policy (`policies/guangdong/dibao.bylaw`) written by hand in
+//! Rust over the batch's columns: the baseline native code is measured against.
+//!
+//! It computes the same nine outputs with the same semantics — checked `i64`
+//! arithmetic from `bylaw_runtime::arith`, the per-capita quotient rounded half away
+//! from zero to 0.0001 元, the benefit rounded half up to the fen, and the same
+//! per-household error (kind and definition) the interpreter reports, in the
+//! interpreter's order of evaluation. The city standards are the parameter's values in
+//! force at the date, with region fallback, looked up once (as hand-written code would
+//! keep a table).
+
+use bylaw_compiler::interp::{InForce, ParamAtDate};
+use bylaw_compiler::ir::{Program, Value};
+use bylaw_runtime::arith::{self, ArithError, RoundingMode};
+use bylaw_runtime::batch::Batch;
+use bylaw_runtime::schema::FieldId;
+use std::ops::Range;
+
+/// The outputs, in the policy's declaration order (the interpreter's output order).
+pub const OUTPUTS: [&str; 9] = [
+    "standard",
+    "member_count",
+    "total_income",
+    "per_capita_income",
+    "income_below_standard",
+    "vetoed",
+    "no_double_benefit",
+    "eligible",
+    "benefit",
+];
+
+const STANDARD: u8 = 0;
+const TOTAL_INCOME: u8 = 2;
+const PER_CAPITA: u8 = 3;
+const BENEFIT: u8 = 8;
+
+/// No error.
+pub const OK: u8 = 0;
+/// Arithmetic overflow.
+pub const OVERFLOW: u8 = 1;
+/// Division by zero.
+pub const DIV_ZERO: u8 = 2;
+/// A parameter with no value.
+pub const MISSING: u8 = 3;
+
+/// The dibao policy's columns and standards, ready to evaluate batches.
+#[derive(Debug, Clone)]
+pub struct HandDibao {
+    /// Per region variant: the standard in force (0.0001 元), if any.
+    standards: Vec<Option<i64>>,
+    city: FieldId,
+    income: FieldId,
+    large_financial_assets: FieldId,
+    car_transaction: FieldId,
+    house_transaction: FieldId,
+    dibao_elsewhere: FieldId,
+}
+
+/// Results of a range of households, one column per output (booleans as 0/1), and
+/// per household an error kind ([`OK`] …) and the output it happened in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HandOut {
+    pub standard: Vec<i64>,
+    pub member_count: Vec<i64>,
+    pub total_income: Vec<i64>,
+    pub per_capita_income: Vec<i64>,
+    pub income_below_standard: Vec<u8>,
+    pub vetoed: Vec<u8>,
+    pub no_double_benefit: Vec<u8>,
+    pub eligible: Vec<u8>,
+    pub benefit: Vec<i64>,
+    pub error: Vec<u8>,
+    /// Index into [`OUTPUTS`] of the definition that failed.
+    pub error_in: Vec<u8>,
+}
+
+impl HandOut {
+    /// Empty columns with room for `n` households.
+    #[must_use]
+    pub fn with_capacity(n: usize) -> HandOut {
+        HandOut {
+            standard: Vec::with_capacity(n),
+            member_count: Vec::with_capacity(n),
+            total_income: Vec::with_capacity(n),
+            per_capita_income: Vec::with_capacity(n),
+            income_below_standard: Vec::with_capacity(n),
+            vetoed: Vec::with_capacity(n),
+            no_double_benefit: Vec::with_capacity(n),
+            eligible: Vec::with_capacity(n),
+            benefit: Vec::with_capacity(n),
+            error: Vec::with_capacity(n),
+            error_in: Vec::with_capacity(n),
+        }
+    }
+
+    fn clear(&mut self) {
+        self.standard.clear();
+        self.member_count.clear();
+        self.total_income.clear();
+        self.per_capita_income.clear();
+        self.income_below_standard.clear();
+        self.vetoed.clear();
+        self.no_double_benefit.clear();
+        self.eligible.clear();
+        self.benefit.clear();
+        self.error.clear();
+        self.error_in.clear();
+    }
+
+    /// Household `i` as the interpreter reports it: every output, or the error's code
+    /// and the name of the definition it happened in.
+    #[must_use]
+    pub fn row(&self, i: usize) -> Option<Result<Vec<Value>, (&'static str, &'static str)>> {
+        let error = *self.error.get(i)?;
+        if error != OK {
+            let code = match error {
+                OVERFLOW => ArithError::Overflow.code(),
+                DIV_ZERO => ArithError::DivisionByZero.code(),
+                _ => "missing_value",
+            };
+            let within = OUTPUTS.get(*self.error_in.get(i)? as usize)?;
+            return Some(Err((code, within)));
+        }
+        let b = |v: &[u8]| v.get(i).map(|x| Value::Bool(*x != 0));
+        let n = |v: &[i64]| v.get(i).map(|x| Value::Int(*x));
+        Some(Ok(vec![
+            n(&self.standard)?,
+            n(&self.member_count)?,
+            n(&self.total_income)?,
+            n(&self.per_capita_income)?,
+            b(&self.income_below_standard)?,
+            b(&self.vetoed)?,
+            b(&self.no_double_benefit)?,
+            b(&self.eligible)?,
+            n(&self.benefit)?,
+        ]))
+    }
+}
+
+/// One household's outputs before they are stored.
+#[derive(Default)]
+struct Row {
+    standard: i64,
+    count: i64,
+    total: i64,
+    per_capita: i64,
+    below: bool,
+    vetoed: bool,
+    no_double: bool,
+    eligible: bool,
+    benefit: i64,
+}
+
+impl HandDibao {
+    /// Prepares the dibao policy at `date`.
+    ///
+    /// # Errors
+    /// A sentence if `program` is not the dibao policy (other outputs or fields).
+    pub fn new(program: &Program, date: i32) -> Result<HandDibao, String> {
+        let names: Vec<&str> = program
+            .outputs
+            .iter()
+            .map(|d| program.def(*d).name.as_str())
+            .collect();
+        if names != OUTPUTS {
+            return Err(format!(
+                "the hand-written loop is the dibao policy's (outputs {}); this policy's outputs are {}",
+                OUTPUTS.join(", "),
+                names.join(", ")
+            ));
+        }
+        let root = program.schema.root_entity().ok_or("no root entity")?;
+        let person = program
+            .schema
+            .entities
+            .iter()
+            .find(|e| e.name == "person")
+            .ok_or("no `person` entity")?;
+        let field = |name: &str| {
+            root.field_id(name)
+                .ok_or_else(|| format!("no household field `{name}`"))
+        };
+        let param = program
+            .params
+            .iter()
+            .position(|p| p.name == "dibao_standard")
+            .ok_or("no parameter `dibao_standard`")?;
+        let standards = match InForce::new(program, date).params.get(param) {
+            Some(ParamAtDate::Keyed(values)) => values
+                .iter()
+                .map(|v| match v {
+                    Some(Value::Int(x)) => Some(*x),
+                    _ => None,
+                })
+                .collect(),
+            _ => return Err("`dibao_standard` is not keyed by region".to_owned()),
+        };
+        Ok(HandDibao {
+            standards,
+            city: field("city")?,
+            income: person
+                .field_id("income")
+                .ok_or("no person field `income`")?,
+            large_financial_assets: field("large_financial_assets")?,
+            car_transaction: field("car_transaction")?,
+            house_transaction: field("house_transaction")?,
+            dibao_elsewhere: field("dibao_elsewhere")?,
+        })
+    }
+
+    /// Evaluates root rows `rows` of `batch` into `out` (cleared first). Rows past the
+    /// end, or a batch without the policy's columns, give no rows.
+    pub fn eval(&self, batch: &Batch, rows: Range<usize>, out: &mut HandOut) {
+        out.clear();
+        let Some(root) = batch.entity(batch.root) else {
+            return;
+        };
+        let Some(offsets) = root.children.first() else {
+            return;
+        };
+        let members = batch
+            .entities
+            .iter()
+            .position(|e| !std::ptr::eq(e, root))
+            .and_then(|i| batch.entities.get(i));
+        let (Some(city), Some(lfa), Some(car), Some(house), Some(elsewhere), Some(income)) = (
+            root.enum_codes(self.city),
+            root.bool(self.large_financial_assets),
+            root.bool(self.car_transaction),
+            root.bool(self.house_transaction),
+            root.bool(self.dibao_elsewhere),
+            members.and_then(|m| m.int(self.income)),
+        ) else {
+            return;
+        };
+        let end = rows.end.min(root.len);
+        for i in rows.start.min(end)..end {
+            let mut row = Row::default();
+            let result = (|| -> Result<(), (u8, u8)> {
+                row.standard = city
+                    .get(i)
+                    .and_then(|c| self.standards.get(*c as usize).copied().flatten())
+                    .ok_or((MISSING, STANDARD))?;
+                let children = offsets.range(i);
+                row.count = children.len() as i64;
+                let mut total = 0i64;
+                for income in income.get(children).unwrap_or(&[]) {
+                    total = arith::add(total, *income).map_err(|e| (kind(e), TOTAL_INCOME))?;
+                }
+                row.total = total;
+                row.per_capita =
+                    arith::div_scaled(total, 1, row.count).map_err(|e| (kind(e), PER_CAPITA))?;
+                row.below = row.per_capita < row.standard;
+                let flag = |v: &[u8]| v.get(i).is_some_and(|x| *x != 0);
+                row.vetoed = flag(lfa) || flag(car) || flag(house);
+                row.no_double = !flag(elsewhere);
+                row.eligible = row.below && !row.vetoed && row.no_double;
+                row.benefit = if row.eligible {
+                    let gap = arith::sub(row.standard, row.per_capita)
+                        .and_then(|g| arith::mul(g, row.count))
+                        .map_err(|e| (kind(e), BENEFIT))?;
+                    arith::round_to_unit(gap, arith::FEN, RoundingMode::HalfUp)
+                        .map_err(|e| (kind(e), BENEFIT))?
+                } else {
+                    0
+                };
+                Ok(())
+            })();
+            let (error, within) = match result {
+                Ok(()) => (OK, 0),
+                Err((e, d)) => {
+                    row = Row::default();
+                    (e, d)
+                }
+            };
+            out.standard.push(row.standard);
+            out.member_count.push(row.count);
+            out.total_income.push(row.total);
+            out.per_capita_income.push(row.per_capita);
+            out.income_below_standard.push(u8::from(row.below));
+            out.vetoed.push(u8::from(row.vetoed));
+            out.no_double_benefit.push(u8::from(row.no_double));
+            out.eligible.push(u8::from(row.eligible));
+            out.benefit.push(row.benefit);
+            out.error.push(error);
+            out.error_in.push(within);
+        }
+    }
+}
+
+fn kind(e: ArithError) -> u8 {
+    match e {
+        ArithError::DivisionByZero => DIV_ZERO,
+        _ => OVERFLOW,
+    }
+}

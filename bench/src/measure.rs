@@ -1,0 +1,253 @@
+//! Timing one policy over one batch with every engine, in one run: the interpreter,
+//! native code on one thread and on all threads, and (for the dibao policy) the
+//! hand-written loop. Each engine's checksum (the sum of the last output over the
+//! households that did not fail, and the number that failed) must agree, so a fast
+//! engine cannot be fast by computing something else.
+
+use crate::hand_dibao::{HandDibao, HandOut, OK};
+use bylaw_codegen::layout::{ERR_NONE, ErrorRecord};
+use bylaw_codegen::{Bound, JitPolicy};
+use bylaw_compiler::interp::Evaluator;
+use bylaw_compiler::ir::{Program, Value};
+use bylaw_runtime::batch::Batch;
+use rayon::prelude::*;
+use std::time::{Duration, Instant};
+
+/// Households per call into an engine (buffers are reused between calls).
+pub const CHUNK: usize = 4096;
+
+/// What one engine computed: the sum of the last output's integer values (wrapping)
+/// over households without an error, and how many had an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Checksum {
+    pub last_output_sum: i64,
+    pub failed: u64,
+}
+
+impl Checksum {
+    fn add(self, other: Checksum) -> Checksum {
+        Checksum {
+            last_output_sum: self.last_output_sum.wrapping_add(other.last_output_sum),
+            failed: self.failed + other.failed,
+        }
+    }
+}
+
+/// One engine's best time over the whole batch.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub engine: String,
+    pub threads: usize,
+    pub households: usize,
+    pub time: Duration,
+    pub checksum: Checksum,
+}
+
+impl Measurement {
+    /// Households per second.
+    #[must_use]
+    pub fn per_second(&self) -> f64 {
+        let s = self.time.as_secs_f64();
+        if s > 0.0 {
+            self.households as f64 / s
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The interpreter over every household, on this thread.
+#[must_use]
+pub fn interpreter(evaluator: &Evaluator, batch: &Batch) -> Checksum {
+    let n = batch.root_len();
+    let mut sum = Checksum::default();
+    let mut start = 0;
+    while start < n {
+        let end = (start + CHUNK).min(n);
+        for r in evaluator.eval_rows(batch, start..end) {
+            match r {
+                Ok(values) => {
+                    if let Some(Value::Int(v)) = values.last() {
+                        sum.last_output_sum = sum.last_output_sum.wrapping_add(*v);
+                    }
+                }
+                Err(_) => sum.failed += 1,
+            }
+        }
+        start = end;
+    }
+    sum
+}
+
+/// Native code over `rows`, into reused raw buffers, on this thread.
+#[must_use]
+pub fn native_rows(bound: &Bound, outputs: usize, rows: std::ops::Range<usize>) -> Checksum {
+    let mut out = vec![0i64; CHUNK * outputs];
+    let mut errors = vec![ErrorRecord::default(); CHUNK];
+    let mut sum = Checksum::default();
+    let mut start = rows.start;
+    while start < rows.end {
+        let end = (start + CHUNK).min(rows.end);
+        let n = end - start;
+        let (Some(out), Some(errors)) = (out.get_mut(..n * outputs), errors.get_mut(..n)) else {
+            break;
+        };
+        if !bound.eval_into(start..end, out, errors) {
+            sum.failed += n as u64;
+        } else {
+            for (i, e) in errors.iter().enumerate() {
+                if e.kind == ERR_NONE {
+                    let last = out.get((i + 1) * outputs - 1).copied().unwrap_or(0);
+                    sum.last_output_sum = sum.last_output_sum.wrapping_add(last);
+                } else {
+                    sum.failed += 1;
+                }
+            }
+        }
+        start = end;
+    }
+    sum
+}
+
+/// Native code over every household, split across the pool's threads.
+#[must_use]
+pub fn native_parallel(
+    bound: &Bound,
+    outputs: usize,
+    n: usize,
+    pool: &rayon::ThreadPool,
+) -> Checksum {
+    let per = CHUNK * 16;
+    pool.install(|| {
+        (0..n.div_ceil(per))
+            .into_par_iter()
+            .map(|i| native_rows(bound, outputs, i * per..((i + 1) * per).min(n)))
+            .reduce(Checksum::default, Checksum::add)
+    })
+}
+
+/// The hand-written loop over every household, on this thread.
+#[must_use]
+pub fn hand_loop(hand: &HandDibao, batch: &Batch) -> Checksum {
+    let n = batch.root_len();
+    let mut out = HandOut::with_capacity(CHUNK);
+    let mut sum = Checksum::default();
+    let mut start = 0;
+    while start < n {
+        let end = (start + CHUNK).min(n);
+        hand.eval(batch, start..end, &mut out);
+        for (b, e) in out.benefit.iter().zip(&out.error) {
+            if *e == OK {
+                sum.last_output_sum = sum.last_output_sum.wrapping_add(*b);
+            } else {
+                sum.failed += 1;
+            }
+        }
+        start = end;
+    }
+    sum
+}
+
+/// The best of `reps` runs of `f`, and its checksum.
+fn best(reps: usize, mut f: impl FnMut() -> Checksum) -> (Duration, Checksum) {
+    let mut best = Duration::MAX;
+    let mut checksum = Checksum::default();
+    for _ in 0..reps.max(1) {
+        let t = Instant::now();
+        checksum = std::hint::black_box(f());
+        best = best.min(t.elapsed());
+    }
+    (best, checksum)
+}
+
+/// Every measurement of one run.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub households: usize,
+    pub compile_time: Duration,
+    pub measurements: Vec<Measurement>,
+    /// Why there is no hand-written loop row (a policy other than dibao).
+    pub no_hand_loop: Option<String>,
+}
+
+impl Report {
+    /// The measurement of `engine` on `threads` threads.
+    #[must_use]
+    pub fn get(&self, engine: &str, threads: usize) -> Option<&Measurement> {
+        self.measurements
+            .iter()
+            .find(|m| m.engine == engine && m.threads == threads)
+    }
+}
+
+/// Measures every engine on `batch` (the interpreter once, the others best of `reps`),
+/// native code on 1 and `threads` threads.
+///
+/// # Errors
+/// If the policy cannot be compiled to native code, the batch does not fit it, or two
+/// engines' checksums differ.
+pub fn run_all(
+    program: &Program,
+    date: i32,
+    batch: &Batch,
+    threads: usize,
+    reps: usize,
+) -> Result<Report, String> {
+    let n = batch.root_len();
+    let outputs = program.outputs.len();
+    let jit = JitPolicy::new(program, date).map_err(|e| e.to_string())?;
+    let bound = jit.bind(batch).map_err(|e| e.to_string())?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads.max(1))
+        .build()
+        .map_err(|e| e.to_string())?;
+    let mut measurements = Vec::new();
+    let mut record = |engine: &str, threads: usize, (time, checksum): (Duration, Checksum)| {
+        measurements.push(Measurement {
+            engine: engine.to_owned(),
+            threads,
+            households: n,
+            time,
+            checksum,
+        });
+    };
+    let evaluator = Evaluator::new(program, date);
+    record("interpreter", 1, best(1, || interpreter(&evaluator, batch)));
+    record(
+        "native (JIT)",
+        1,
+        best(reps, || native_rows(&bound, outputs, 0..n)),
+    );
+    if threads > 1 {
+        record(
+            "native (JIT)",
+            threads,
+            best(reps, || native_parallel(&bound, outputs, n, &pool)),
+        );
+    }
+    let no_hand_loop = match HandDibao::new(program, date) {
+        Ok(hand) => {
+            record(
+                "hand-written Rust",
+                1,
+                best(reps, || hand_loop(&hand, batch)),
+            );
+            None
+        }
+        Err(why) => Some(why),
+    };
+    if let Some(first) = measurements.first()
+        && let Some(other) = measurements.iter().find(|m| m.checksum != first.checksum)
+    {
+        return Err(format!(
+            "engines disagree: {} gives {:?}, {} gives {:?}",
+            first.engine, first.checksum, other.engine, other.checksum
+        ));
+    }
+    Ok(Report {
+        households: n,
+        compile_time: jit.compile_time(),
+        measurements,
+        no_hand_loop,
+    })
+}
