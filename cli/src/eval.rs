@@ -121,7 +121,7 @@ enum Stop {
 /// Where formatted units go, in order.
 enum Sink<'w> {
     Text(std::io::BufWriter<&'w mut dyn Write>),
-    Parquet(ParquetOut<AtomicFile>),
+    Parquet(Box<ParquetOut<AtomicFile>>),
 }
 
 impl Sink<'_> {
@@ -337,7 +337,7 @@ fn write_output(
     let file = AtomicFile::create(path).map_err(Stop::Io)?;
     if ctx.format == OutFormat::Parquet {
         let out = ParquetOut::new(file, &ctx.columns).map_err(Stop::Io)?;
-        let mut sink = Sink::Parquet(out);
+        let mut sink = Sink::Parquet(Box::new(out));
         let summary = run(&mut sink)?;
         let Sink::Parquet(out) = sink else {
             return Err(Stop::Io(std::io::Error::other(

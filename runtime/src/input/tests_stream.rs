@@ -190,7 +190,9 @@ fn streamed_parquet_equals_the_whole_file_read() {
 fn data_the_stream_cannot_take_falls_back_and_is_reported_whole() {
     let dir = tempfile::tempdir().unwrap();
     let s = schema();
-    let cases: &[(&str, &str, &str, Option<(&str, u32)>)] = &[
+    // (households, members, words in the fallback's reason, first error and its row)
+    type Case<'a> = (&'a str, &'a str, &'a str, Option<(&'a str, u32)>);
+    let cases: &[Case] = &[
         // A duplicate key in a later batch: reported at its own line.
         (
             "id,size\nh1,1\nh2,1\nh3,1\nh3,1\n",
