@@ -251,6 +251,7 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
             args.input.data.display()
         ));
         outcome = None;
+        how = String::from("read whole");
         progress.reset();
     }
     let outcome = match outcome {

@@ -2,7 +2,8 @@
 //! memory stays bounded whatever the number of households.
 //!
 //! This is the fast path for well-formed data laid out for streaming: root keys in
-//! strictly increasing order (which also proves them unique, across batches) and every
+//! strictly increasing order — as text, or as numbers (shorter keys first, so `h9999999`
+//! < `h10000000`) — which also proves them unique across batches, and every
 //! child file grouped by parent in the root file's order (what `bylaw synth` and most
 //! exports sorted by id write). A batch never splits a parent from its children.
 //!
@@ -296,6 +297,27 @@ pub struct BatchStream {
     children: Vec<ChildFile>,
     batch_rows: usize,
     last_key: Option<String>,
+    /// The keys so far increase as text (`h09` < `h10`)…
+    text_order: bool,
+    /// …or as numbers written without leading zeros: shorter first (`h9` < `h10`).
+    number_order: bool,
+}
+
+/// A strict total order on keys. Keys increasing in either one are unique; a file's
+/// keys must increase in the same one throughout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyOrder {
+    Text,
+    Number,
+}
+
+impl KeyOrder {
+    fn less(self, a: &str, b: &str) -> bool {
+        match self {
+            KeyOrder::Text => a < b,
+            KeyOrder::Number => (a.len(), a) < (b.len(), b),
+        }
+    }
 }
 
 /// One batch of root rows with all their children, read but not yet decoded.
@@ -389,6 +411,8 @@ impl BatchStream {
             children,
             batch_rows,
             last_key: None,
+            text_order: true,
+            number_order: true,
         })
     }
 
@@ -422,12 +446,14 @@ impl BatchStream {
                 let Some(key) = root.text(row, k).filter(|t| !t.is_empty()) else {
                     return fallback("a missing or unreadable key");
                 };
-                let previous = keys.last().copied().or(self.last_key.as_deref());
-                if previous.is_some_and(|p| p >= key) {
-                    return fallback(format!(
-                        "household keys are not in increasing order (`{key}` after `{}`)",
-                        previous.unwrap_or_default()
-                    ));
+                if let Some(p) = keys.last().copied().or(self.last_key.as_deref()) {
+                    self.text_order &= p < key;
+                    self.number_order &= KeyOrder::Number.less(p, key);
+                    if !self.text_order && !self.number_order {
+                        return fallback(format!(
+                            "household keys are not in increasing order (`{key}` after `{p}`)"
+                        ));
+                    }
                 }
                 keys.push(key);
             }
@@ -435,7 +461,14 @@ impl BatchStream {
         let keyed = self.layout.key.is_some();
         let mut children = Vec::with_capacity(self.children.len());
         for child in &mut self.children {
-            let raw = link_children(child, &keys, keyed, n)?;
+            let orders: Vec<KeyOrder> = [
+                (self.text_order, KeyOrder::Text),
+                (self.number_order, KeyOrder::Number),
+            ]
+            .into_iter()
+            .filter_map(|(valid, o)| valid.then_some(o))
+            .collect();
+            let raw = link_children(child, &keys, keyed, n, &orders)?;
             children.push(raw);
         }
         self.last_key = keys.last().map(|k| (*k).to_owned());
@@ -449,12 +482,15 @@ impl BatchStream {
 }
 
 /// Reads the children of a batch whose root keys are `keys` (in order), stopping at
-/// the first child of a later root row.
+/// the first child of a later root row. `orders` are the orders the keys increase in
+/// so far, used only to tell a later batch's child from a misplaced one (a child
+/// carried to a later batch must still match one of its keys exactly).
 fn link_children(
     child: &mut ChildFile,
     keys: &[&str],
     keyed: bool,
     n: usize,
+    orders: &[KeyOrder],
 ) -> Result<RawChildren, Fallback> {
     let mut counts = vec![0u32; n];
     let mut pieces = Vec::new();
@@ -466,7 +502,7 @@ fn link_children(
     }
     let mut position: Option<HashMap<&str, u32>> = None;
     let mut cursor = 0usize;
-    let (Some(first), Some(last)) = (keys.first().copied(), keys.last().copied()) else {
+    let Some(last) = keys.last().copied() else {
         return finish(child, pieces, &counts);
     };
     loop {
@@ -488,14 +524,9 @@ fn link_children(
                 cursor
             } else if at(cursor + 1) {
                 cursor + 1
-            } else if pk > last {
+            } else if orders.iter().any(|o| o.less(last, pk)) {
                 split = Some(row); // a later batch's
                 break;
-            } else if pk < first {
-                return fallback(format!(
-                    "`{}`: `{pk}` is out of order or has no household",
-                    child.path.display()
-                ));
             } else {
                 let index = position.get_or_insert_with(|| {
                     keys.iter()

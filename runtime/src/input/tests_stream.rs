@@ -140,6 +140,22 @@ fn streamed_csv_equals_the_whole_file_read_however_it_is_cut() {
 }
 
 #[test]
+fn keys_numbered_without_leading_zeros_stream() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = write(dir.path(), "h.csv", "id,size\nh8,1\nh9,1\nh10,1\nh11,1\n");
+    let m = "household_id,income\nh8,1\nh9,1\nh10,1\nh11,1\n";
+    let children = vec![("members".to_owned(), write(dir.path(), "m.csv", m))];
+    let whole = read_csv(&schema(), &root, &children).unwrap();
+    let s = streamed(&schema(), DataFormat::Csv, &root, &children, 2).unwrap();
+    assert_eq!(s, whole);
+    // Mixing the two orders is not increasing in either: read whole.
+    let root = write(dir.path(), "h2.csv", "id,size\nh8,1\nh10,1\nh9,1\n");
+    let m = "household_id,income\nh8,1\nh10,1\nh9,1\n";
+    let children = vec![("members".to_owned(), write(dir.path(), "m2.csv", m))];
+    assert!(streamed(&schema(), DataFormat::Csv, &root, &children, 2).is_err());
+}
+
+#[test]
 fn streamed_parquet_equals_the_whole_file_read() {
     use crate::parquet_out::{OutBuilder, OutColumn, OutKind, ParquetOut};
     let dir = tempfile::tempdir().unwrap();
