@@ -3,6 +3,8 @@
 
 use crate::span::Span;
 
+pub use crate::ast_comply::*;
+
 /// A name as written, with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
@@ -43,6 +45,9 @@ pub enum Item {
     Scenario(ScenarioDecl),
     Set(SetDecl),
     Check(CheckDecl),
+    Catalogue(CatalogueDecl),
+    Obligation(ObligationDecl),
+    ComplyTest(ComplyTestDecl),
 }
 
 /// A reported figure that must add up: `check name "label" lhs = [about] rhs`.

@@ -174,6 +174,9 @@ fn lower_item(pair: Pair<Rule>) -> Result<Item> {
                 span,
             })
         }
+        Rule::catalogue_decl => Item::Catalogue(comply::lower_catalogue(pair)?),
+        Rule::obligation_decl => Item::Obligation(comply::lower_obligation(pair)?),
+        Rule::comply_test_decl => Item::ComplyTest(comply::lower_comply_test(pair)?),
         other => return Err(ParseError::internal(&format!("unexpected {other:?}"))),
     })
 }
@@ -881,3 +884,6 @@ fn lower_call(pair: Pair<Rule>) -> Result<ExprKind> {
         }
     }
 }
+
+#[path = "parse_comply.rs"]
+mod comply;

@@ -79,6 +79,9 @@ fn item_start(item: &Item) -> u32 {
         Item::Scenario(d) => d.span.start,
         Item::Set(d) => d.span.start,
         Item::Check(d) => d.span.start,
+        Item::Catalogue(d) => d.span.start,
+        Item::Obligation(d) => d.span.start,
+        Item::ComplyTest(d) => d.span.start,
     }
 }
 
@@ -137,6 +140,9 @@ impl Printer {
                 let about = if d.about { "about " } else { "" };
                 let _ = writeln!(self.out, "  {} = {about}{}", expr(&d.lhs), expr(&d.rhs));
             }
+            Item::Catalogue(d) => self.catalogue(d),
+            Item::Obligation(d) => self.obligation(d),
+            Item::ComplyTest(d) => self.comply_test(d),
             Item::Set(d) => {
                 let _ = write!(self.out, "set {}", d.parameter.name);
                 if let Some(k) = &d.key {
@@ -706,3 +712,6 @@ pub fn expr(e: &Expr) -> String {
         ExprKind::Paren(inner) => format!("({})", expr(inner)),
     }
 }
+
+#[path = "print_comply.rs"]
+mod comply;
