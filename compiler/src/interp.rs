@@ -256,6 +256,22 @@ impl<'p> Evaluator<'p> {
         self.eval_def(&mut st, def)
     }
 
+    /// Evaluates `expr` with the rows of `frame` in reach (outermost first, e.g. a station
+    /// and one of its persons): obligations scoped to a child entity use it.
+    pub fn eval_in(
+        &self,
+        batch: &Batch,
+        frame: &[(EntityId, usize)],
+        expr: ExprId,
+    ) -> Result<Value> {
+        let mut st = State {
+            batch,
+            frame: frame.to_vec(),
+            memo: vec![None; self.program.defs.len()],
+        };
+        self.eval(&mut st, expr)
+    }
+
     fn eval_def(&self, st: &mut State, id: DefId) -> Result<Value> {
         let def = self.program.def(id);
         let memoize = def.entity == self.program.schema.root;

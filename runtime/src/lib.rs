@@ -11,4 +11,6 @@ pub mod date;
 pub mod decimal;
 pub mod input;
 pub mod output;
+pub mod period;
+pub mod servicelog;
 pub mod schema;
