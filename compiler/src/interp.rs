@@ -272,6 +272,21 @@ impl<'p> Evaluator<'p> {
         self.eval(&mut st, expr)
     }
 
+    /// Evaluates definition `def` with the rows of `frame` in reach (a person's group).
+    pub fn eval_def_in(
+        &self,
+        batch: &Batch,
+        frame: &[(EntityId, usize)],
+        def: DefId,
+    ) -> Result<Value> {
+        let mut st = State {
+            batch,
+            frame: frame.to_vec(),
+            memo: vec![None; self.program.defs.len()],
+        };
+        self.eval_def(&mut st, def)
+    }
+
     fn eval_def(&self, st: &mut State, id: DefId) -> Result<Value> {
         let def = self.program.def(id);
         let memoize = def.entity == self.program.schema.root;

@@ -311,6 +311,8 @@ pub struct Program {
     pub spans: Vec<(FileId, Span)>,
     /// The root entity's definitions in declaration order: the output columns.
     pub outputs: Vec<DefId>,
+    /// Catalogues, obligations and compliance tests (`bylaw comply`).
+    pub comply: crate::comply::ComplySpec,
 }
 
 impl Program {

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod check;
+pub mod comply;
 pub mod diagnostics;
 pub mod explain;
 pub mod format;

@@ -29,7 +29,18 @@ impl Outcome {
 
 /// Runs every test of `program`.
 pub fn run(program: &Program) -> Vec<Outcome> {
-    program.tests.iter().map(|t| run_one(program, t)).collect()
+    program
+        .tests
+        .iter()
+        .map(|t| run_one(program, t))
+        .chain(
+            program
+                .comply
+                .tests
+                .iter()
+                .map(|t| crate::comply::testing::run_one(program, t)),
+        )
+        .collect()
 }
 
 fn run_one(program: &Program, test: &TestCase) -> Outcome {

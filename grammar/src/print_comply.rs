@@ -43,12 +43,20 @@ pub(super) fn delivery(d: &Delivery) -> String {
             days,
             event,
             ..
-        } => format!("{} within {} days of {}", services(s), days.text, event.name),
+        } => format!(
+            "{} within {} days of {}",
+            services(s),
+            days.text,
+            event.name
+        ),
     }
 }
 
 fn has_lines(meta: &Meta) -> bool {
-    meta.en.is_some() || !meta.sources.is_empty() || meta.assumed.is_some() || !meta.notes.is_empty()
+    meta.en.is_some()
+        || !meta.sources.is_empty()
+        || meta.assumed.is_some()
+        || !meta.notes.is_empty()
 }
 
 impl Printer {
@@ -184,12 +192,7 @@ impl Printer {
             if let Some(p) = &e.part {
                 let _ = write!(self.out, ".{}", p.name);
             }
-            let _ = writeln!(
-                self.out,
-                " for {} = {}",
-                quote(&e.key.text),
-                e.outcome.name
-            );
+            let _ = writeln!(self.out, " for {} = {}", quote(&e.key.text), e.outcome.name);
         }
         self.comments_before(d.span.end, "  ");
         self.out.push_str("}\n");

@@ -3,6 +3,7 @@
 //! of `bylaw check` shows them all.
 
 mod call;
+mod catalogue;
 mod defs;
 mod exceptions;
 mod expr;
@@ -145,6 +146,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
             _ => None,
         })
         .collect();
+    let comply = c.comply(&items, schema.as_ref());
     for (file, item) in &items {
         if let Item::Set(s) = item {
             c.error(
@@ -188,6 +190,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         types: c.types,
         spans: c.spans,
         outputs,
+        comply,
     };
     let mut diags = diags;
     let failed = reconcile(&program, &mut diags);
