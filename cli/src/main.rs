@@ -2,6 +2,8 @@
 //! compiler and runtime crates: each subcommand lives in its own module.
 
 mod check;
+mod comply;
+mod comply_out;
 mod data;
 mod eval;
 mod explain;
@@ -67,6 +69,9 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Explain one household's decision, and what would change it.
     Why(why::WhyArgs),
+    /// Check obligations (service standards, station standards) over a period against a
+    /// register of stations and persons and a service log.
+    Comply(comply::ComplyArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
     Synth {
         /// Number of households.
@@ -112,6 +117,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args, format),
         Command::Explain(args) => explain::run(&args, format),
         Command::Why(args) => why::run(&args, format),
+        Command::Comply(args) => comply::run(&args, format),
         Command::Synth {
             households,
             seed,
