@@ -12,5 +12,5 @@ pub mod decimal;
 pub mod input;
 pub mod output;
 pub mod period;
-pub mod servicelog;
 pub mod schema;
+pub mod servicelog;

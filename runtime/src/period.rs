@@ -37,9 +37,13 @@ impl Period {
     pub fn parse(text: &str) -> Result<Period, String> {
         let t = text.trim();
         let bad = || {
-            format!("`{t}` is not a period; write a month `2023-07`, a quarter `2023-Q3` or a year `2023`")
+            format!(
+                "`{t}` is not a period; write a month `2023-07`, a quarter `2023-Q3` or a year `2023`"
+            )
         };
-        let year = t.get(0..4).filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
+        let year = t
+            .get(0..4)
+            .filter(|y| y.bytes().all(|b| b.is_ascii_digit()));
         let Some(year) = year else { return Err(bad()) };
         let (first_month, months) = match t.get(4..) {
             Some("") => (1u32, 12u8),
@@ -163,7 +167,15 @@ mod tests {
 
     #[test]
     fn malformed_periods_are_refused() {
-        for bad in ["2023-13", "2023-Q5", "2023-7", "23", "2023/07", "", "2023-07-01"] {
+        for bad in [
+            "2023-13",
+            "2023-Q5",
+            "2023-7",
+            "23",
+            "2023/07",
+            "",
+            "2023-07-01",
+        ] {
             assert!(Period::parse(bad).is_err(), "{bad}");
         }
     }
@@ -178,7 +190,10 @@ mod tests {
         assert_eq!(w.last(), Some(&(d("2023-07-24"), d("2023-07-30"))));
         // May 2023 starts on a Monday.
         let may = Period::parse("2023-05").unwrap();
-        assert_eq!(may.windows(WindowKind::Week).first().map(|w| w.0), Some(d("2023-05-01")));
+        assert_eq!(
+            may.windows(WindowKind::Week).first().map(|w| w.0),
+            Some(d("2023-05-01"))
+        );
     }
 
     #[test]

@@ -115,7 +115,12 @@ pub fn read_log(path: &Path) -> Result<ServiceLog, DataErrors> {
     };
     let names: Vec<String> = header
         .iter()
-        .map(|h| String::from_utf8_lossy(h).trim().trim_start_matches('\u{feff}').to_string())
+        .map(|h| {
+            String::from_utf8_lossy(h)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_string()
+        })
         .collect();
     let find = |n: &str| names.iter().position(|c| c == n);
     let (service_at, date_at, worker_at) = (find("service"), find("date"), find("worker"));
@@ -139,7 +144,10 @@ pub fn read_log(path: &Path) -> Result<ServiceLog, DataErrors> {
         .filter(|i| *i != service_at && *i != date_at && Some(*i) != worker_at)
         .collect();
     let mut log = ServiceLog {
-        key_columns: key_at.iter().filter_map(|i| names.get(*i).cloned()).collect(),
+        key_columns: key_at
+            .iter()
+            .filter_map(|i| names.get(*i).cloned())
+            .collect(),
         keys: key_at.iter().map(|_| Vec::new()).collect(),
         ..ServiceLog::default()
     };
@@ -160,9 +168,9 @@ pub fn read_log(path: &Path) -> Result<ServiceLog, DataErrors> {
                 continue;
             }
         }
-        line = record
-            .position()
-            .map_or(line.saturating_add(1), |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
+        line = record.position().map_or(line.saturating_add(1), |p| {
+            u32::try_from(p.line()).unwrap_or(u32::MAX)
+        });
         let cell = |i: usize| {
             record
                 .get(i)
