@@ -10,6 +10,7 @@ mod explain;
 mod fmt;
 mod report;
 mod synth;
+mod synth_log;
 mod test;
 mod why;
 
@@ -83,6 +84,19 @@ enum Command {
         /// Directory for households.csv and members.csv.
         #[arg(short, long, default_value = "synthetic")]
         output: PathBuf,
+        /// Instead of households: a register (stations.csv, persons.csv) and a service
+        /// log (log.csv) for this service policy.
+        #[arg(long, value_name = "POLICY")]
+        comply: Option<PathBuf>,
+        /// With --comply: number of persons (100 per station).
+        #[arg(long, default_value_t = 1_000)]
+        persons: usize,
+        /// With --comply: number of service-log rows.
+        #[arg(long, default_value_t = 10_000)]
+        log_rows: usize,
+        /// With --comply: the period the log's days fall in.
+        #[arg(long, default_value = "2023-07")]
+        period: String,
     },
     /// Explain a diagnostic code (E0003), or list every code.
     ExplainCode { code: Option<String> },
@@ -119,9 +133,19 @@ fn main() -> ExitCode {
         Command::Why(args) => why::run(&args, format),
         Command::Comply(args) => comply::run(&args, format),
         Command::Synth {
+            comply: Some(policy),
+            seed,
+            output,
+            persons,
+            log_rows,
+            period,
+            ..
+        } => synth_comply(&policy, seed, &output, persons, log_rows, &period, format),
+        Command::Synth {
             households,
             seed,
             output,
+            ..
         } => {
             let config = synth::SynthConfig { households, seed };
             match synth::write_population(&config, &output) {
@@ -143,6 +167,54 @@ fn main() -> ExitCode {
         Command::ExplainCode { code } => explain_code(code.as_deref()),
     };
     exit.into()
+}
+
+fn synth_comply(
+    policy: &std::path::Path,
+    seed: u64,
+    output: &std::path::Path,
+    persons: usize,
+    log_rows: usize,
+    period: &str,
+    format: ErrorFormat,
+) -> Exit {
+    let period = match bylaw_runtime::period::Period::parse(period) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: --period: {e}");
+            return Exit::BadInput;
+        }
+    };
+    let compiled = bylaw_compiler::compile_file(policy);
+    if compiled.has_errors() {
+        report::print(&compiled.diagnostics, &compiled.sources, format);
+        return Exit::PolicyErrors;
+    }
+    let Some(program) = compiled.program else {
+        return Exit::PolicyErrors;
+    };
+    let config = synth_log::LogConfig {
+        persons,
+        log_rows,
+        seed,
+        period,
+    };
+    match synth_log::write_comply(&program, &config, output) {
+        Ok(s) => {
+            eprintln!(
+                "wrote {} stations, {} persons and {} log rows (synthetic) to {}",
+                s.stations,
+                s.persons,
+                s.log_rows,
+                output.display()
+            );
+            Exit::Ok
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::BadInput
+        }
+    }
 }
 
 fn explain_code(code: Option<&str>) -> Exit {

@@ -195,6 +195,12 @@ pub fn part_reason(
                         || "?".to_string(),
                         |v| value_text(program, program.ty(*id), v, lang),
                     );
+                    if matches!(program.node(*id), crate::ir::Node::Const(_)) {
+                        return match lang {
+                            Lang::Zh => format!("标准 {shown}"),
+                            Lang::En => format!("standard {shown}"),
+                        };
+                    }
                     format!("{} = {shown}", phrase(&words(program, *id), lang))
                 })
                 .collect();
