@@ -49,11 +49,17 @@ pub struct ComplyArgs {
 
 pub fn run(args: &ComplyArgs, format: ErrorFormat) -> Exit {
     let Some(lang) = Lang::parse(&args.lang) else {
-        eprintln!("error: --lang `{}` is not a language\n  help: use `zh` or `en`", args.lang);
+        eprintln!(
+            "error: --lang `{}` is not a language\n  help: use `zh` or `en`",
+            args.lang
+        );
         return Exit::BadInput;
     };
     if !["csv", "json", "html", "all"].contains(&args.format.as_str()) {
-        eprintln!("error: --format `{}` is not an output format\n  help: use csv, json, html or all", args.format);
+        eprintln!(
+            "error: --format `{}` is not an output format\n  help: use csv, json, html or all",
+            args.format
+        );
         return Exit::BadInput;
     }
     let period = match Period::parse(&args.period) {
@@ -95,7 +101,12 @@ pub fn run(args: &ComplyArgs, format: ErrorFormat) -> Exit {
     let result = match bylaw_compiler::comply::run::run(&program, &batch, &log, &period) {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: {}\n  --> {}\n  help: {}", e.message, args.log.display(), e.help);
+            eprintln!(
+                "error: {}\n  --> {}\n  help: {}",
+                e.message,
+                args.log.display(),
+                e.help
+            );
             return Exit::BadInput;
         }
     };
@@ -122,7 +133,11 @@ pub fn run(args: &ComplyArgs, format: ErrorFormat) -> Exit {
     Exit::Ok
 }
 
-fn read_register(program: &Program, args: &ComplyArgs, format: ErrorFormat) -> Result<bylaw_runtime::batch::Batch, Exit> {
+fn read_register(
+    program: &Program,
+    args: &ComplyArgs,
+    format: ErrorFormat,
+) -> Result<bylaw_runtime::batch::Batch, Exit> {
     let schema = &program.schema;
     let mut children: Vec<(String, PathBuf)> = Vec::new();
     for r in &args.relations {
@@ -163,17 +178,23 @@ fn read_register(program: &Program, args: &ComplyArgs, format: ErrorFormat) -> R
     }
     bylaw_runtime::input::read_csv(schema, &args.stations, &children).map_err(|errors| {
         report::print_data_errors(&errors, format);
-        eprintln!("{} data error(s) in the register; nothing was judged", errors.total());
+        eprintln!(
+            "{} data error(s) in the register; nothing was judged",
+            errors.total()
+        );
         Exit::BadInput
     })
 }
 
 fn percent(rate: Option<i64>) -> String {
     // Shares are for display only: millionths to one decimal, rounded half up.
-    rate.map_or_else(|| "–".to_string(), |r| {
-        let tenths = (r + 500) / 1000;
-        format!("{}.{}%", tenths / 10, tenths % 10)
-    })
+    rate.map_or_else(
+        || "–".to_string(),
+        |r| {
+            let tenths = (r + 500) / 1000;
+            format!("{}.{}%", tenths / 10, tenths % 10)
+        },
+    )
 }
 
 fn summary(program: &Program, report: &Report, lang: Lang) {
@@ -195,18 +216,28 @@ fn summary(program: &Program, report: &Report, lang: Lang) {
         "green 绿",
     ]);
     for r in &report.obligations {
-        let Some(o) = program.comply.obligations.get(r.obligation) else { continue };
+        let Some(o) = program.comply.obligations.get(r.obligation) else {
+            continue;
+        };
         let Some(all) = r.coverage.iter().find(|c| c.level == Level::All) else {
             table.add_row(vec![label(&o.name, &o.origin, lang), "0".into()]);
             continue;
         };
         let target = match (&o.coverage, all.target_met) {
-            (Some(t), Some(ok)) => format!("{} {}", percent(Some(t.rate)), if ok { "✓" } else { "✗" }),
+            (Some(t), Some(ok)) => {
+                format!("{} {}", percent(Some(t.rate)), if ok { "✓" } else { "✗" })
+            }
             (Some(t), None) => percent(Some(t.rate)),
             _ => String::new(),
         };
         let lit = !o.lights.is_empty();
-        let light = |i: usize| if lit { all.lights.get(i).map_or(String::new(), u32::to_string) } else { String::new() };
+        let light = |i: usize| {
+            if lit {
+                all.lights.get(i).map_or(String::new(), u32::to_string)
+            } else {
+                String::new()
+            }
+        };
         table.add_row(vec![
             label(&o.name, &o.origin, lang),
             all.in_scope.to_string(),
@@ -221,17 +252,34 @@ fn summary(program: &Program, report: &Report, lang: Lang) {
             light(2),
         ]);
     }
-    println!("{} {} ({})", program.policy.as_ref().map_or("policy", |p| p.name.as_str()), report.period.text, report.period.describe());
+    println!(
+        "{} {} ({})",
+        program
+            .policy
+            .as_ref()
+            .map_or("policy", |p| p.name.as_str()),
+        report.period.text,
+        report.period.describe()
+    );
     println!("{table}");
     // Coverage per region, for obligations with a coverage target.
     for r in &report.obligations {
-        let Some(o) = program.comply.obligations.get(r.obligation) else { continue };
+        let Some(o) = program.comply.obligations.get(r.obligation) else {
+            continue;
+        };
         if o.coverage.is_none() {
             continue;
         }
         let mut t = comfy_table::Table::new();
         t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_header(vec!["level 层级", "name 名称", "in scope 范围内", "met 达标", "rate 达标率", "target 目标"]);
+        t.set_header(vec![
+            "level 层级",
+            "name 名称",
+            "in scope 范围内",
+            "met 达标",
+            "rate 达标率",
+            "target 目标",
+        ]);
         let mut shown = 0;
         for c in r.coverage.iter().filter(|c| c.level != Level::All) {
             shown += 1;
@@ -244,28 +292,59 @@ fn summary(program: &Program, report: &Report, lang: Lang) {
                 c.in_scope.to_string(),
                 c.met.to_string(),
                 percent(c.rate),
-                c.target_met.map_or(String::new(), |ok| if ok { "✓".into() } else { "✗".into() }),
+                c.target_met
+                    .map_or(String::new(), |ok| if ok { "✓".into() } else { "✗".into() }),
             ]);
         }
-        let stations = r.coverage.iter().filter(|c| c.level == Level::Station).count();
-        let below = r.coverage.iter().filter(|c| c.level == Level::Station && c.target_met == Some(false)).count();
-        println!("{}: {below} of {stations} stations below target", label(&o.name, &o.origin, lang));
+        let stations = r
+            .coverage
+            .iter()
+            .filter(|c| c.level == Level::Station)
+            .count();
+        let below = r
+            .coverage
+            .iter()
+            .filter(|c| c.level == Level::Station && c.target_met == Some(false))
+            .count();
+        println!(
+            "{}: {below} of {stations} stations below target",
+            label(&o.name, &o.origin, lang)
+        );
         println!("{t}");
     }
     // The first misses, with reasons.
     let mut shown = 0;
     for r in &report.obligations {
-        let Some(o) = program.comply.obligations.get(r.obligation) else { continue };
-        for row in r.rows.iter().filter(|x| matches!(x.status, Status::Missed | Status::Error)) {
+        let Some(o) = program.comply.obligations.get(r.obligation) else {
+            continue;
+        };
+        for row in r
+            .rows
+            .iter()
+            .filter(|x| matches!(x.status, Status::Missed | Status::Error))
+        {
             if shown == 0 {
-                println!("{}", if lang == Lang::Zh { "未达标示例：" } else { "first misses:" });
+                println!(
+                    "{}",
+                    if lang == Lang::Zh {
+                        "未达标示例："
+                    } else {
+                        "first misses:"
+                    }
+                );
             }
             shown += 1;
             if shown > 5 {
                 break;
             }
-            for reason in bylaw_compiler::comply::words::row_reasons(program, o, row, &report.period, lang) {
-                println!("  {} {}: {reason}", row.key, label(&o.name, &o.origin, lang));
+            for reason in
+                bylaw_compiler::comply::words::row_reasons(program, o, row, &report.period, lang)
+            {
+                println!(
+                    "  {} {}: {reason}",
+                    row.key,
+                    label(&o.name, &o.origin, lang)
+                );
             }
         }
     }
@@ -280,7 +359,10 @@ fn summary(program: &Program, report: &Report, lang: Lang) {
             println!("  line {} [{}]: {}", i.line, i.kind.code(), i.message);
         }
         if report.issues.len() > 10 {
-            println!("  … {} more (see issues.csv with --output)", report.issues.len() - 10);
+            println!(
+                "  … {} more (see issues.csv with --output)",
+                report.issues.len() - 10
+            );
         }
     }
 }

@@ -14,21 +14,34 @@ use bylaw_compiler::ir::Program;
 use bylaw_runtime::date::format_date;
 use bylaw_runtime::output::write_atomic;
 
-pub fn write_all(program: &Program, report: &Report, dir: &Path, format: &str, lang: Lang) -> io::Result<()> {
+pub fn write_all(
+    program: &Program,
+    report: &Report,
+    dir: &Path,
+    format: &str,
+    lang: Lang,
+) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     if format == "csv" || format == "all" {
-        write_atomic(dir.join("detail.csv"), |w| detail_csv(program, report, lang, w))?;
-        write_atomic(dir.join("coverage.csv"), |w| coverage_csv(program, report, lang, w))?;
+        write_atomic(dir.join("detail.csv"), |w| {
+            detail_csv(program, report, lang, w)
+        })?;
+        write_atomic(dir.join("coverage.csv"), |w| {
+            coverage_csv(program, report, lang, w)
+        })?;
         write_atomic(dir.join("issues.csv"), |w| issues_csv(report, w))?;
     }
     if format == "json" || format == "all" {
         write_atomic(dir.join("report.json"), |w| {
-            serde_json::to_writer(&mut *w, &json(program, report, lang)).map_err(io::Error::other)?;
+            serde_json::to_writer(&mut *w, &json(program, report, lang))
+                .map_err(io::Error::other)?;
             w.write_all(b"\n")
         })?;
     }
     if format == "html" || format == "all" {
-        write_atomic(dir.join("report.html"), |w| w.write_all(html(program, report, lang).as_bytes()))?;
+        write_atomic(dir.join("report.html"), |w| {
+            w.write_all(html(program, report, lang).as_bytes())
+        })?;
     }
     Ok(())
 }
@@ -63,9 +76,14 @@ fn delivered(o: &Obligation, row: &RowResult) -> (u32, Option<i32>) {
 }
 
 fn detail_csv(program: &Program, report: &Report, lang: Lang, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "obligation,key,station,region,status,light,delivered,last_delivery,missed_parts,reason")?;
+    writeln!(
+        w,
+        "obligation,key,station,region,status,light,delivered,last_delivery,missed_parts,reason"
+    )?;
     for r in &report.obligations {
-        let Some(o) = program.comply.obligations.get(r.obligation) else { continue };
+        let Some(o) = program.comply.obligations.get(r.obligation) else {
+            continue;
+        };
         for row in &r.rows {
             let (n, last) = delivered(o, row);
             let missed: Vec<&str> = o
@@ -94,10 +112,20 @@ fn detail_csv(program: &Program, report: &Report, lang: Lang, w: &mut dyn Write)
     Ok(())
 }
 
-fn coverage_csv(program: &Program, report: &Report, lang: Lang, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "obligation,label,level,name,in_scope,met,missed,not_applicable,errors,rate_percent,target_percent,target_met,red,yellow,green")?;
+fn coverage_csv(
+    program: &Program,
+    report: &Report,
+    lang: Lang,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(
+        w,
+        "obligation,label,level,name,in_scope,met,missed,not_applicable,errors,rate_percent,target_percent,target_met,red,yellow,green"
+    )?;
     for r in &report.obligations {
-        let Some(o) = program.comply.obligations.get(r.obligation) else { continue };
+        let Some(o) = program.comply.obligations.get(r.obligation) else {
+            continue;
+        };
         for c in &r.coverage {
             writeln!(
                 w,
@@ -250,12 +278,29 @@ fn html(program: &Program, report: &Report, lang: Lang) -> String {
         report.period.text
     );
     let mut h = String::new();
-    h.push_str(&format!("<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\n", if zh { "zh" } else { "en" }, esc(&title)));
+    h.push_str(&format!(
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><title>{}</title>\n",
+        if zh { "zh" } else { "en" },
+        esc(&title)
+    ));
     h.push_str("<style>body{font-family:sans-serif;margin:2em;max-width:72em}table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}th{background:#f3f3f3}.red{color:#c62828}.yellow{color:#b28704}.green{color:#2e7d32}.small{color:#666;font-size:.9em}</style></head><body>\n");
-    h.push_str(&format!("<h1>{}</h1>\n<p class=\"small\">{} · {} {} · {} {}</p>\n", esc(&title), esc(&report.period.describe()), report.log_rows, if zh { "条服务记录" } else { "log rows" }, report.issues.len(), if zh { "条有问题" } else { "with issues" }));
+    h.push_str(&format!(
+        "<h1>{}</h1>\n<p class=\"small\">{} · {} {} · {} {}</p>\n",
+        esc(&title),
+        esc(&report.period.describe()),
+        report.log_rows,
+        if zh { "条服务记录" } else { "log rows" },
+        report.issues.len(),
+        if zh { "条有问题" } else { "with issues" }
+    ));
     for r in &report.obligations {
-        let Some(o) = program.comply.obligations.get(r.obligation) else { continue };
-        h.push_str(&format!("<h2>{}</h2>\n<ul>", esc(&label(&o.name, &o.origin, lang))));
+        let Some(o) = program.comply.obligations.get(r.obligation) else {
+            continue;
+        };
+        h.push_str(&format!(
+            "<h2>{}</h2>\n<ul>",
+            esc(&label(&o.name, &o.origin, lang))
+        ));
         for p in &o.parts {
             h.push_str(&format!(
                 "<li>{}: {} <span class=\"small\">{}</span></li>",
@@ -266,9 +311,33 @@ fn html(program: &Program, report: &Report, lang: Lang) -> String {
         }
         h.push_str("</ul>\n<table><tr>");
         let heads: &[&str] = if zh {
-            &["层级", "名称", "范围内", "达标", "未达标", "不评判", "达标率", "", "红", "黄", "绿"]
+            &[
+                "层级",
+                "名称",
+                "范围内",
+                "达标",
+                "未达标",
+                "不评判",
+                "达标率",
+                "",
+                "红",
+                "黄",
+                "绿",
+            ]
         } else {
-            &["level", "name", "in scope", "met", "missed", "not judged", "rate", "", "red", "yellow", "green"]
+            &[
+                "level",
+                "name",
+                "in scope",
+                "met",
+                "missed",
+                "not judged",
+                "rate",
+                "",
+                "red",
+                "yellow",
+                "green",
+            ]
         };
         for x in heads {
             h.push_str(&format!("<th>{x}</th>"));
@@ -292,9 +361,17 @@ fn html(program: &Program, report: &Report, lang: Lang) -> String {
             ));
         }
         h.push_str("</table>\n");
-        let misses: Vec<&RowResult> = r.rows.iter().filter(|x| matches!(x.status, Status::Missed | Status::Error)).collect();
+        let misses: Vec<&RowResult> = r
+            .rows
+            .iter()
+            .filter(|x| matches!(x.status, Status::Missed | Status::Error))
+            .collect();
         if !misses.is_empty() {
-            h.push_str(&format!("<details><summary>{} {}</summary><table>", misses.len(), if zh { "个未达标" } else { "missed" }));
+            h.push_str(&format!(
+                "<details><summary>{} {}</summary><table>",
+                misses.len(),
+                if zh { "个未达标" } else { "missed" }
+            ));
             for row in misses.iter().take(1000) {
                 let reasons = row_reasons(program, o, row, &report.period, lang).join("<br>");
                 h.push_str(&format!(
@@ -308,15 +385,30 @@ fn html(program: &Program, report: &Report, lang: Lang) -> String {
                 ));
             }
             if misses.len() > 1000 {
-                h.push_str(&format!("<tr><td colspan=\"5\">… {} more (detail.csv)</td></tr>", misses.len() - 1000));
+                h.push_str(&format!(
+                    "<tr><td colspan=\"5\">… {} more (detail.csv)</td></tr>",
+                    misses.len() - 1000
+                ));
             }
             h.push_str("</table></details>\n");
         }
     }
     if !report.issues.is_empty() {
-        h.push_str(&format!("<h2>{}</h2><table><tr><th>line</th><th>issue</th><th>message</th></tr>\n", if zh { "服务记录问题" } else { "Log issues" }));
+        h.push_str(&format!(
+            "<h2>{}</h2><table><tr><th>line</th><th>issue</th><th>message</th></tr>\n",
+            if zh {
+                "服务记录问题"
+            } else {
+                "Log issues"
+            }
+        ));
         for i in report.issues.iter().take(1000) {
-            h.push_str(&format!("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", i.line, i.kind.code(), esc(&i.message)));
+            h.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                i.line,
+                i.kind.code(),
+                esc(&i.message)
+            ));
         }
         h.push_str("</table>\n");
     }

@@ -37,7 +37,12 @@ pub struct LogSummary {
 
 const STATIONS_HEADER: &str = "id,region,full_time_workers,certified_workers,professional_workers,volunteers,operator_from_outside,operator_rated_3a,local_recruits,villages,is_branch,heads,honorary_heads,members,has_site,has_equipment,has_staff,has_services,has_functions,has_workflow,has_rules,has_activities\n";
 const PERSONS_HEADER: &str = "station_id,id,dibao,tekun,disabled,elderly,empty_nest,living_alone,left_behind,child_in_distress,key_person,help_requested,help_requested_on\n";
-const REGIONS: &[&str] = &["synthetic_east", "synthetic_west", "synthetic_north", "synthetic_south"];
+const REGIONS: &[&str] = &[
+    "synthetic_east",
+    "synthetic_west",
+    "synthetic_north",
+    "synthetic_south",
+];
 
 fn flag(rng: &mut ChaCha8Rng, per_mille: u32) -> bool {
     rng.random_range(0..1000) < per_mille
@@ -59,7 +64,11 @@ fn write_register(config: &LogConfig, rng: &mut ChaCha8Rng, dir: &Path) -> io::R
         let outside = flag(rng, 300);
         let haves: Vec<bool> = (0..8).map(|_| flag(rng, 930)).collect();
         let branch = flag(rng, 200);
-        let members = if branch { rng.random_range(4..=11u32) } else { rng.random_range(15..=25u32) };
+        let members = if branch {
+            rng.random_range(4..=11u32)
+        } else {
+            rng.random_range(15..=25u32)
+        };
         text.push_str(&format!(
             "S{s:05},{},{full_time},{certified},{professional},{volunteers},{},{},{},{},{},1,{},{members},{}\n",
             REGIONS.get(s % REGIONS.len()).copied().unwrap_or("synthetic"),
@@ -94,7 +103,11 @@ fn write_register(config: &LogConfig, rng: &mut ChaCha8Rng, dir: &Path) -> io::R
                 b(!elderly && flag(rng, 60)),
                 b(flag(rng, 200)),
                 b(requested),
-                if requested { format_date(asked) } else { "1970-01-01".into() }
+                if requested {
+                    format_date(asked)
+                } else {
+                    "1970-01-01".into()
+                }
             )?;
         }
         Ok(())
@@ -103,7 +116,11 @@ fn write_register(config: &LogConfig, rng: &mut ChaCha8Rng, dir: &Path) -> io::R
 }
 
 /// Writes the register and `log.csv` for `program` (a service policy over the register).
-pub fn write_comply(program: &Program, config: &LogConfig, dir: &Path) -> Result<LogSummary, String> {
+pub fn write_comply(
+    program: &Program,
+    config: &LogConfig,
+    dir: &Path,
+) -> Result<LogSummary, String> {
     std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
     let stations = write_register(config, &mut rng, dir).map_err(|e| e.to_string())?;
@@ -114,12 +131,20 @@ pub fn write_comply(program: &Program, config: &LogConfig, dir: &Path) -> Result
     )
     .map_err(|e| format!("the generated register does not fit the policy's schema ({} errors); use a policy that uses policies/services/register.bylaw", e.total()))?;
     let spec = &program.comply;
-    let person = program.schema.entity_id("person").ok_or("the policy has no `person` entity")?;
+    let person = program
+        .schema
+        .entity_id("person")
+        .ok_or("the policy has no `person` entity")?;
     let root = program.schema.root;
     let ev = Evaluator::new(program, config.period.start);
     // Per person, the services they may receive (a service without groups: anyone).
     let n = batch.entities.get(person.0 as usize).map_or(0, |r| r.len);
-    let offsets = batch.entities.get(root.0 as usize).and_then(|r| r.children.first()).cloned().unwrap_or_default();
+    let offsets = batch
+        .entities
+        .get(root.0 as usize)
+        .and_then(|r| r.children.first())
+        .cloned()
+        .unwrap_or_default();
     let mut station_of = vec![0usize; n];
     for s in 0..batch.root_len() {
         for p in offsets.range(s) {
@@ -134,7 +159,9 @@ pub fn write_comply(program: &Program, config: &LogConfig, dir: &Path) -> Result
         let mut mine = Vec::new();
         for (i, s) in spec.services.iter().enumerate() {
             let ok = s.groups.is_empty()
-                || s.groups.iter().any(|d| matches!(ev.eval_def_in(&batch, &frame, *d), Ok(Value::Bool(true))));
+                || s.groups
+                    .iter()
+                    .any(|d| matches!(ev.eval_def_in(&batch, &frame, *d), Ok(Value::Bool(true))));
             if ok {
                 mine.push(u16::try_from(i).unwrap_or(0));
             }
@@ -142,8 +169,16 @@ pub fn write_comply(program: &Program, config: &LogConfig, dir: &Path) -> Result
         eligible.push(mine);
     }
     let days = u32::try_from(config.period.end - config.period.start + 1).unwrap_or(1);
-    let keys = batch.entities.get(person.0 as usize).map(|r| r.keys.clone()).unwrap_or_default();
-    let station_keys = batch.entities.get(root.0 as usize).map(|r| r.keys.clone()).unwrap_or_default();
+    let keys = batch
+        .entities
+        .get(person.0 as usize)
+        .map(|r| r.keys.clone())
+        .unwrap_or_default();
+    let station_keys = batch
+        .entities
+        .get(root.0 as usize)
+        .map(|r| r.keys.clone())
+        .unwrap_or_default();
     let mut written = 0;
     write_atomic(dir.join("log.csv"), |w| {
         w.write_all(b"person,station,service,date,worker\n")?;
@@ -152,12 +187,26 @@ pub fn write_comply(program: &Program, config: &LogConfig, dir: &Path) -> Result
         let anyone = eligible.iter().any(|c| !c.is_empty());
         while written < config.log_rows && anyone {
             let p = rng.random_range(0..n);
-            let Some(choices) = eligible.get(p).filter(|c| !c.is_empty()) else { continue };
-            let svc = choices.get(rng.random_range(0..choices.len())).copied().unwrap_or(0);
-            let mut code = spec.services.get(svc as usize).map_or("", |s| s.code.as_str()).to_string();
-            let mut day = config.period.start + i32::try_from(rng.random_range(0..days)).unwrap_or(0);
+            let Some(choices) = eligible.get(p).filter(|c| !c.is_empty()) else {
+                continue;
+            };
+            let svc = choices
+                .get(rng.random_range(0..choices.len()))
+                .copied()
+                .unwrap_or(0);
+            let mut code = spec
+                .services
+                .get(svc as usize)
+                .map_or("", |s| s.code.as_str())
+                .to_string();
+            let mut day =
+                config.period.start + i32::try_from(rng.random_range(0..days)).unwrap_or(0);
             let mut who = keys.get(p).cloned().unwrap_or_default();
-            let station = station_of.get(p).and_then(|s| station_keys.get(*s)).cloned().unwrap_or_default();
+            let station = station_of
+                .get(p)
+                .and_then(|s| station_keys.get(*s))
+                .cloned()
+                .unwrap_or_default();
             // A few wrong rows on purpose, each kind about 1 in 1000.
             match rng.random_range(0..1000) {
                 0 => day = config.period.end + 1,
@@ -170,7 +219,11 @@ pub fn write_comply(program: &Program, config: &LogConfig, dir: &Path) -> Result
                 }
                 _ => {}
             }
-            let line = format!("{who},{station},{code},{},W{:04}\n", format_date(day), rng.random_range(0..(stations * 6).max(1)));
+            let line = format!(
+                "{who},{station},{code},{},W{:04}\n",
+                format_date(day),
+                rng.random_range(0..(stations * 6).max(1))
+            );
             w.write_all(line.as_bytes())?;
             previous = line;
             written += 1;

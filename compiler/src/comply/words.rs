@@ -399,7 +399,7 @@ pub fn describe(program: &Program, lang: Lang) -> Vec<String> {
         for p in &o.parts {
             let cite = citation(&p.origin, lang);
             out.push(format!(
-                "  - {}: {}{}",
+                "  {}: {}{}",
                 label(&p.name, &p.origin, lang),
                 standard(program, p, lang),
                 if cite.is_empty() {
@@ -469,4 +469,30 @@ fn cond_words(o: &Obligation, c: &super::spec::Cond, lang: Lang) -> String {
             format!("{} or {}", cond_words(o, a, lang), cond_words(o, b, lang))
         }
     }
+}
+
+/// The catalogues and obligations as document blocks, appended to a policy's
+/// explanation: a heading, then one list item per line of [`describe`].
+pub fn blocks(program: &Program, lang: Lang) -> Vec<crate::explain::Block> {
+    let lines = describe(program, lang);
+    if lines.is_empty() {
+        return Vec::new();
+    }
+    let items = lines
+        .into_iter()
+        .map(|l| {
+            let depth = (l.len() - l.trim_start().len()) / 2;
+            (depth, l.trim_start().to_string())
+        })
+        .collect();
+    vec![
+        crate::explain::Block::Heading(
+            2,
+            match lang {
+                Lang::Zh => "服务清单与义务".to_string(),
+                Lang::En => "Services and obligations".to_string(),
+            },
+        ),
+        crate::explain::Block::List(items),
+    ]
 }
