@@ -480,3 +480,117 @@ fn eval_explain_adds_a_reason_column() {
         "{out}"
     );
 }
+
+const DEMO: &str = "examples/comply/demo.bylaw";
+
+fn comply(extra: &[&str]) -> Output {
+    let mut args = vec![
+        "comply",
+        DEMO,
+        "--period",
+        "2023-07",
+        "--stations",
+        "examples/comply/stations.csv",
+        "--persons",
+        "examples/comply/persons.csv",
+        "--log",
+        "examples/comply/log.csv",
+    ];
+    args.extend_from_slice(extra);
+    bylaw(&args)
+}
+
+#[test]
+fn comply_runs_on_the_bundled_data_and_writes_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let o = comply(&["--lang", "en", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("station operating team"), "{text}");
+    assert!(text.contains("charity-help lights"), "{text}");
+    assert!(text.contains("log issues:"), "{text}");
+    assert!(stderr(&o).contains("5000 log rows"), "{}", stderr(&o));
+    for f in [
+        "detail.csv",
+        "coverage.csv",
+        "issues.csv",
+        "report.json",
+        "report.html",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["log_rows"], 5000);
+    assert_eq!(json["obligations"].as_array().unwrap().len(), 4);
+    // Every issue names its line; issues.csv has one line per issue.
+    let issues = json["issues"].as_array().unwrap();
+    assert!(issues.iter().all(|i| i["line"].as_u64().unwrap() >= 2));
+    let csv = std::fs::read_to_string(out.join("issues.csv")).unwrap();
+    assert_eq!(csv.lines().count(), issues.len() + 1);
+    // The HTML report is self-contained: no script and nothing fetched.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+    assert!(html.contains("<svg"));
+}
+
+#[test]
+fn comply_refuses_bad_periods_and_logs_without_required_columns() {
+    let o = comply(&["--period", "2023-13"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    std::fs::write(&log, "person,station,service\np1,S1,A\n").unwrap();
+    let o = bylaw(&[
+        "comply",
+        DEMO,
+        "--period",
+        "2023-07",
+        "--stations",
+        "examples/comply/stations.csv",
+        "--persons",
+        "examples/comply/persons.csv",
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no `date` column"), "{}", stderr(&o));
+}
+
+#[test]
+fn synth_comply_is_deterministic() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for d in [&a, &b] {
+        let o = bylaw(&[
+            "synth",
+            "--comply",
+            DEMO,
+            "--persons",
+            "300",
+            "--log-rows",
+            "900",
+            "--seed",
+            "5",
+            "-o",
+            d.path().to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    for f in ["stations.csv", "persons.csv", "log.csv"] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(a.path().join("log.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        901
+    );
+}
