@@ -76,6 +76,15 @@ impl<'p> Plan<'p> {
             bodies,
             scales,
         } = InForce::new(program, date);
+        if program
+            .defs
+            .iter()
+            .any(|d| d.versions.iter().any(|v| !v.limits.is_empty()))
+        {
+            return Err(CodegenError::Unsupported(
+                "limits (`at most`, `at least`) on definitions".into(),
+            ));
+        }
         let schema = &program.schema;
         let mut paths = Vec::new();
         for (i, _) in schema.entities.iter().enumerate() {
@@ -697,6 +706,11 @@ impl<M: Module> Fn<'_, '_, M> {
             Node::Const(v) => self.constant(v)?,
             Node::Field { entity, field } => self.field(frame, *entity, field.0 as usize)?,
             Node::Def(d) => self.call_def(*d, frame)?,
+            Node::LastYear(_) => {
+                return Err(CodegenError::Unsupported(
+                    "`[last year]` (yearly tables run in the interpreter)".into(),
+                ));
+            }
             Node::Param { param, key } => {
                 let key = match key {
                     Some(k) => Some(self.expr(*k, frame)?),

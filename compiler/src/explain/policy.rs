@@ -362,7 +362,7 @@ fn definition(program: &Program, id: DefId, date: i32, lang: Lang, blocks: &mut 
                         blocks.push(Block::List(lines));
                     }
                 }
-                DefKind::Let | DefKind::Amount => {
+                DefKind::Let | DefKind::Amount | DefKind::Fund => {
                     blocks.push(Block::Para(format!(
                         "{} = {}",
                         l.get(lang),
