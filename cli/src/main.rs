@@ -1,11 +1,14 @@
 //! `bylaw`: check, format, test and evaluate Bylaw policies. A thin shell over the
 //! compiler and runtime crates: each subcommand lives in its own module.
 
+mod budget;
+mod charts;
 mod check;
 mod data;
 mod eval;
 mod explain;
 mod fmt;
+mod html;
 mod report;
 mod synth;
 mod test;
@@ -67,6 +70,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Explain one household's decision, and what would change it.
     Why(why::WhyArgs),
+    /// Fund rules over a region-year table: channels, caps, coverage and shortfall by year.
+    Budget(budget::BudgetArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
     Synth {
         /// Number of households.
@@ -112,6 +117,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args, format),
         Command::Explain(args) => explain::run(&args, format),
         Command::Why(args) => why::run(&args, format),
+        Command::Budget(args) => budget::run(&args, format),
         Command::Synth {
             households,
             seed,
