@@ -480,3 +480,221 @@ fn eval_explain_adds_a_reason_column() {
         "{out}"
     );
 }
+
+const JINGSHAN: &str = "policies/hubei/jingshan_station_funds.bylaw";
+const JINGSHAN_DATA: &str = "examples/budget/jingshan_synthetic.csv";
+
+#[test]
+fn budget_reports_binding_caps_and_coverage_by_year() {
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2021..2025",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let row = |year: &str| -> Vec<&str> {
+        lines
+            .iter()
+            .find(|l| l.split(',').nth(2) == Some(year))
+            .unwrap()
+            .split(',')
+            .collect()
+    };
+    // 2022: planned 1,200,000 but 5% of 2021's 19,000,000 is 950,000: the cap binds.
+    let y2022 = row("2022");
+    assert_eq!(y2022[col("station_funds")], "950000.00");
+    assert_eq!(y2022[col("station_funds.before_limits")], "1200000.00");
+    assert_eq!(
+        y2022[col("station_funds.binding_limit")],
+        "不高于上年度社会救助资金总支出5%"
+    );
+    // 2021: planned 600,000 is under 5% of 18,000,000 (900,000): nothing binds.
+    let y2021 = row("2021");
+    assert_eq!(y2021[col("station_funds")], "600000.00");
+    assert_eq!(y2021[col("station_funds.binding_limit")], "");
+    // 2025: 14 of 15 townships against the 100% milestone: one station short, 300,000 元.
+    let y2025 = row("2025");
+    assert_eq!(y2025[col("station_coverage.met")], "false");
+    assert_eq!(y2025[col("station_coverage.shortfall")], "1");
+    assert_eq!(y2025[col("station_coverage.shortfall_cost")], "300000.00");
+    assert_eq!(y2025[col("station_coverage.due")], "2025-12-31");
+    // Before any milestone is due there is no requirement.
+    assert_eq!(y2021[col("station_coverage.required")], "");
+}
+
+#[test]
+fn budget_names_a_missing_previous_year_and_a_missing_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("gap.csv");
+    std::fs::write(
+        &data,
+        "region,year,planned_station_funds,relief_special_funds,relief_expenditure,townships,townships_with_station,station_cost\n\
+         jingshan,2021,600000,16000000,19000000,15,3,300000\n\
+         jingshan,2023,1500000,17000000,21000000,15,10,300000\n",
+    )
+    .unwrap();
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        data.to_str().unwrap(),
+        "--years",
+        "2021..2023",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let lines = doc["lines"].as_array().unwrap();
+    let error_of = |year: i64| {
+        lines.iter().find(|l| l["year"] == year).unwrap()["error"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    // 2021 reads 2020, which the data do not have: an error, never 0.
+    assert!(
+        error_of(2021).contains("missing_value"),
+        "{}",
+        error_of(2021)
+    );
+    assert!(error_of(2021).contains("2020"), "{}", error_of(2021));
+    assert!(error_of(2022).contains("no row for this region in 2022"));
+    assert!(error_of(2023).contains("2022"));
+}
+
+#[test]
+fn budget_refuses_a_region_given_twice_for_a_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("dup.csv");
+    std::fs::write(
+        &data,
+        "region,year,planned_station_funds,relief_special_funds,relief_expenditure,townships,townships_with_station,station_cost\n\
+         jingshan,2021,600000,16000000,19000000,15,3,300000\n\
+         jingshan,2021,600000,16000000,19000000,15,3,300000\n",
+    )
+    .unwrap();
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        data.to_str().unwrap(),
+        "--years",
+        "2021",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("`jingshan` is given twice for 2021 (rows 2 and 3)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn budget_rejects_bad_years_and_household_policies() {
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2025..2021",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("runs backwards"), "{}", stderr(&o));
+    let o = bylaw(&[
+        "budget",
+        NANSHA,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2021",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a yearly table"), "{}", stderr(&o));
+}
+
+#[test]
+fn budget_sweep_moves_the_allocation_with_the_ratio() {
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2022",
+        "--sweep",
+        "expenditure_cap_ratio=1%..6% step 1%",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let totals: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    // 1%..5% of 19,000,000 cap the planned 1,200,000; at 6% (1,140,000) still capped.
+    assert_eq!(
+        totals,
+        [
+            "190000.00",
+            "380000.00",
+            "570000.00",
+            "760000.00",
+            "950000.00",
+            "1140000.00"
+        ]
+    );
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2022",
+        "--sweep",
+        "no_such=1%..2% step 1%",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no parameter `no_such`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn budget_html_is_self_contained_with_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("budget.html");
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2021..2025",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("<svg"), "charts are inline SVG");
+    assert!(!html.contains("<script"), "no script");
+    assert!(
+        !html.contains("http://") && !html.contains("https://") || html.contains("xmlns"),
+        "no network references"
+    );
+    assert!(html.contains("乡镇(街道)社工站覆盖率"));
+}

@@ -18,7 +18,7 @@ use crate::years::{self, DuplicateYear, YearlyColumns};
 pub enum BudgetError {
     /// The policy's root entity has no `region` and `year` fields.
     NotYearly { entity: String },
-    /// One region is given twice for one year (rows are 1-based data rows).
+    /// One region is given twice for one year (rows are file lines, the header is row 1).
     Duplicate {
         region: String,
         year: i64,
