@@ -5,6 +5,7 @@ mod budget;
 mod charts;
 mod check;
 mod data;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
@@ -72,6 +73,8 @@ enum Command {
     Why(why::WhyArgs),
     /// Fund rules over a region-year table: channels, caps, coverage and shortfall by year.
     Budget(budget::BudgetArgs),
+    /// A reform's impact: two versions of a policy (or a policy and a scenario) over the same households.
+    Diff(diff::DiffArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
     Synth {
         /// Number of households.
@@ -118,6 +121,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args, format),
         Command::Why(args) => why::run(&args, format),
         Command::Budget(args) => budget::run(&args, format),
+        Command::Diff(args) => diff::run(&args, format),
         Command::Synth {
             households,
             seed,

@@ -698,3 +698,123 @@ fn budget_html_is_self_contained_with_charts() {
     );
     assert!(html.contains("乡镇(街道)社工站覆盖率"));
 }
+
+#[test]
+fn diff_of_a_higher_standard_counts_gains_and_costs() {
+    let dir = tempfile::tempdir().unwrap();
+    let pop = dir.path().join("pop");
+    let o = bylaw(&[
+        "synth",
+        "--households",
+        "3000",
+        "--seed",
+        "5",
+        "-o",
+        pop.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let data = pop.join("households.csv");
+    let scenario = "examples/scenarios/higher_guangzhou_standard.bylaw";
+    let json_out = dir.path().join("diff.json");
+    let o = bylaw(&[
+        "diff",
+        DIBAO,
+        scenario,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "-o",
+        json_out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    let all = &doc["all"];
+    let n = |k: &str| all[k].as_str().unwrap().parse::<f64>().unwrap();
+    assert_eq!(n("households"), 3000.0);
+    assert_eq!(n("lose"), 0.0, "a higher standard takes no one out");
+    assert_eq!(n("eligible_after") - n("eligible_before"), n("gain"));
+    assert!(n("cost_after") >= n("cost_before"));
+    // Only Guangzhou (and its districts) changed.
+    let groups = doc["by_group"].as_object().unwrap();
+    for (name, t) in groups {
+        if !(name.contains("guangzhou") || name.contains("nansha")) {
+            assert_eq!(t["cost_before"], t["cost_after"], "{name}");
+        }
+    }
+    // One line per household in the CSV form, and the same totals as the interpreter.
+    let csv_out = dir.path().join("diff.csv");
+    let o = bylaw(&[
+        "diff",
+        DIBAO,
+        scenario,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "-o",
+        csv_out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(&csv_out).unwrap();
+    assert_eq!(csv.lines().count(), 3001);
+    let gained = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",false,true,"))
+        .count();
+    assert_eq!(gained as f64, n("gain"));
+}
+
+#[test]
+fn diff_weights_households_and_rejects_unknown_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.bylaw");
+    let reform = dir.path().join("r.bylaw");
+    let body = |limit: &str| {
+        format!(
+            "entity household \"家庭\" {{\n  id: text key\n  income: money per month \"收入\"\n  weight: count \"权重\" default 1\n}}\n\
+             rule eligible \"符合\" assumed \"test\" = income < {limit} 元\n\
+             amount benefit \"补助\": money per month assumed \"test\" = if eligible then {limit} 元 - income else 0 元\n"
+        )
+    };
+    std::fs::write(&policy, body("500")).unwrap();
+    std::fs::write(&reform, body("600")).unwrap();
+    let data = dir.path().join("h.csv");
+    std::fs::write(&data, "id,income,weight\na,450,10\nb,550,3\nc,700,1\n").unwrap();
+    let out = dir.path().join("d.json");
+    let args = |extra: &[&str]| {
+        let mut v = vec![
+            "diff",
+            policy.to_str().unwrap(),
+            reform.to_str().unwrap(),
+            data.to_str().unwrap(),
+            "--date",
+            "2023-01-01",
+        ];
+        v.extend_from_slice(extra);
+        v.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        bylaw(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let o = run(&["--weights", "weight", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["all"]["households"], "14");
+    assert_eq!(doc["all"]["gain"], "3", "b gains, weighted 3");
+    // a: 50 → 150 元 ×10; b: 0 → 50 元 ×3.
+    assert_eq!(doc["all"]["cost_before"], "500.00");
+    assert_eq!(doc["all"]["cost_after"], "1650.00");
+    let o = run(&["--amount", "nothing"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no output `nothing`"), "{}", stderr(&o));
+    let o = run(&["--weights", "income"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("must be a count or decimal"),
+        "{}",
+        stderr(&o)
+    );
+}
