@@ -259,7 +259,7 @@ fn table(program: &Program, b: &Budget) -> String {
             .flat_map(|l| l.limits.iter().map(|x| x.def.clone())),
     );
     for d in &limited {
-        header.push(format!("{} 封顶\n{d}: cap", def_label(program, d)));
+        header.push(format!("{} 限额\n{d}: limits", def_label(program, d)));
     }
     for t in &program.targets {
         header.push(format!("{}\n{}", label_of_target(t), t.name));
@@ -300,7 +300,9 @@ fn table(program: &Program, b: &Budget) -> String {
 fn limit_text(program: &Program, l: &budget::LimitReport) -> String {
     match (&l.binding, l.before) {
         (_, None) => "exception".to_string(),
-        (Some(label), Some(before)) => format!("✓ {label} (planned {})", money(program, before)),
+        (Some(label), Some(before)) => {
+            format!("✓ {label} (before limits {})", money(program, before))
+        }
         (None, Some(_)) if l.excess > 0 => {
             format!("exceeds in-principle cap by {}", money(program, l.excess))
         }
@@ -397,7 +399,11 @@ fn csv(program: &Program, b: &Budget) -> String {
             cols.push(format!("{}.{s}", t.name));
         }
     }
-    let mut out = cols.join(",");
+    let header: Vec<String> = cols
+        .iter()
+        .map(|c| html::csv_field(c).into_owned())
+        .collect();
+    let mut out = header.join(",");
     out.push('\n');
     for line in &b.lines {
         let mut row = vec![
@@ -783,7 +789,11 @@ fn sweep_csv(rows: &[SweepRow]) -> String {
         }
     }
     cols.push("errors".into());
-    let mut out = cols.join(",") + "\n";
+    let header: Vec<String> = cols
+        .iter()
+        .map(|c| html::csv_field(c).into_owned())
+        .collect();
+    let mut out = header.join(",") + "\n";
     for r in rows {
         let mut row = vec![r.value.clone(), r.year.to_string()];
         row.extend(r.funds.iter().map(|(_, v)| yuan_plain(*v)));

@@ -76,15 +76,6 @@ impl<'p> Plan<'p> {
             bodies,
             scales,
         } = InForce::new(program, date);
-        if program
-            .defs
-            .iter()
-            .any(|d| d.versions.iter().any(|v| !v.limits.is_empty()))
-        {
-            return Err(CodegenError::Unsupported(
-                "limits (`at most`, `at least`) on definitions".into(),
-            ));
-        }
         let schema = &program.schema;
         let mut paths = Vec::new();
         for (i, _) in schema.entities.iter().enumerate() {
@@ -367,7 +358,28 @@ impl<M: Module> Fn<'_, '_, M> {
         }
         match self.plan.bodies.get(self.def.index()).copied().flatten() {
             Some(body) => {
-                let v = self.expr(body, &mut frame)?;
+                let mut v = self.expr(body, &mut frame)?;
+                // Caps and floors, in order, as the interpreter applies them; exceptions
+                // jumped to `done` above and bypass them.
+                let limits = def
+                    .versions
+                    .iter()
+                    .find(|ver| ver.body == body)
+                    .map(|ver| ver.limits.as_slice())
+                    .unwrap_or_default();
+                for l in limits {
+                    let lv = self.expr(l.value, &mut frame)?;
+                    if l.principle {
+                        continue;
+                    }
+                    let cc = if l.at_most {
+                        IntCC::SignedGreaterThan
+                    } else {
+                        IntCC::SignedLessThan
+                    };
+                    let beyond = self.b.ins().icmp(cc, v, lv);
+                    v = self.b.ins().select(beyond, lv, v);
+                }
                 self.b.ins().jump(done, &args(&[v]));
             }
             None => {

@@ -372,6 +372,10 @@ fn channel_terms(program: &Program, id: ExprId, out: &mut Vec<ExprId>) {
 fn channel_label(program: &Program, id: ExprId) -> String {
     match program.node(id) {
         Node::Def(d) => program.def(*d).name.clone(),
+        Node::Param { param, .. } => program
+            .params
+            .get(param.index())
+            .map_or_else(String::new, |p| p.name.clone()),
         Node::Field { entity, field } => program
             .schema
             .entity(*entity)

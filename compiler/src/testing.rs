@@ -32,11 +32,20 @@ pub fn run(program: &Program) -> Vec<Outcome> {
     program.tests.iter().map(|t| run_one(program, t)).collect()
 }
 
-fn run_one(program: &Program, test: &TestCase) -> Outcome {
-    let mut evaluator = Evaluator::new(program, test.date);
-    if let Some(cols) = crate::years::yearly_columns(program) {
-        evaluator = evaluator.with_previous_rows(crate::years::previous_rows(&test.batch, cols).0);
+/// The evaluator a test runs with: at its date, and for a yearly table with each row
+/// linked to the region's previous year (`x[last year]`).
+pub fn evaluator<'p>(program: &'p Program, test: &TestCase) -> Evaluator<'p> {
+    let evaluator = Evaluator::new(program, test.date);
+    match crate::years::yearly_columns(program) {
+        Some(cols) => {
+            evaluator.with_previous_rows(crate::years::previous_rows(&test.batch, cols).0)
+        }
+        None => evaluator,
     }
+}
+
+fn run_one(program: &Program, test: &TestCase) -> Outcome {
+    let evaluator = evaluator(program, test);
     let mut failures = Vec::new();
     let def_name =
         |d: Option<crate::ir::DefId>| d.map_or("?".to_string(), |d| program.def(d).name.clone());
