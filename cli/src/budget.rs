@@ -235,11 +235,25 @@ fn output_text(program: &Program, line: &BudgetLine, i: usize, human: bool) -> S
     }
 }
 
+/// The Chinese label of a definition, input field or parameter, else the name itself.
 fn def_label(program: &Program, name: &str) -> String {
-    program.def_by_name(name).map_or_else(
-        || name.to_string(),
-        |d| bylaw_compiler::explain::words::def_label(program, d).zh,
-    )
+    if let Some(d) = program.def_by_name(name) {
+        return bylaw_compiler::explain::words::def_label(program, d).zh;
+    }
+    let field = program
+        .schema
+        .root_entity()
+        .and_then(|e| e.fields.iter().find(|f| f.name == name))
+        .map(|f| f.label.clone())
+        .filter(|l| !l.is_empty());
+    let param = || {
+        program
+            .params
+            .iter()
+            .find(|p| p.name == name)
+            .and_then(|p| p.origin.meta.label.as_ref().map(|l| l.text.clone()))
+    };
+    field.or_else(param).unwrap_or_else(|| name.to_string())
 }
 
 // ------------------------------------------------------------------------------ table
@@ -502,9 +516,9 @@ fn json(program: &Program, b: &Budget) -> String {
 
 // ------------------------------------------------------------------------------ HTML
 
-/// Whole yuan, for chart coordinates only.
-fn yuan(v: i64) -> i64 {
-    v / bylaw_runtime::arith::MONEY_SCALE
+/// Whole 万元, for chart coordinates only.
+fn wan(v: i64) -> i64 {
+    v / (bylaw_runtime::arith::MONEY_SCALE * 10_000)
 }
 
 fn html_report(program: &Program, b: &Budget) -> Result<String, Exit> {
@@ -546,15 +560,15 @@ fn html_report(program: &Program, b: &Budget) -> Result<String, Exit> {
                             .filter(|l| l.year == *y)
                             .flat_map(|l| l.funds.iter().filter(|x| x.fund == *f))
                             .flat_map(|x| x.channels.iter().filter(|(n, _)| n == c))
-                            .map(|(_, v)| yuan(*v))
+                            .map(|(_, v)| wan(*v))
                             .sum()
                     })
                     .collect();
                 (def_label(program, c), per_year)
             })
             .collect();
-        let title = format!("{} — by channel (元)", def_label(program, f));
-        let svg = charts::stacked_bars(&title, "元", &year_names, &series).map_err(chart_err)?;
+        let title = format!("{} — by channel (万元)", def_label(program, f));
+        let svg = charts::stacked_bars(&title, "万元", &year_names, &series).map_err(chart_err)?;
         let _ = writeln!(
             body,
             "<h2>{}</h2>\n<figure>{svg}</figure>",
@@ -582,7 +596,7 @@ fn html_report(program: &Program, b: &Budget) -> Result<String, Exit> {
                             .find(|l| l.region == *r && l.year == *y)
                             .and_then(|l| l.targets.iter().find(|x| x.target == t.name))
                             .and_then(|x| x.coverage)
-                            .map(|c| c / 1000)
+                            .map(|c| c / 10_000)
                     })
                     .collect();
                 (name, values, false)
@@ -596,12 +610,12 @@ fn html_report(program: &Program, b: &Budget) -> Result<String, Exit> {
                     .iter()
                     .rev()
                     .find(|m| m.by <= end)
-                    .map(|m| m.share / 1000)
+                    .map(|m| m.share / 10_000)
             })
             .collect();
         series.push(("target 目标".to_string(), required, true));
-        let title = format!("{} (‰ of units)", label_of_target(t));
-        let svg = charts::lines(&title, "year", "‰", &xs, &series, 1000).map_err(chart_err)?;
+        let title = format!("{} (% of units)", label_of_target(t));
+        let svg = charts::lines(&title, "year", "%", &xs, &series, 100).map_err(chart_err)?;
         let _ = writeln!(
             body,
             "<h2>{}</h2>\n<figure>{svg}</figure>",
@@ -866,15 +880,15 @@ fn sweep_html(program: &Program, sweep: &Sweep, rows: &[SweepRow]) -> Result<Str
             .map(|(f, _)| {
                 let v = at_last
                     .iter()
-                    .map(|r| r.funds.iter().find(|(n, _)| n == f).map(|(_, v)| yuan(*v)))
+                    .map(|r| r.funds.iter().find(|(n, _)| n == f).map(|(_, v)| wan(*v)))
                     .collect();
                 (def_label(program, f), v, false)
             })
             .collect();
         let svg = charts::lines(
-            &format!("Funds in {last_year} (元)"),
+            &format!("Funds in {last_year} (万元)"),
             &param,
-            "元",
+            "万元",
             &xs,
             &series,
             0,
@@ -892,7 +906,7 @@ fn sweep_html(program: &Program, sweep: &Sweep, rows: &[SweepRow]) -> Result<Str
                             .iter()
                             .find(|x| x.0 == *t)
                             .and_then(|(_, met, due, ..)| {
-                                (*due > 0).then(|| (*met as i64 * 1000) / *due as i64)
+                                (*due > 0).then(|| (*met as i64 * 100) / *due as i64)
                             })
                     })
                     .collect();
@@ -901,12 +915,12 @@ fn sweep_html(program: &Program, sweep: &Sweep, rows: &[SweepRow]) -> Result<Str
             .collect();
         if !series.is_empty() {
             let svg = charts::lines(
-                &format!("Regions meeting each target in {last_year} (‰)"),
+                &format!("Regions meeting each target in {last_year} (%)"),
                 &param,
-                "‰",
+                "%",
                 &xs,
                 &series,
-                1000,
+                100,
             )
             .map_err(chart_err)?;
             let _ = writeln!(body, "<h2>Coverage targets</h2>\n<figure>{svg}</figure>");

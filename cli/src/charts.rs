@@ -49,7 +49,10 @@ pub fn stacked_bars(
             .margin(10)
             .x_label_area_size(30)
             .y_label_area_size(80)
-            .build_cartesian_2d(0i64..n * 10, 0i64..top + top / 10)
+            .build_cartesian_2d(
+                (0i64..(n - 1).max(1)).into_segmented(),
+                0i64..top + top / 10,
+            )
             .map_err(|e| e.to_string())?;
         let cats = categories.to_vec();
         chart
@@ -57,13 +60,11 @@ pub fn stacked_bars(
             .disable_x_mesh()
             .y_desc(y_label)
             .x_labels(categories.len().max(1))
-            .x_label_formatter(&|x| {
-                let i = (*x - 5) / 10;
-                if (*x - 5) % 10 == 0 {
-                    cats.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
+            .x_label_formatter(&|x| match x {
+                SegmentValue::CenterOf(i) | SegmentValue::Exact(i) => {
+                    cats.get(*i as usize).cloned().unwrap_or_default()
                 }
+                SegmentValue::Last => String::new(),
             })
             .draw()
             .map_err(|e| e.to_string())?;
@@ -71,7 +72,7 @@ pub fn stacked_bars(
         let count = base.len();
         for (si, (name, values)) in series.iter().enumerate() {
             let c = color(si);
-            let bars: Vec<Rectangle<(i64, i64)>> = values
+            let bars: Vec<Rectangle<(SegmentValue<i64>, i64)>> = values
                 .iter()
                 .enumerate()
                 .take(count)
@@ -79,8 +80,15 @@ pub fn stacked_bars(
                     let lo = base[ci];
                     let hi = lo + (*v).max(0);
                     base[ci] = hi;
-                    let x = ci as i64 * 10;
-                    Rectangle::new([(x + 2, lo), (x + 8, hi)], c.filled())
+                    let mut bar = Rectangle::new(
+                        [
+                            (SegmentValue::Exact(ci as i64), lo),
+                            (SegmentValue::Exact(ci as i64 + 1), hi),
+                        ],
+                        c.filled(),
+                    );
+                    bar.set_margin(0, 0, 12, 12);
+                    bar
                 })
                 .collect();
             chart
@@ -91,6 +99,7 @@ pub fn stacked_bars(
         }
         chart
             .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()
