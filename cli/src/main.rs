@@ -1,13 +1,17 @@
 //! `bylaw`: check, format, test and evaluate Bylaw policies. A thin shell over the
 //! compiler and runtime crates: each subcommand lives in its own module.
 
+mod budget;
+mod charts;
 mod check;
 mod comply;
 mod comply_out;
 mod data;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
+mod html;
 mod report;
 mod synth;
 mod synth_log;
@@ -73,6 +77,10 @@ enum Command {
     /// Check obligations (service standards, station standards) over a period against a
     /// register of stations and persons and a service log.
     Comply(comply::ComplyArgs),
+    /// Fund rules over a region-year table: channels, caps, coverage and shortfall by year.
+    Budget(budget::BudgetArgs),
+    /// A reform's impact: two versions of a policy (or a policy and a scenario) over the same households.
+    Diff(diff::DiffArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
     Synth {
         /// Number of households.
@@ -141,6 +149,8 @@ fn main() -> ExitCode {
             period,
             ..
         } => synth_comply(&policy, seed, &output, persons, log_rows, &period, format),
+        Command::Budget(args) => budget::run(&args, format),
+        Command::Diff(args) => diff::run(&args, format),
         Command::Synth {
             households,
             seed,

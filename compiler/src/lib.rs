@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod budget;
 pub mod check;
 pub mod comply;
 pub mod diagnostics;
@@ -22,6 +23,7 @@ pub mod load;
 pub mod scenario;
 pub mod testing;
 pub mod types;
+pub mod years;
 
 use std::path::Path;
 

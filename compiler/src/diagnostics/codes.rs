@@ -104,6 +104,12 @@ codes! {
         "A compliance period is a month `2023-07`, a quarter `2023-Q3` or a year `2023`.";
     BAD_COMPLY_EXPECT = "E0108", "compliance expectation names no obligation, part or outcome",
         "`expect o[.part] for \"key\" = outcome` must name an obligation, optionally one of its parts, and an outcome: met, missed, not_applicable, out_of_scope, or a light (red, yellow, green) for the whole obligation.";
+    LAST_YEAR = "E0031", "`[last year]` used where there is no previous year",
+        "`x[last year]` (上年度) reads x for the year before the row's year. x must be an input field of a yearly table — an entity with a `region` field (an enumeration) and a `year: count` field, one row per region and year — or a parameter (read on 1 January of the previous year). Definitions have no previous year: give the figure as an input field.";
+    BAD_LIMIT = "E0032", "limit written wrongly",
+        "`at most` / `at least` / `in principle at most` clauses cap or floor a `let`, `amount` or `fund` with a value of the same type (money with money of the same period). A `rule` is a condition and takes no limit.";
+    BAD_TARGET = "E0033", "coverage target written wrongly",
+        "A `target` is `covered / total` of two counts, with an optional `cost` (money per unit of shortfall) and milestones `70% by 2023-12-31` whose shares are rates between 0% and 100% and whose dates rise.";
 }
 
 /// Looks a code up by its text (`E0003`).
