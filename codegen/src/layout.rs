@@ -68,6 +68,21 @@ pub struct KernelCtx {
     pub status: u32,
     /// The error of the row being evaluated.
     pub error: ErrorRecord,
+    /// Where the kernel appends one record per failed row (room for every row of the
+    /// call).
+    pub failures: *mut FailedRow,
+    /// How many records `failures` holds.
+    pub failure_count: u64,
+}
+
+/// A root row whose evaluation failed, and its first error.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailedRow {
+    /// The root row (an index into the batch, not into the evaluated range).
+    pub row: u64,
+    /// The error.
+    pub error: ErrorRecord,
 }
 
 /// Numbering of the batch's columns and relations, fixed by the schema.
