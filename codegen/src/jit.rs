@@ -10,18 +10,16 @@
 
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_jit::{JITBuilder, JITModule};
-use cranelift_module::default_libcall_names;
+use cranelift_module::{Linkage, default_libcall_names};
 
 use crate::CodegenError;
-use crate::helpers::Helper;
 use std::ops::Range;
 
 use crate::OutputColumn;
 use crate::layout::{FailedRow, KernelCtx};
 use crate::translate::{Needs, Plan, translate};
 
-/// `kernel(ctx, start, end, outs, errors)` (see `translate::kernel`).
-type KernelFn = unsafe extern "C" fn(*mut KernelCtx, i64, i64, *const *mut u8, *mut u8);
+use bylaw_runtime::native::policy::KernelFn;
 
 /// A finished module and its kernel. The module is only kept alive (for the code's
 /// memory); nothing is called on it after finalization.
@@ -63,13 +61,9 @@ impl Jit {
             .map_err(|e| CodegenError::Module(format!("host machine is not supported: {e}")))?
             .finish(settings::Flags::new(flags))
             .map_err(|e| CodegenError::Module(e.to_string()))?;
-        let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
-        for h in Helper::ALL {
-            let spec = h.spec();
-            builder.symbol(spec.name, spec.address);
-        }
+        let builder = JITBuilder::with_isa(isa, default_libcall_names());
         let mut module = JITModule::new(builder);
-        let declared = translate(&mut module, plan)?;
+        let declared = translate(&mut module, plan, "bylaw_kernel", Linkage::Export)?;
         module
             .finalize_definitions()
             .map_err(CodegenError::module)?;

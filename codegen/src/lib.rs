@@ -16,10 +16,12 @@
 //! # let _ = (columns, results); Ok(()) }
 //! ```
 
-mod helpers;
+pub mod aot;
+mod header;
 mod jit;
-pub mod layout;
 mod translate;
+
+pub use bylaw_runtime::native::layout;
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -424,7 +426,9 @@ impl Bound<'_> {
         } else {
             self.tables.clone()
         };
+        let helpers = bylaw_runtime::native::helpers::table();
         let mut ctx = KernelCtx {
+            helpers: helpers.as_ptr(),
             columns: columns.as_ptr(),
             offsets: offsets.as_ptr(),
             tables: tables.as_ptr(),

@@ -14,8 +14,8 @@ use cranelift_module::Module;
 
 use super::{Fn, I64, args};
 use crate::CodegenError;
-use crate::helpers::{Helper, mode_index};
 use crate::layout::ERR_OVERFLOW;
+use bylaw_runtime::native::helpers::{Helper, mode_index};
 
 impl<M: Module> Fn<'_, '_, M> {
     /// `(a × b) / divisor` rounded half up, as `arith::mul_scaled`.

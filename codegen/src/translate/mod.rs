@@ -38,11 +38,11 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{FuncId, Linkage, Module};
 
 use crate::CodegenError;
-use crate::helpers::Helper;
 use crate::layout::{
     ColumnView, ERR_BELOW_BRACKET, ERR_MISSING_PARAM, ERR_NO_VERSION, ERR_OVERFLOW, ERR_SCALE_NONE,
     ErrorRecord, KernelCtx, Slots,
 };
+use bylaw_runtime::native::helpers::Helper;
 
 /// How many expression nodes the kernel may hold before definitions stop being
 /// inlined into it (they are called instead): bounds code size when a definition is
@@ -128,8 +128,14 @@ pub struct Declared {
     pub needs: Needs,
 }
 
-/// Declares and defines every function of `plan` in `module`.
-pub fn translate<M: Module>(module: &mut M, plan: &Plan) -> Result<Declared, CodegenError> {
+/// Declares and defines every function of `plan` in `module`; the kernel gets the
+/// symbol `kernel_name` with `linkage`, the definitions local `bylaw_def_*` symbols.
+pub fn translate<M: Module>(
+    module: &mut M,
+    plan: &Plan,
+    kernel_name: &str,
+    linkage: Linkage,
+) -> Result<Declared, CodegenError> {
     let program = plan.program;
     let ptr = module.target_config().pointer_type();
     let mut helpers = HashMap::new();
@@ -148,10 +154,7 @@ pub fn translate<M: Module>(module: &mut M, plan: &Plan) -> Result<Declared, Cod
             sig.params.push(AbiParam::new(ptr));
         }
         sig.returns.push(AbiParam::new(I64));
-        let id = module
-            .declare_function(spec.name, Linkage::Import, &sig)
-            .map_err(CodegenError::module)?;
-        helpers.insert(*h, id);
+        helpers.insert(*h, sig);
     }
     let mut defs = Vec::new();
     for (i, d) in program.defs.iter().enumerate() {
@@ -166,7 +169,7 @@ pub fn translate<M: Module>(module: &mut M, plan: &Plan) -> Result<Declared, Cod
         kernel_sig.params.push(AbiParam::new(ty));
     }
     let kernel = module
-        .declare_function("bylaw_kernel", Linkage::Export, &kernel_sig)
+        .declare_function(kernel_name, linkage, &kernel_sig)
         .map_err(CodegenError::module)?;
 
     let mut ctx = module.make_context();
@@ -275,7 +278,8 @@ struct Fn<'a, 'f, M: Module> {
     module: &'a mut M,
     plan: &'a Plan<'a>,
     ptr: types::Type,
-    helpers: &'a HashMap<Helper, FuncId>,
+    /// Each helper's signature; helpers are called through `KernelCtx::helpers`.
+    helpers: &'a HashMap<Helper, Signature>,
     defs: &'a [FuncId],
     refs: HashMap<FuncId, FuncRef>,
     ctx: Option<Val>,
@@ -542,13 +546,26 @@ impl<M: Module> Fn<'_, '_, M> {
 
     fn call_helper(&mut self, h: Helper, call_args: &[Val]) -> Result<Val, CodegenError> {
         let spec = h.spec();
-        let id = *self
+        let sig = self
             .helpers
             .get(&h)
+            .cloned()
             .ok_or_else(|| CodegenError::Unsupported("internal: helper".into()))?;
-        let f = self.func_ref(id);
+        let sig = self.b.import_signature(sig);
         let mut a = call_args.to_vec();
         let ctx = self.ctx()?;
+        let table = self.b.ins().load(
+            self.ptr,
+            trusted().with_readonly(),
+            ctx,
+            off(offset_of!(KernelCtx, helpers)),
+        );
+        let f = self.b.ins().load(
+            self.ptr,
+            trusted().with_readonly(),
+            table,
+            off(h.index() * 8),
+        );
         if spec.fallible {
             let status_off = self
                 .b
@@ -557,7 +574,7 @@ impl<M: Module> Fn<'_, '_, M> {
             let status = self.b.ins().iadd(ctx, status_off);
             a.push(status);
         }
-        let call = self.b.ins().call(f, &a);
+        let call = self.b.ins().call_indirect(sig, f, &a);
         let v = *self
             .b
             .inst_results(call)
