@@ -1,6 +1,7 @@
 //! `bylaw`: check, format, test and evaluate Bylaw policies. A thin shell over the
 //! compiler and runtime crates: each subcommand lives in its own module.
 
+mod build;
 mod check;
 mod data;
 mod eval;
@@ -67,6 +68,8 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Explain one household's decision, and what would change it.
     Why(why::WhyArgs),
+    /// Compile a policy for one date to a native object or library with a C header.
+    Build(build::BuildArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
     Synth {
         /// Number of households.
@@ -112,6 +115,7 @@ fn main() -> ExitCode {
         Command::Eval(args) => eval::run(&args, format),
         Command::Explain(args) => explain::run(&args, format),
         Command::Why(args) => why::run(&args, format),
+        Command::Build(args) => build::run(&args, format),
         Command::Synth {
             households,
             seed,

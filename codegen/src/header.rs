@@ -126,7 +126,7 @@ pub fn render(program: &Program, name: &str, prefix: &str, day: i32) -> String {
     );
     for (i, e) in schema.entities.iter().enumerate() {
         let root = if i as u32 == schema.root.0 {
-            " (root: one row per household)"
+            " /* root: one row per household */"
         } else {
             ""
         };
