@@ -1,12 +1,16 @@
 //! `bylaw`: check, format, test and evaluate Bylaw policies. A thin shell over the
 //! compiler and runtime crates: each subcommand lives in its own module.
 
+mod budget;
 mod build;
+mod charts;
 mod check;
 mod data;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
+mod html;
 mod report;
 mod synth;
 mod test;
@@ -70,6 +74,10 @@ enum Command {
     Why(why::WhyArgs),
     /// Compile a policy for one date to a native object or library with a C header.
     Build(build::BuildArgs),
+    /// Fund rules over a region-year table: channels, caps, coverage and shortfall by year.
+    Budget(budget::BudgetArgs),
+    /// A reform's impact: two versions of a policy (or a policy and a scenario) over the same households.
+    Diff(diff::DiffArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
     Synth {
         /// Number of households.
@@ -116,6 +124,8 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args, format),
         Command::Why(args) => why::run(&args, format),
         Command::Build(args) => build::run(&args, format),
+        Command::Budget(args) => budget::run(&args, format),
+        Command::Diff(args) => diff::run(&args, format),
         Command::Synth {
             households,
             seed,

@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod budget;
 pub mod check;
 pub mod diagnostics;
 pub mod explain;
@@ -21,6 +22,7 @@ pub mod load;
 pub mod scenario;
 pub mod testing;
 pub mod types;
+pub mod years;
 
 use std::path::Path;
 

@@ -418,7 +418,28 @@ impl<M: Module> Fn<'_, '_, M> {
         }
         match self.plan.bodies.get(self.def.index()).copied().flatten() {
             Some(body) => {
-                let v = self.expr(body, frame)?;
+                let mut v = self.expr(body, frame)?;
+                // Caps and floors, in order, as the interpreter applies them; exceptions
+                // jumped to `done` above and bypass them.
+                let limits = def
+                    .versions
+                    .iter()
+                    .find(|ver| ver.body == body)
+                    .map(|ver| ver.limits.as_slice())
+                    .unwrap_or_default();
+                for l in limits {
+                    let lv = self.expr(l.value, frame)?;
+                    if l.principle {
+                        continue;
+                    }
+                    let cc = if l.at_most {
+                        IntCC::SignedGreaterThan
+                    } else {
+                        IntCC::SignedLessThan
+                    };
+                    let beyond = self.b.ins().icmp(cc, v, lv);
+                    v = self.b.ins().select(beyond, lv, v);
+                }
                 self.b.ins().jump(done, &args(&[v]));
             }
             None => {
@@ -685,6 +706,11 @@ impl<M: Module> Fn<'_, '_, M> {
             Node::Const(v) => self.constant(v)?,
             Node::Field { entity, field } => self.field(frame, *entity, field.0 as usize)?,
             Node::Def(d) => self.call_def(*d, frame)?,
+            Node::LastYear(_) => {
+                return Err(CodegenError::Unsupported(
+                    "`[last year]` (yearly tables run in the interpreter)".into(),
+                ));
+            }
             Node::Param { param, key } => {
                 let key = match key {
                     Some(k) => Some(self.expr(*k, frame)?),

@@ -6,6 +6,7 @@ mod call;
 mod defs;
 mod exceptions;
 mod expr;
+pub mod funds;
 pub mod literal;
 mod params;
 mod schema;
@@ -124,6 +125,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     for i in 0..c.slots.len() {
         c.check_def(DefId(i as u32));
     }
+    let targets = c.collect_targets(&items);
     let schema = c.schema();
     let mut tests = Vec::new();
     if let Some(schema) = &schema {
@@ -183,6 +185,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         scales: c.scales,
         tests,
         checks,
+        targets,
         docs: c.docs,
         nodes: c.nodes,
         types: c.types,

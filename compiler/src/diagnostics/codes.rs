@@ -86,6 +86,12 @@ codes! {
         "A `test` block's expectation did not hold; the message shows expected and actual values and the definition that produced them.";
     RECONCILIATION = "E0030", "reported figures do not add up",
         "A `check` states that figures reported in a source add up (`check raoping \"…\" 184 + 151 + 374 = 709`), and they do not: the message gives both sides and the difference. `= about 2.7 亿元` allows half a unit of the figure's last digit. Fix the figure, or record the discrepancy in a `note`.";
+    LAST_YEAR = "E0031", "`[last year]` used where there is no previous year",
+        "`x[last year]` (上年度) reads x for the year before the row's year. x must be an input field of a yearly table — an entity with a `region` field (an enumeration) and a `year: count` field, one row per region and year — or a parameter (read on 1 January of the previous year). Definitions have no previous year: give the figure as an input field.";
+    BAD_LIMIT = "E0032", "limit written wrongly",
+        "`at most` / `at least` / `in principle at most` clauses cap or floor a `let`, `amount` or `fund` with a value of the same type (money with money of the same period). A `rule` is a condition and takes no limit.";
+    BAD_TARGET = "E0033", "coverage target written wrongly",
+        "A `target` is `covered / total` of two counts, with an optional `cost` (money per unit of shortfall) and milestones `70% by 2023-12-31` whose shares are rates between 0% and 100% and whose dates rise.";
 }
 
 /// Looks a code up by its text (`E0003`).
