@@ -2,6 +2,7 @@
 //! compiler and runtime crates: each subcommand lives in its own module.
 
 mod budget;
+mod build;
 mod charts;
 mod check;
 mod comply;
@@ -77,6 +78,8 @@ enum Command {
     /// Check obligations (service standards, station standards) over a period against a
     /// register of stations and persons and a service log.
     Comply(comply::ComplyArgs),
+    /// Compile a policy for one date to a native object or library with a C header.
+    Build(build::BuildArgs),
     /// Fund rules over a region-year table: channels, caps, coverage and shortfall by year.
     Budget(budget::BudgetArgs),
     /// A reform's impact: two versions of a policy (or a policy and a scenario) over the same households.
@@ -149,6 +152,7 @@ fn main() -> ExitCode {
             period,
             ..
         } => synth_comply(&policy, seed, &output, persons, log_rows, &period, format),
+        Command::Build(args) => build::run(&args, format),
         Command::Budget(args) => budget::run(&args, format),
         Command::Diff(args) => diff::run(&args, format),
         Command::Synth {

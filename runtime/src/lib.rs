@@ -1,6 +1,6 @@
 //! Bylaw runtime: the exact arithmetic shared by the interpreter and generated code,
 //! the input schema and columnar batch layout, data in (CSV, JSON) with diagnostics,
-//! and atomic output writing.
+//! atomic output writing, and the native ABI compiled checkers use ([`native`]).
 //!
 //! This crate never depends on the compiler: ahead-of-time compiled checkers link
 //! against it alone.
@@ -10,6 +10,7 @@ pub mod batch;
 pub mod date;
 pub mod decimal;
 pub mod input;
+pub mod native;
 pub mod output;
 pub mod period;
 pub mod schema;
