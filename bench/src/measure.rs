@@ -5,8 +5,7 @@
 //! engine cannot be fast by computing something else.
 
 use crate::hand_dibao::{HandDibao, HandOut, OK};
-use bylaw_codegen::layout::{ERR_NONE, ErrorRecord};
-use bylaw_codegen::{Bound, JitPolicy};
+use bylaw_codegen::{Bound, JitPolicy, ResultColumns};
 use bylaw_compiler::interp::Evaluator;
 use bylaw_compiler::ir::{Program, Value};
 use bylaw_runtime::batch::Batch;
@@ -79,26 +78,22 @@ pub fn interpreter(evaluator: &Evaluator, batch: &Batch) -> Checksum {
     sum
 }
 
-/// Native code over `rows`, into reused raw buffers, on this thread.
+/// Native code over `rows`, into reused result columns, on this thread.
 #[must_use]
 pub fn native_rows(bound: &Bound, outputs: usize, rows: std::ops::Range<usize>) -> Checksum {
-    let mut out = vec![0i64; CHUNK * outputs];
-    let mut errors = vec![ErrorRecord::default(); CHUNK];
+    let mut columns = ResultColumns::default();
     let mut sum = Checksum::default();
     let mut start = rows.start;
     while start < rows.end {
         let end = (start + CHUNK).min(rows.end);
-        let n = end - start;
-        let (Some(out), Some(errors)) = (out.get_mut(..n * outputs), errors.get_mut(..n)) else {
-            break;
-        };
-        if !bound.eval_into(start..end, out, errors) {
-            sum.failed += n as u64;
+        if !bound.eval_columns_into(start..end, &mut columns) {
+            sum.failed += (end - start) as u64;
         } else {
-            for (i, e) in errors.iter().enumerate() {
-                if e.kind == ERR_NONE {
-                    let last = out.get((i + 1) * outputs - 1).copied().unwrap_or(0);
-                    sum.last_output_sum = sum.last_output_sum.wrapping_add(last);
+            let last = columns.outputs.get(outputs.saturating_sub(1));
+            for (i, e) in columns.errors.iter().enumerate() {
+                if *e == 0 {
+                    let v = last.and_then(|c| c.get(i)).unwrap_or(0);
+                    sum.last_output_sum = sum.last_output_sum.wrapping_add(v);
                 } else {
                     sum.failed += 1;
                 }

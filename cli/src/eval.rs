@@ -14,7 +14,6 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use bylaw_codegen::layout::{ERR_NONE, ErrorRecord};
 use bylaw_compiler::interp::{EvalError, Evaluator};
 use bylaw_compiler::ir::{DefId, DefKind, Program, Value};
 use bylaw_compiler::types::Ty;
@@ -538,27 +537,23 @@ fn eval_unit(
     let mut failed: BTreeMap<usize, EvalError> = BTreeMap::new();
     match bound {
         Some(b) if ctx.raw_values => {
-            let mut raw = vec![0i64; n * outputs];
-            let mut errors = vec![ErrorRecord::default(); n];
-            if !b.eval_into(rows.clone(), &mut raw, &mut errors) {
+            let Some(columns) = b.eval_columns(rows.clone()) else {
                 return Err(Stop::Io(std::io::Error::other(
                     "internal error: the kernel refused a range of rows",
                 )));
-            }
-            for (i, rec) in errors.iter().enumerate() {
-                let row_values = raw.get(i * outputs..(i + 1) * outputs).unwrap_or(&[]);
-                if rec.kind == ERR_NONE {
+            };
+            for (i, error) in columns.errors.iter().enumerate() {
+                if *error == 0 {
                     values.extend(
-                        row_values
+                        columns
+                            .outputs
                             .iter()
                             .zip(&types)
-                            .map(|(v, ty)| raw_value(*ty, *v)),
+                            .map(|(c, ty)| raw_value(*ty, c.get(i).unwrap_or(0))),
                     );
                 } else {
-                    // Rare: the error's words come from the kernel's own conversion.
-                    let row = rows.start + i;
-                    if let Some(Err(e)) = b.eval_rows(row..row + 1).pop() {
-                        failed.insert(i, e);
+                    if let (Some(f), Some(jit)) = (columns.failure(rows.start + i), ctx.jit) {
+                        failed.insert(i, jit.eval_error(&f.error));
                     }
                     values.extend(std::iter::repeat_n(Value::Bool(false), outputs));
                 }

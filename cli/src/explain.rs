@@ -63,7 +63,8 @@ pub fn run(args: &ExplainArgs, format: ErrorFormat) -> Exit {
             .and_then(|p| p.effective)
             .unwrap_or_else(today),
     };
-    let blocks = policy::explain_policy(&program, date, lang);
+    let mut blocks = policy::explain_policy(&program, date, lang);
+    blocks.extend(bylaw_compiler::comply::words::blocks(&program, lang));
     let title = program
         .policy
         .as_ref()

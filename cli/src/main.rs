@@ -2,12 +2,20 @@
 //! compiler and runtime crates: each subcommand lives in its own module.
 
 mod bench;
+mod budget;
+mod build;
+mod charts;
 mod check;
+mod comply;
+mod comply_out;
 mod data;
+mod diff;
 mod eval;
 mod explain;
 mod fmt;
+mod html;
 mod report;
+mod synth_log;
 mod test;
 mod why;
 
@@ -70,6 +78,15 @@ enum Command {
     Bench(bench::BenchArgs),
     /// Explain one household's decision, and what would change it.
     Why(why::WhyArgs),
+    /// Check obligations (service standards, station standards) over a period against a
+    /// register of stations and persons and a service log.
+    Comply(comply::ComplyArgs),
+    /// Compile a policy for one date to a native object or library with a C header.
+    Build(build::BuildArgs),
+    /// Fund rules over a region-year table: channels, caps, coverage and shortfall by year.
+    Budget(budget::BudgetArgs),
+    /// A reform's impact: two versions of a policy (or a policy and a scenario) over the same households.
+    Diff(diff::DiffArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
     Synth {
         /// Number of households.
@@ -81,6 +98,19 @@ enum Command {
         /// Directory for households.csv and members.csv (or .parquet).
         #[arg(short, long, default_value = "synthetic")]
         output: PathBuf,
+        /// Instead of households: a register (stations.csv, persons.csv) and a service
+        /// log (log.csv) for this service policy.
+        #[arg(long, value_name = "POLICY")]
+        comply: Option<PathBuf>,
+        /// With --comply: number of persons (100 per station).
+        #[arg(long, default_value_t = 1_000)]
+        persons: usize,
+        /// With --comply: number of service-log rows.
+        #[arg(long, default_value_t = 10_000)]
+        log_rows: usize,
+        /// With --comply: the period the log's days fall in.
+        #[arg(long, default_value = "2023-07")]
+        period: String,
         /// File format: csv or parquet.
         #[arg(long, value_enum, default_value_t = SynthFormatArg::Csv)]
         format: SynthFormatArg,
@@ -135,11 +165,25 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args, format),
         Command::Bench(args) => bench::run(&args, format),
         Command::Why(args) => why::run(&args, format),
+        Command::Comply(args) => comply::run(&args, format),
+        Command::Synth {
+            comply: Some(policy),
+            seed,
+            output,
+            persons,
+            log_rows,
+            period,
+            ..
+        } => synth_comply(&policy, seed, &output, persons, log_rows, &period, format),
+        Command::Build(args) => build::run(&args, format),
+        Command::Budget(args) => budget::run(&args, format),
+        Command::Diff(args) => diff::run(&args, format),
         Command::Synth {
             households,
             seed,
             output,
             format,
+            ..
         } => {
             let config = synth::SynthConfig { households, seed };
             match synth::write_population_as(&config, format.into(), &output) {
@@ -161,6 +205,54 @@ fn main() -> ExitCode {
         Command::ExplainCode { code } => explain_code(code.as_deref()),
     };
     exit.into()
+}
+
+fn synth_comply(
+    policy: &std::path::Path,
+    seed: u64,
+    output: &std::path::Path,
+    persons: usize,
+    log_rows: usize,
+    period: &str,
+    format: ErrorFormat,
+) -> Exit {
+    let period = match bylaw_runtime::period::Period::parse(period) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: --period: {e}");
+            return Exit::BadInput;
+        }
+    };
+    let compiled = bylaw_compiler::compile_file(policy);
+    if compiled.has_errors() {
+        report::print(&compiled.diagnostics, &compiled.sources, format);
+        return Exit::PolicyErrors;
+    }
+    let Some(program) = compiled.program else {
+        return Exit::PolicyErrors;
+    };
+    let config = synth_log::LogConfig {
+        persons,
+        log_rows,
+        seed,
+        period,
+    };
+    match synth_log::write_comply(&program, &config, output) {
+        Ok(s) => {
+            eprintln!(
+                "wrote {} stations, {} persons and {} log rows (synthetic) to {}",
+                s.stations,
+                s.persons,
+                s.log_rows,
+                output.display()
+            );
+            Exit::Ok
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Exit::BadInput
+        }
+    }
 }
 
 fn explain_code(code: Option<&str>) -> Exit {

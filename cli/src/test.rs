@@ -54,7 +54,7 @@ pub fn run(paths: &[PathBuf], format: ErrorFormat) -> Exit {
             );
             passed += program.checks.len();
         }
-        if program.tests.is_empty() {
+        if program.tests.is_empty() && program.comply.tests.is_empty() {
             continue;
         }
         let outcomes = bylaw_compiler::testing::run(program);

@@ -15,12 +15,13 @@ pub struct WhyArgs {
     pub policy: PathBuf,
     #[command(flatten)]
     pub input: crate::data::DataArgs,
-    /// The household's key (its `id`).
+    /// The household's key (its `id`); for a yearly table, `REGION:YEAR` (`jingshan:2023`).
     #[arg(long)]
     pub id: String,
     /// Evaluation date (YYYY-MM-DD), or a period (YYYY-MM, YYYY) meaning its first day.
+    /// For a yearly table it defaults to 1 January of the row's year, as in `bylaw budget`.
     #[arg(long)]
-    pub date: String,
+    pub date: Option<String>,
     /// A scenario file whose `set` lines replace parameter values.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
@@ -56,8 +57,20 @@ pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
         );
         return Exit::BadInput;
     };
+    let yearly_id = args
+        .id
+        .rsplit_once(':')
+        .and_then(|(r, y)| y.parse::<i64>().ok().map(|y| (r.to_string(), y)));
+    let date_text = match (&args.date, &yearly_id) {
+        (Some(d), _) => d.clone(),
+        (None, Some((_, y))) => format!("{y}-01-01"),
+        (None, None) => {
+            eprintln!("error: --date is required\n  help: e.g. --date 2023-08-01");
+            return Exit::BadInput;
+        }
+    };
     let (program, date) =
-        match crate::data::policy_at(&args.policy, &args.date, args.scenario.as_deref(), format) {
+        match crate::data::policy_at(&args.policy, &date_text, args.scenario.as_deref(), format) {
             Ok(p) => p,
             Err(exit) => return exit,
         };
@@ -65,6 +78,9 @@ pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
         Ok(b) => b,
         Err(exit) => return exit,
     };
+    if let Some(cols) = bylaw_compiler::years::yearly_columns(&program) {
+        return why_yearly(&program, date, &batch, cols, args, lang, out_format, json);
+    }
     let root = batch.entities.get(batch.root.0 as usize);
     let Some(row) = root.and_then(|e| e.keys.iter().position(|k| *k == args.id)) else {
         let near = root.and_then(|e| {
@@ -115,6 +131,60 @@ pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
             .to_string()
     });
     let blocks = decision::render_decision(&traced, &changes, decision_name.as_deref(), lang);
+    print!("{}", doc::render(&blocks, out_format, &args.id));
+    Exit::Ok
+}
+
+/// A region-year row of a fund policy: traced over the whole table, so that
+/// `x[last year]` reads the region's previous row (no what-if: fund rules have no applicant).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one call site; the arguments are the command's"
+)]
+fn why_yearly(
+    program: &bylaw_compiler::ir::Program,
+    date: i32,
+    batch: &bylaw_runtime::batch::Batch,
+    cols: bylaw_compiler::years::YearlyColumns,
+    args: &WhyArgs,
+    lang: Lang,
+    out_format: Format,
+    json: bool,
+) -> Exit {
+    let keys = bylaw_compiler::years::region_years(batch, cols);
+    let region_enum = program
+        .schema
+        .root_entity()
+        .and_then(|e| e.fields.get(cols.region.0 as usize))
+        .and_then(|f| match &f.ty {
+            bylaw_runtime::schema::ColumnType::Enum(e) => Some(e.clone()),
+            _ => None,
+        });
+    let wanted = args.id.rsplit_once(':').and_then(|(r, y)| {
+        let code = region_enum.as_ref()?.lookup(r)?;
+        Some((code, y.parse::<i64>().ok()?))
+    });
+    let Some(row) = wanted.and_then(|w| keys.iter().position(|k| *k == w)) else {
+        eprintln!(
+            "error: no row `{}` in `{}`\n  help: a yearly table's rows are named REGION:YEAR, e.g. `--id jingshan:2023`",
+            args.id,
+            args.input.data.display()
+        );
+        return Exit::BadInput;
+    };
+    let (previous, _) = bylaw_compiler::years::previous_rows(batch, cols);
+    let evaluator = Evaluator::new(program, date).with_previous_rows(previous);
+    let mut traced = trace::trace(&evaluator, batch, row);
+    traced.id.clone_from(&args.id);
+    if json {
+        let value = serde_json::json!({ "decision": traced });
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&value).unwrap_or_default()
+        );
+        return Exit::Ok;
+    }
+    let blocks = decision::render_decision(&traced, &[], None, lang);
     print!("{}", doc::render(&blocks, out_format, &args.id));
     Exit::Ok
 }

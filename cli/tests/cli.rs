@@ -480,3 +480,455 @@ fn eval_explain_adds_a_reason_column() {
         "{out}"
     );
 }
+
+const DEMO: &str = "examples/comply/demo.bylaw";
+
+fn comply(extra: &[&str]) -> Output {
+    let mut args = vec![
+        "comply",
+        DEMO,
+        "--period",
+        "2023-07",
+        "--stations",
+        "examples/comply/stations.csv",
+        "--persons",
+        "examples/comply/persons.csv",
+        "--log",
+        "examples/comply/log.csv",
+    ];
+    args.extend_from_slice(extra);
+    bylaw(&args)
+}
+
+#[test]
+fn comply_runs_on_the_bundled_data_and_writes_every_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let o = comply(&["--lang", "en", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("station operating team"), "{text}");
+    assert!(text.contains("charity-help lights"), "{text}");
+    assert!(text.contains("log issues:"), "{text}");
+    assert!(stderr(&o).contains("5000 log rows"), "{}", stderr(&o));
+    for f in [
+        "detail.csv",
+        "coverage.csv",
+        "issues.csv",
+        "report.json",
+        "report.html",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
+    assert_eq!(json["log_rows"], 5000);
+    assert_eq!(json["obligations"].as_array().unwrap().len(), 4);
+    // Every issue names its line; issues.csv has one line per issue.
+    let issues = json["issues"].as_array().unwrap();
+    assert!(issues.iter().all(|i| i["line"].as_u64().unwrap() >= 2));
+    let csv = std::fs::read_to_string(out.join("issues.csv")).unwrap();
+    assert_eq!(csv.lines().count(), issues.len() + 1);
+    // The HTML report is self-contained: no script and nothing fetched.
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+    assert!(html.contains("<svg"));
+}
+
+#[test]
+fn comply_refuses_bad_periods_and_logs_without_required_columns() {
+    let o = comply(&["--period", "2023-13"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log.csv");
+    std::fs::write(&log, "person,station,service\np1,S1,A\n").unwrap();
+    let o = bylaw(&[
+        "comply",
+        DEMO,
+        "--period",
+        "2023-07",
+        "--stations",
+        "examples/comply/stations.csv",
+        "--persons",
+        "examples/comply/persons.csv",
+        "--log",
+        log.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no `date` column"), "{}", stderr(&o));
+}
+
+#[test]
+fn synth_comply_is_deterministic() {
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    for d in [&a, &b] {
+        let o = bylaw(&[
+            "synth",
+            "--comply",
+            DEMO,
+            "--persons",
+            "300",
+            "--log-rows",
+            "900",
+            "--seed",
+            "5",
+            "-o",
+            d.path().to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    }
+    for f in ["stations.csv", "persons.csv", "log.csv"] {
+        assert_eq!(
+            std::fs::read(a.path().join(f)).unwrap(),
+            std::fs::read(b.path().join(f)).unwrap(),
+            "{f}"
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(a.path().join("log.csv"))
+            .unwrap()
+            .lines()
+            .count(),
+        901
+    );
+}
+
+const JINGSHAN: &str = "policies/hubei/jingshan_station_funds.bylaw";
+const JINGSHAN_DATA: &str = "examples/budget/jingshan_synthetic.csv";
+
+#[test]
+fn budget_reports_binding_caps_and_coverage_by_year() {
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2021..2025",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let row = |year: &str| -> Vec<&str> {
+        lines
+            .iter()
+            .find(|l| l.split(',').nth(2) == Some(year))
+            .unwrap()
+            .split(',')
+            .collect()
+    };
+    // 2022: planned 1,200,000 but 5% of 2021's 19,000,000 is 950,000: the cap binds.
+    let y2022 = row("2022");
+    assert_eq!(y2022[col("station_funds")], "950000.00");
+    assert_eq!(y2022[col("station_funds.before_limits")], "1200000.00");
+    assert_eq!(
+        y2022[col("station_funds.binding_limit")],
+        "不高于上年度社会救助资金总支出5%"
+    );
+    // 2021: planned 600,000 is under 5% of 18,000,000 (900,000): nothing binds.
+    let y2021 = row("2021");
+    assert_eq!(y2021[col("station_funds")], "600000.00");
+    assert_eq!(y2021[col("station_funds.binding_limit")], "");
+    // 2025: 14 of 15 townships against the 100% milestone: one station short, 300,000 元.
+    let y2025 = row("2025");
+    assert_eq!(y2025[col("station_coverage.met")], "false");
+    assert_eq!(y2025[col("station_coverage.shortfall")], "1");
+    assert_eq!(y2025[col("station_coverage.shortfall_cost")], "300000.00");
+    assert_eq!(y2025[col("station_coverage.due")], "2025-12-31");
+    // Before any milestone is due there is no requirement.
+    assert_eq!(y2021[col("station_coverage.required")], "");
+}
+
+#[test]
+fn budget_names_a_missing_previous_year_and_a_missing_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("gap.csv");
+    std::fs::write(
+        &data,
+        "region,year,planned_station_funds,relief_special_funds,relief_expenditure,townships,townships_with_station,station_cost\n\
+         jingshan,2021,600000,16000000,19000000,15,3,300000\n\
+         jingshan,2023,1500000,17000000,21000000,15,10,300000\n",
+    )
+    .unwrap();
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        data.to_str().unwrap(),
+        "--years",
+        "2021..2023",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let lines = doc["lines"].as_array().unwrap();
+    let error_of = |year: i64| {
+        lines.iter().find(|l| l["year"] == year).unwrap()["error"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    // 2021 reads 2020, which the data do not have: an error, never 0.
+    assert!(
+        error_of(2021).contains("missing_value"),
+        "{}",
+        error_of(2021)
+    );
+    assert!(error_of(2021).contains("2020"), "{}", error_of(2021));
+    assert!(error_of(2022).contains("no row for this region in 2022"));
+    assert!(error_of(2023).contains("2022"));
+}
+
+#[test]
+fn budget_refuses_a_region_given_twice_for_a_year() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("dup.csv");
+    std::fs::write(
+        &data,
+        "region,year,planned_station_funds,relief_special_funds,relief_expenditure,townships,townships_with_station,station_cost\n\
+         jingshan,2021,600000,16000000,19000000,15,3,300000\n\
+         jingshan,2021,600000,16000000,19000000,15,3,300000\n",
+    )
+    .unwrap();
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        data.to_str().unwrap(),
+        "--years",
+        "2021",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(
+        err.contains("`jingshan` is given twice for 2021 (rows 2 and 3)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn budget_rejects_bad_years_and_household_policies() {
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2025..2021",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("runs backwards"), "{}", stderr(&o));
+    let o = bylaw(&[
+        "budget",
+        NANSHA,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2021",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not a yearly table"), "{}", stderr(&o));
+}
+
+#[test]
+fn budget_sweep_moves_the_allocation_with_the_ratio() {
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2022",
+        "--sweep",
+        "expenditure_cap_ratio=1%..6% step 1%",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    let totals: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(2).unwrap())
+        .collect();
+    // 1%..5% of 19,000,000 cap the planned 1,200,000; at 6% (1,140,000) still capped.
+    assert_eq!(
+        totals,
+        [
+            "190000.00",
+            "380000.00",
+            "570000.00",
+            "760000.00",
+            "950000.00",
+            "1140000.00"
+        ]
+    );
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2022",
+        "--sweep",
+        "no_such=1%..2% step 1%",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("no parameter `no_such`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn budget_html_is_self_contained_with_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("budget.html");
+    let o = bylaw(&[
+        "budget",
+        JINGSHAN,
+        "--regions",
+        JINGSHAN_DATA,
+        "--years",
+        "2021..2025",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.contains("<svg"), "charts are inline SVG");
+    assert!(!html.contains("<script"), "no script");
+    assert!(
+        !html.contains("http://") && !html.contains("https://") || html.contains("xmlns"),
+        "no network references"
+    );
+    assert!(html.contains("乡镇(街道)社工站覆盖率"));
+}
+
+#[test]
+fn diff_of_a_higher_standard_counts_gains_and_costs() {
+    let dir = tempfile::tempdir().unwrap();
+    let pop = dir.path().join("pop");
+    let o = bylaw(&[
+        "synth",
+        "--households",
+        "3000",
+        "--seed",
+        "5",
+        "-o",
+        pop.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let data = pop.join("households.csv");
+    let scenario = "examples/scenarios/higher_guangzhou_standard.bylaw";
+    let json_out = dir.path().join("diff.json");
+    let o = bylaw(&[
+        "diff",
+        DIBAO,
+        scenario,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "-o",
+        json_out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json_out).unwrap()).unwrap();
+    let all = &doc["all"];
+    let n = |k: &str| all[k].as_str().unwrap().parse::<f64>().unwrap();
+    assert_eq!(n("households"), 3000.0);
+    assert_eq!(n("lose"), 0.0, "a higher standard takes no one out");
+    assert_eq!(n("eligible_after") - n("eligible_before"), n("gain"));
+    assert!(n("cost_after") >= n("cost_before"));
+    // Only Guangzhou (and its districts) changed.
+    let groups = doc["by_group"].as_object().unwrap();
+    for (name, t) in groups {
+        if !(name.contains("guangzhou") || name.contains("nansha")) {
+            assert_eq!(t["cost_before"], t["cost_after"], "{name}");
+        }
+    }
+    // One line per household in the CSV form, and the same totals as the interpreter.
+    let csv_out = dir.path().join("diff.csv");
+    let o = bylaw(&[
+        "diff",
+        DIBAO,
+        scenario,
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "-o",
+        csv_out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(&csv_out).unwrap();
+    assert_eq!(csv.lines().count(), 3001);
+    let gained = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",false,true,"))
+        .count();
+    assert_eq!(gained as f64, n("gain"));
+}
+
+#[test]
+fn diff_weights_households_and_rejects_unknown_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.bylaw");
+    let reform = dir.path().join("r.bylaw");
+    let body = |limit: &str| {
+        format!(
+            "entity household \"家庭\" {{\n  id: text key\n  income: money per month \"收入\"\n  weight: count \"权重\" default 1\n}}\n\
+             rule eligible \"符合\" assumed \"test\" = income < {limit} 元\n\
+             amount benefit \"补助\": money per month assumed \"test\" = if eligible then {limit} 元 - income else 0 元\n"
+        )
+    };
+    std::fs::write(&policy, body("500")).unwrap();
+    std::fs::write(&reform, body("600")).unwrap();
+    let data = dir.path().join("h.csv");
+    std::fs::write(&data, "id,income,weight\na,450,10\nb,550,3\nc,700,1\n").unwrap();
+    let out = dir.path().join("d.json");
+    let args = |extra: &[&str]| {
+        let mut v = vec![
+            "diff",
+            policy.to_str().unwrap(),
+            reform.to_str().unwrap(),
+            data.to_str().unwrap(),
+            "--date",
+            "2023-01-01",
+        ];
+        v.extend_from_slice(extra);
+        v.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let run = |extra: &[&str]| {
+        let a = args(extra);
+        bylaw(&a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let o = run(&["--weights", "weight", "-o", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["all"]["households"], "14");
+    assert_eq!(doc["all"]["gain"], "3", "b gains, weighted 3");
+    // a: 50 → 150 元 ×10; b: 0 → 50 元 ×3.
+    assert_eq!(doc["all"]["cost_before"], "500.00");
+    assert_eq!(doc["all"]["cost_after"], "1650.00");
+    let o = run(&["--amount", "nothing"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no output `nothing`"), "{}", stderr(&o));
+    let o = run(&["--weights", "income"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("must be a count or decimal"),
+        "{}",
+        stderr(&o)
+    );
+}

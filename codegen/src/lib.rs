@@ -9,16 +9,22 @@
 //! # let batch: bylaw_runtime::batch::Batch = todo!();
 //! let policy = bylaw_codegen::JitPolicy::new(&program, 19_570)?;
 //! let bound = policy.bind(&batch)?;
+//! // One array per output and an error code per household:
+//! let columns = bound.eval_columns(0..batch.root_len()).ok_or("rows out of range")?;
+//! // Or values and errors per household, as the interpreter gives them:
 //! let results = bound.eval_rows(0..batch.root_len());
-//! # let _ = results; Ok(()) }
+//! # let _ = (columns, results); Ok(()) }
 //! ```
 
-mod helpers;
+pub mod aot;
+mod header;
 mod jit;
-pub mod layout;
 mod translate;
 
+pub use bylaw_runtime::native::layout;
+
 use std::ops::Range;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bylaw_compiler::interp::{ErrorKind, EvalError, Evaluator};
@@ -29,8 +35,8 @@ use bylaw_runtime::batch::Batch;
 use bylaw_runtime::date;
 
 use crate::layout::{
-    ERR_BELOW_BRACKET, ERR_DIV_ZERO, ERR_MISSING_PARAM, ERR_NO_VERSION, ERR_NONE, ERR_OVERFLOW,
-    ERR_SCALE_NONE, ErrorRecord, Interned, KernelCtx,
+    ERR_BELOW_BRACKET, ERR_DIV_ZERO, ERR_MISSING_PARAM, ERR_NO_VERSION, ERR_OVERFLOW,
+    ERR_SCALE_NONE, ErrorRecord, FailedRow, Interned, KernelCtx,
 };
 use crate::translate::{Needs, Plan, TableCell};
 
@@ -80,6 +86,110 @@ impl std::error::Error for RejectedBatch {}
 /// One root row's outputs, or its error.
 pub type RowResult = Result<Vec<Value>, EvalError>;
 
+/// The values of one output for a range of root rows, in the kernel's representation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputColumn {
+    /// Numbers (money, rates, decimals, counts, durations), scaled as in the runtime.
+    Int(Vec<i64>),
+    /// Booleans, 0 or 1.
+    Bool(Vec<u8>),
+    /// Day numbers.
+    Date(Vec<i32>),
+    /// Variant indexes, or for a text output indexes into [`ResultColumns::dictionary`].
+    Code(Vec<u32>),
+}
+
+impl OutputColumn {
+    /// A zeroed column of `len` elements for an output of type `ty`.
+    pub fn zeroed(ty: Ty, len: usize) -> OutputColumn {
+        match ty {
+            Ty::Bool => OutputColumn::Bool(vec![0; len]),
+            Ty::Date => OutputColumn::Date(vec![0; len]),
+            Ty::Enum(_) | Ty::Text => OutputColumn::Code(vec![0; len]),
+            _ => OutputColumn::Int(vec![0; len]),
+        }
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        match self {
+            OutputColumn::Int(v) => v.len(),
+            OutputColumn::Bool(v) => v.len(),
+            OutputColumn::Date(v) => v.len(),
+            OutputColumn::Code(v) => v.len(),
+        }
+    }
+
+    /// Whether the column has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Element `i` widened to the kernel's `i64`.
+    pub fn get(&self, i: usize) -> Option<i64> {
+        match self {
+            OutputColumn::Int(v) => v.get(i).copied(),
+            OutputColumn::Bool(v) => v.get(i).map(|x| i64::from(*x)),
+            OutputColumn::Date(v) => v.get(i).map(|x| i64::from(*x)),
+            OutputColumn::Code(v) => v.get(i).map(|x| i64::from(*x)),
+        }
+    }
+
+    fn width(&self) -> usize {
+        match self {
+            OutputColumn::Int(_) => 8,
+            OutputColumn::Bool(_) => 1,
+            OutputColumn::Date(_) | OutputColumn::Code(_) => 4,
+        }
+    }
+
+    fn as_mut_ptr(&mut self) -> *mut u8 {
+        match self {
+            OutputColumn::Int(v) => v.as_mut_ptr().cast(),
+            OutputColumn::Bool(v) => v.as_mut_ptr(),
+            OutputColumn::Date(v) => v.as_mut_ptr().cast(),
+            OutputColumn::Code(v) => v.as_mut_ptr().cast(),
+        }
+    }
+}
+
+/// The results of a range of root rows as columns: no allocation per household.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResultColumns {
+    /// The root rows evaluated; element `i` of every column is row `rows.start + i`.
+    pub rows: Range<usize>,
+    /// One column per output, in `Program::outputs` order. A failed row's elements are
+    /// unspecified.
+    pub outputs: Vec<OutputColumn>,
+    /// Per row: 0, or the `ERR_*` code of the row's first error (see [`layout`]).
+    pub errors: Vec<u8>,
+    /// Each failed row (in row order) with its error's details.
+    pub failures: Vec<FailedRow>,
+    /// The strings of text outputs' codes (empty unless an output is text).
+    pub dictionary: Vec<Arc<str>>,
+}
+
+impl ResultColumns {
+    /// The number of rows.
+    pub fn len(&self) -> usize {
+        self.errors.len()
+    }
+
+    /// Whether no row was evaluated.
+    pub fn is_empty(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// The failure of root row `row`, if it failed.
+    pub fn failure(&self, row: usize) -> Option<&FailedRow> {
+        let row = row as u64;
+        self.failures
+            .binary_search_by(|f| f.row.cmp(&row))
+            .ok()
+            .and_then(|i| self.failures.get(i))
+    }
+}
+
 /// A policy compiled to native code for one evaluation date.
 #[derive(Debug)]
 pub struct JitPolicy {
@@ -101,7 +211,12 @@ impl JitPolicy {
     pub fn new(program: &Program, date: i32) -> Result<JitPolicy, CodegenError> {
         let started = Instant::now();
         let plan = Plan::new(program, date)?;
-        let (jit, needs) = jit::Jit::compile(&plan, program.outputs.len())?;
+        let widths = program
+            .outputs
+            .iter()
+            .map(|d| translate::output_width(program.def(*d).ty))
+            .collect();
+        let (jit, needs) = jit::Jit::compile(&plan, widths)?;
         let slots = plan.slots().clone();
         Ok(JitPolicy {
             jit,
@@ -158,7 +273,13 @@ impl JitPolicy {
         }
     }
 
-    fn value(&self, ty: Ty, v: i64, interned: &Interned) -> Value {
+    /// The program's outputs' types, in output order.
+    pub fn output_types(&self) -> Vec<Ty> {
+        let p = &self.program;
+        p.outputs.iter().map(|d| p.def(*d).ty).collect()
+    }
+
+    fn value(&self, ty: Ty, v: i64, dictionary: &[Arc<str>]) -> Value {
         match ty {
             Ty::Bool => Value::Bool(v != 0),
             Ty::Date => Value::Date(v as i32),
@@ -166,7 +287,7 @@ impl JitPolicy {
             Ty::Text => Value::Text(
                 usize::try_from(v)
                     .ok()
-                    .and_then(|i| interned.dictionary.get(i))
+                    .and_then(|i| dictionary.get(i))
                     .cloned()
                     .unwrap_or_else(|| "".into()),
             ),
@@ -174,7 +295,9 @@ impl JitPolicy {
         }
     }
 
-    fn error(&self, rec: &ErrorRecord) -> EvalError {
+    /// The interpreter's error for a kernel's error record: the same kind, definition
+    /// and message.
+    pub fn eval_error(&self, rec: &ErrorRecord) -> EvalError {
         let program = &self.program;
         let def = DefId(rec.def);
         let day = date::format_date(self.date);
@@ -249,20 +372,46 @@ pub struct Bound<'b> {
 }
 
 impl Bound<'_> {
-    /// Runs the kernel over root rows `rows` (within the batch) into caller buffers:
-    /// `out` holds `rows.len() × outputs` raw values, row by row; `errors` one record
-    /// per row (`kind` 0 when the row's outputs were all computed). Returns `false`,
-    /// writing nothing, if the rows or buffer sizes do not fit.
-    pub fn eval_into(
-        &self,
-        rows: Range<usize>,
-        out: &mut [i64],
-        errors: &mut [ErrorRecord],
-    ) -> bool {
+    /// Evaluates every output of root rows `rows` into columns. `None` if `rows` does
+    /// not lie within the batch.
+    pub fn eval_columns(&self, rows: Range<usize>) -> Option<ResultColumns> {
+        let mut out = ResultColumns::default();
+        self.eval_columns_into(rows, &mut out).then_some(out)
+    }
+
+    /// As [`Bound::eval_columns`], reusing `out`'s buffers. Returns `false`, leaving
+    /// `out` empty, if `rows` does not lie within the batch.
+    pub fn eval_columns_into(&self, rows: Range<usize>, out: &mut ResultColumns) -> bool {
         let policy = self.policy;
+        out.rows = rows.start..rows.start;
+        out.errors.clear();
+        out.failures.clear();
         if rows.start > rows.end || rows.end > self.batch.root_len() {
+            out.outputs.clear();
             return false;
         }
+        let n = rows.len();
+        let types = policy.output_types();
+        if out.outputs.len() != types.len() {
+            out.outputs = types.iter().map(|t| OutputColumn::zeroed(*t, 0)).collect();
+        }
+        for (c, ty) in out.outputs.iter_mut().zip(&types) {
+            if c.width() != translate::output_width(*ty) {
+                *c = OutputColumn::zeroed(*ty, n);
+            }
+            match c {
+                OutputColumn::Int(v) => v.resize(n, 0),
+                OutputColumn::Bool(v) => v.resize(n, 0),
+                OutputColumn::Date(v) => v.resize(n, 0),
+                OutputColumn::Code(v) => v.resize(n, 0),
+            }
+        }
+        out.errors.resize(n, 0);
+        out.dictionary = if types.contains(&Ty::Text) {
+            self.interned.dictionary.clone()
+        } else {
+            Vec::new()
+        };
         let (columns, offsets) = layout::views(self.batch, &policy.slots, &self.interned);
         let defs = policy.program.defs.len();
         let mut memo_tags = vec![0i64; defs.max(1)];
@@ -277,7 +426,9 @@ impl Bound<'_> {
         } else {
             self.tables.clone()
         };
+        let helpers = bylaw_runtime::native::helpers::table();
         let mut ctx = KernelCtx {
+            helpers: helpers.as_ptr(),
             columns: columns.as_ptr(),
             offsets: offsets.as_ptr(),
             tables: tables.as_ptr(),
@@ -286,11 +437,39 @@ impl Bound<'_> {
             memo_values: memo_values.as_mut_ptr(),
             status: 0,
             error: ErrorRecord::default(),
+            failures: std::ptr::null_mut(),
+            failure_count: 0,
         };
-        policy
-            .jit
-            .run(&mut ctx, rows.start, rows.end, out, errors)
-            .is_ok()
+        let ran = policy.jit.run(
+            &mut ctx,
+            rows.clone(),
+            &mut out.outputs,
+            &mut out.errors,
+            &mut out.failures,
+        );
+        if ran.is_err() {
+            out.errors.clear();
+            out.outputs.clear();
+            return false;
+        }
+        out.rows = rows;
+        true
+    }
+
+    /// Row `i` of `columns` (root row `columns.rows.start + i`) as the interpreter
+    /// gives it: its values, or its error.
+    pub fn row_result(&self, columns: &ResultColumns, i: usize) -> RowResult {
+        let policy = self.policy;
+        if let Some(f) = columns.failure(columns.rows.start + i) {
+            return Err(policy.eval_error(&f.error));
+        }
+        let types = policy.output_types();
+        Ok(columns
+            .outputs
+            .iter()
+            .zip(&types)
+            .map(|(c, ty)| policy.value(*ty, c.get(i).unwrap_or(0), &columns.dictionary))
+            .collect())
     }
 
     /// Evaluates every output of each root row in `rows`. Rows past the end of the
@@ -300,40 +479,19 @@ impl Bound<'_> {
         let len = self.batch.root_len();
         let start = rows.start.min(len);
         let end = rows.end.clamp(start, len);
-        let mut results = Vec::with_capacity(rows.len());
-        if rows.start < start {
-            // Unreachable (start is clamped to len), kept for totality.
-            return Evaluator::new(&policy.program, policy.date).eval_rows(self.batch, rows);
+        let interpret =
+            |r: Range<usize>| Evaluator::new(&policy.program, policy.date).eval_rows(self.batch, r);
+        if rows.start > len {
+            return interpret(rows);
         }
-        let n = end - start;
-        let outputs = policy.program.outputs.len();
-        let mut out = vec![0i64; n * outputs];
-        let mut errors = vec![ErrorRecord::default(); n];
-        if !self.eval_into(start..end, &mut out, &mut errors) {
-            return Evaluator::new(&policy.program, policy.date).eval_rows(self.batch, rows);
-        }
-        let types: Vec<Ty> = policy
-            .program
-            .outputs
-            .iter()
-            .map(|d| policy.program.def(*d).ty)
+        let Some(columns) = self.eval_columns(start..end) else {
+            return interpret(rows);
+        };
+        let mut results: Vec<RowResult> = (0..columns.len())
+            .map(|i| self.row_result(&columns, i))
             .collect();
-        for (i, rec) in errors.iter().enumerate() {
-            if rec.kind == ERR_NONE {
-                let row = out.get(i * outputs..(i + 1) * outputs).unwrap_or(&[]);
-                results.push(Ok(row
-                    .iter()
-                    .zip(&types)
-                    .map(|(v, ty)| policy.value(*ty, *v, &self.interned))
-                    .collect()));
-            } else {
-                results.push(Err(policy.error(rec)));
-            }
-        }
         if end < rows.end {
-            let rest =
-                Evaluator::new(&policy.program, policy.date).eval_rows(self.batch, end..rows.end);
-            results.extend(rest);
+            results.extend(interpret(end..rows.end));
         }
         results
     }

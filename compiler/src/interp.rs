@@ -128,6 +128,28 @@ pub struct Evaluator<'p> {
     params: Vec<ParamAtDate>,
     bodies: Vec<Option<ExprId>>,
     scales: Vec<Option<&'p ScaleVersion>>,
+    /// Parameters on 1 January of the previous year, for `p[last year]`.
+    last_year_params: Vec<ParamAtDate>,
+    /// For each root row of a yearly table, the row of the same region one year earlier
+    /// (`x[last year]`); `None` until a caller links the rows.
+    previous_rows: Option<Vec<Option<u32>>>,
+}
+
+/// How a definition's limits (`at most`, `at least`, `in principle at most`) acted on
+/// its value for one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitOutcome {
+    /// The value before any limit (`None`: an exception gave the value, so no limit applied).
+    pub before: Option<i64>,
+    /// Each limit's value, in declaration order, and whether it changed the value
+    /// (for `in principle` limits: whether the value exceeds it).
+    pub steps: Vec<LimitStep>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LimitStep {
+    pub limit: i64,
+    pub binds: bool,
 }
 
 /// A parameter's value for `key` at `date`: the latest entry for the key, else its parent's.
@@ -173,13 +195,94 @@ impl<'p> Evaluator<'p> {
             bodies,
             scales,
         } = InForce::new(program, date);
+        let last_year_params = date::first_of_year(date::year_of(date) - 1)
+            .map(|d| InForce::new(program, d).params)
+            .unwrap_or_default();
         Evaluator {
             program,
             date,
             params,
             bodies,
             scales,
+            last_year_params,
+            previous_rows: None,
         }
+    }
+
+    /// Links each root row of a yearly table to the row of the same region one year
+    /// earlier, for `x[last year]` (see [`crate::years::previous_rows`]).
+    #[must_use]
+    pub fn with_previous_rows(mut self, rows: Vec<Option<u32>>) -> Self {
+        self.previous_rows = Some(rows);
+        self
+    }
+
+    /// How the limits of `def` acted for root record `row` (`None`: it has none).
+    pub fn limits_of(&self, batch: &Batch, row: usize, def: DefId) -> Result<Option<LimitOutcome>> {
+        let d = self.program.def(def);
+        let Some(version) = self.version_in_force(def) else {
+            return Ok(None);
+        };
+        if version.limits.is_empty() {
+            return Ok(None);
+        }
+        let mut st = State {
+            batch,
+            frame: vec![(self.program.schema.root, row)],
+            memo: vec![None; self.program.defs.len()],
+        };
+        for x in &d.exceptions {
+            if self.eval(&mut st, x.condition)? == Value::Bool(true) {
+                return Ok(Some(LimitOutcome {
+                    before: None,
+                    steps: Vec::new(),
+                }));
+            }
+        }
+        let before = self.int(&mut st, version.body)?;
+        let mut steps = Vec::new();
+        self.apply_limits(&mut st, &version.limits, before, Some(&mut steps))?;
+        Ok(Some(LimitOutcome {
+            before: Some(before),
+            steps,
+        }))
+    }
+
+    fn version_in_force(&self, def: DefId) -> Option<&'p DefVersion> {
+        let body = self.body_in_force(def)?;
+        self.program
+            .def(def)
+            .versions
+            .iter()
+            .find(|v| v.body == body)
+    }
+
+    /// Applies caps and floors in order; `in principle` limits only report.
+    fn apply_limits(
+        &self,
+        st: &mut State,
+        limits: &[Limit],
+        mut value: i64,
+        mut record: Option<&mut Vec<LimitStep>>,
+    ) -> Result<i64> {
+        for l in limits {
+            let limit = self.int(st, l.value)?;
+            let beyond = if l.at_most {
+                value > limit
+            } else {
+                value < limit
+            };
+            if beyond && !l.principle {
+                value = limit;
+            }
+            if let Some(r) = record.as_deref_mut() {
+                r.push(LimitStep {
+                    limit,
+                    binds: beyond,
+                });
+            }
+        }
+        Ok(value)
     }
 
     pub fn program(&self) -> &'p Program {
@@ -256,6 +359,37 @@ impl<'p> Evaluator<'p> {
         self.eval_def(&mut st, def)
     }
 
+    /// Evaluates `expr` with the rows of `frame` in reach (outermost first, e.g. a station
+    /// and one of its persons): obligations scoped to a child entity use it.
+    pub fn eval_in(
+        &self,
+        batch: &Batch,
+        frame: &[(EntityId, usize)],
+        expr: ExprId,
+    ) -> Result<Value> {
+        let mut st = State {
+            batch,
+            frame: frame.to_vec(),
+            memo: vec![None; self.program.defs.len()],
+        };
+        self.eval(&mut st, expr)
+    }
+
+    /// Evaluates definition `def` with the rows of `frame` in reach (a person's group).
+    pub fn eval_def_in(
+        &self,
+        batch: &Batch,
+        frame: &[(EntityId, usize)],
+        def: DefId,
+    ) -> Result<Value> {
+        let mut st = State {
+            batch,
+            frame: frame.to_vec(),
+            memo: vec![None; self.program.defs.len()],
+        };
+        self.eval_def(&mut st, def)
+    }
+
     fn eval_def(&self, st: &mut State, id: DefId) -> Result<Value> {
         let def = self.program.def(id);
         let memoize = def.entity == self.program.schema.root;
@@ -295,7 +429,14 @@ impl<'p> Evaluator<'p> {
                 }
             },
         };
-        let v = self.eval(st, body)?;
+        let mut v = self.eval(st, body)?;
+        if chosen.is_none()
+            && let Some(version) = self.version_in_force(id)
+            && !version.limits.is_empty()
+            && let Value::Int(i) = v
+        {
+            v = Value::Int(self.apply_limits(st, &version.limits, i, None)?);
+        }
         match (def.rounding, v) {
             (Some(mode), Value::Int(i)) => Ok(Value::Int(
                 arith::round_to_unit(i, FEN, mode).map_err(EvalError::arith)?,
@@ -324,6 +465,7 @@ impl<'p> Evaluator<'p> {
             Node::Const(v) => v.clone(),
             Node::Field { entity, field } => st.field(*entity, field.0 as usize),
             Node::Def(d) => self.eval_def(st, *d)?,
+            Node::LastYear(inner) => self.last_year(st, *inner)?,
             Node::Param { param, key } => {
                 let key = match key {
                     Some(k) => match self.eval(st, *k)? {
@@ -536,6 +678,63 @@ impl<'p> Evaluator<'p> {
         })
     }
 
+    /// `x[last year]`: the field from the previous year's row, or the parameter on
+    /// 1 January of the previous year.
+    fn last_year(&self, st: &mut State, inner: ExprId) -> Result<Value> {
+        let year = date::year_of(self.date) - 1;
+        match self.program.node(inner) {
+            Node::Field { entity, field } => {
+                let row = st.parent_row(*entity).unwrap_or(0);
+                let previous = self
+                    .previous_rows
+                    .as_ref()
+                    .and_then(|p| p.get(row).copied().flatten());
+                let name = self
+                    .program
+                    .schema
+                    .entities
+                    .get(entity.0 as usize)
+                    .and_then(|e| e.fields.get(field.0 as usize))
+                    .map_or("?", |f| f.name.as_str());
+                match previous {
+                    Some(p) => Ok(st.field_at(*entity, field.0 as usize, p as usize)),
+                    None => Err(EvalError::missing(format!(
+                        "`{name}` for {year} is needed (`{name}[last year]`), but the data have no row for this region in {year}"
+                    ))),
+                }
+            }
+            Node::Param { param, key } => {
+                let key = match key {
+                    Some(k) => match self.eval(st, *k)? {
+                        Value::Enum(e) => Some(e),
+                        _ => None,
+                    },
+                    None => None,
+                };
+                let found = match (self.last_year_params.get(param.index()), key) {
+                    (Some(ParamAtDate::Single(v)), _) => v.clone(),
+                    (Some(ParamAtDate::Keyed(vs)), Some(k)) => {
+                        vs.get(k as usize).cloned().flatten()
+                    }
+                    _ => None,
+                };
+                found.ok_or_else(|| {
+                    let name = self
+                        .program
+                        .params
+                        .get(param.index())
+                        .map_or("?", |p| p.name.as_str());
+                    EvalError::missing(format!(
+                        "`{name}` has no value on 1 January {year} (`{name}[last year]`)"
+                    ))
+                })
+            }
+            _ => Err(EvalError::missing(
+                "internal: `[last year]` of something that is not a field or parameter".into(),
+            )),
+        }
+    }
+
     fn param(&self, id: ParamId, key: Option<u32>) -> Result<Value> {
         let found = match (self.params.get(id.index()), key) {
             (Some(ParamAtDate::Single(v)), _) => v.clone(),
@@ -640,6 +839,10 @@ impl State<'_> {
 
     fn field(&self, entity: EntityId, field: usize) -> Value {
         let row = self.parent_row(entity).unwrap_or(0);
+        self.field_at(entity, field, row)
+    }
+
+    fn field_at(&self, entity: EntityId, field: usize, row: usize) -> Value {
         let column = self
             .batch
             .entities

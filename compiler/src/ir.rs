@@ -132,6 +132,9 @@ pub enum Node {
         filter: Option<ExprId>,
         default: Option<ExprId>,
     },
+    /// `x[last year]`: a field of the yearly entity read from the row of the same region
+    /// one year earlier, or a parameter read on 1 January of the previous year.
+    LastYear(ExprId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +142,8 @@ pub enum DefKind {
     Let,
     Rule,
     Amount,
+    /// An amount whose top-level `+` terms are its channels.
+    Fund,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +160,39 @@ pub struct DefVersion {
     pub from: Option<i32>,
     pub until: Option<i32>,
     pub body: ExprId,
+    pub origin: Origin,
+    /// Caps and floors on the body's value, applied in order (exceptions bypass them).
+    pub limits: Vec<Limit>,
+}
+
+/// `[in principle] at most|least EXPR`.
+#[derive(Debug, Clone)]
+pub struct Limit {
+    /// 原则上: the value is kept; the excess is only reported.
+    pub principle: bool,
+    pub at_most: bool,
+    pub value: ExprId,
+    pub origin: Origin,
+}
+
+/// A coverage target: `covered / total` against dated milestones.
+#[derive(Debug, Clone)]
+pub struct TargetDef {
+    pub name: String,
+    pub entity: EntityId,
+    pub covered: ExprId,
+    pub total: ExprId,
+    /// Money per unit of shortfall, if the policy gives a cost model.
+    pub cost: Option<ExprId>,
+    /// (share in millionths, deadline), deadlines rising.
+    pub milestones: Vec<Milestone>,
+    pub origin: Origin,
+}
+
+#[derive(Debug, Clone)]
+pub struct Milestone {
+    pub share: i64,
+    pub by: i32,
     pub origin: Origin,
 }
 
@@ -219,6 +257,8 @@ pub struct TestCase {
     pub file: FileId,
     pub span: Span,
     pub batch: bylaw_runtime::batch::Batch,
+    /// The root row the expectations are about (a yearly table's test has a row per year).
+    pub row: usize,
     pub expects: Vec<Expect>,
 }
 
@@ -303,6 +343,8 @@ pub struct Program {
     pub tests: Vec<TestCase>,
     /// Reconciliation checks, all of which held when the program was built.
     pub checks: Vec<CheckCase>,
+    /// Coverage targets over the yearly entity.
+    pub targets: Vec<TargetDef>,
     /// Labels, citations and `fixed` flags of the input schema, by entity, field and
     /// relation (indexed like the schema).
     pub docs: Vec<EntityDoc>,
@@ -311,6 +353,8 @@ pub struct Program {
     pub spans: Vec<(FileId, Span)>,
     /// The root entity's definitions in declaration order: the output columns.
     pub outputs: Vec<DefId>,
+    /// Catalogues, obligations and compliance tests (`bylaw comply`).
+    pub comply: crate::comply::ComplySpec,
 }
 
 impl Program {

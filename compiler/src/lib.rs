@@ -11,7 +11,9 @@
 
 #![forbid(unsafe_code)]
 
+pub mod budget;
 pub mod check;
+pub mod comply;
 pub mod diagnostics;
 pub mod explain;
 pub mod format;
@@ -21,6 +23,7 @@ pub mod load;
 pub mod scenario;
 pub mod testing;
 pub mod types;
+pub mod years;
 
 use std::path::Path;
 

@@ -29,11 +29,34 @@ impl Outcome {
 
 /// Runs every test of `program`.
 pub fn run(program: &Program) -> Vec<Outcome> {
-    program.tests.iter().map(|t| run_one(program, t)).collect()
+    program
+        .tests
+        .iter()
+        .map(|t| run_one(program, t))
+        .chain(
+            program
+                .comply
+                .tests
+                .iter()
+                .map(|t| crate::comply::testing::run_one(program, t)),
+        )
+        .collect()
+}
+
+/// The evaluator a test runs with: at its date, and for a yearly table with each row
+/// linked to the region's previous year (`x[last year]`).
+pub fn evaluator<'p>(program: &'p Program, test: &TestCase) -> Evaluator<'p> {
+    let evaluator = Evaluator::new(program, test.date);
+    match crate::years::yearly_columns(program) {
+        Some(cols) => {
+            evaluator.with_previous_rows(crate::years::previous_rows(&test.batch, cols).0)
+        }
+        None => evaluator,
+    }
 }
 
 fn run_one(program: &Program, test: &TestCase) -> Outcome {
-    let evaluator = Evaluator::new(program, test.date);
+    let evaluator = evaluator(program, test);
     let mut failures = Vec::new();
     let def_name =
         |d: Option<crate::ir::DefId>| d.map_or("?".to_string(), |d| program.def(d).name.clone());
@@ -41,7 +64,7 @@ fn run_one(program: &Program, test: &TestCase) -> Outcome {
         match expect {
             Expect::Value { def, value, span } => {
                 let d = program.def(*def);
-                match evaluator.eval_one(&test.batch, 0, *def) {
+                match evaluator.eval_one(&test.batch, test.row, *def) {
                     Ok(actual) if actual == *value => {}
                     Ok(actual) => failures.push(Failure {
                         message: format!(
@@ -66,25 +89,27 @@ fn run_one(program: &Program, test: &TestCase) -> Outcome {
                     }),
                 }
             }
-            Expect::Error { code, within, span } => match evaluator.eval_root(&test.batch, 0) {
-                Err(e) if e.code() == code && (within.is_none() || *within == e.def) => {}
-                Err(e) => failures.push(Failure {
-                    message: format!(
-                        "expected error `{code}`{}, got `{}` in `{}`: {}",
-                        within
-                            .map(|w| format!(" in `{}`", program.def(w).name))
-                            .unwrap_or_default(),
-                        e.code(),
-                        def_name(e.def),
-                        e.detail
-                    ),
-                    span: *span,
-                }),
-                Ok(_) => failures.push(Failure {
-                    message: format!("expected error `{code}`, but every output was computed"),
-                    span: *span,
-                }),
-            },
+            Expect::Error { code, within, span } => {
+                match evaluator.eval_root(&test.batch, test.row) {
+                    Err(e) if e.code() == code && (within.is_none() || *within == e.def) => {}
+                    Err(e) => failures.push(Failure {
+                        message: format!(
+                            "expected error `{code}`{}, got `{}` in `{}`: {}",
+                            within
+                                .map(|w| format!(" in `{}`", program.def(w).name))
+                                .unwrap_or_default(),
+                            e.code(),
+                            def_name(e.def),
+                            e.detail
+                        ),
+                        span: *span,
+                    }),
+                    Ok(_) => failures.push(Failure {
+                        message: format!("expected error `{code}`, but every output was computed"),
+                        span: *span,
+                    }),
+                }
+            }
         }
     }
     Outcome {

@@ -3,6 +3,8 @@
 
 use crate::span::Span;
 
+pub use crate::ast_comply::*;
+
 /// A name as written, with where it was written.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Ident {
@@ -43,6 +45,10 @@ pub enum Item {
     Scenario(ScenarioDecl),
     Set(SetDecl),
     Check(CheckDecl),
+    Catalogue(CatalogueDecl),
+    Obligation(ObligationDecl),
+    ComplyTest(ComplyTestDecl),
+    Target(TargetDecl),
 }
 
 /// A reported figure that must add up: `check name "label" lhs = [about] rhs`.
@@ -210,6 +216,8 @@ pub enum DefKind {
     Let,
     Rule,
     Amount,
+    /// An amount whose top-level `+` terms are its channels.
+    Fund,
 }
 
 /// `let`, `rule` and `amount` declarations.
@@ -224,6 +232,42 @@ pub struct DefDecl {
     pub from: Option<DateLit>,
     pub until: Option<DateLit>,
     pub body: Expr,
+    /// `at most` / `at least` / `in principle at most` clauses, applied in order.
+    pub limits: Vec<Limit>,
+    pub span: Span,
+}
+
+/// `[in principle] at most|least EXPR "label"`: a cap or floor on a definition's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limit {
+    /// 原则上: the value is kept and the excess reported.
+    pub principle: bool,
+    /// `at most` (a cap) rather than `at least` (a floor).
+    pub at_most: bool,
+    pub value: Expr,
+    pub meta: Meta,
+    pub span: Span,
+}
+
+/// `target NAME "label" = covered / total [cost EXPR] { 30% by 2021-12-31 … }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetDecl {
+    pub name: Ident,
+    pub meta: Meta,
+    pub entity: Option<Ident>,
+    pub body: Expr,
+    /// What one more covered unit costs, for the shortfall in money.
+    pub cost: Option<Expr>,
+    pub milestones: Vec<Milestone>,
+    pub span: Span,
+}
+
+/// `70% by 2023-12-31`: the share to reach by a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Milestone {
+    pub value: Literal,
+    pub by: DateLit,
+    pub meta: Meta,
     pub span: Span,
 }
 
@@ -480,6 +524,8 @@ pub enum ExprKind {
         default: Option<Box<Expr>>,
     },
     Paren(Box<Expr>),
+    /// `x[last year]`: x for the year before the row's year.
+    LastYear(Box<Expr>),
 }
 
 #[cfg(test)]

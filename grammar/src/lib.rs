@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod ast;
+mod ast_comply;
 mod error;
 mod parse;
 mod print;

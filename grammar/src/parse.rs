@@ -135,6 +135,8 @@ fn lower_item(pair: Pair<Rule>) -> Result<Item> {
         Rule::let_decl => Item::Def(lower_def(pair, DefKind::Let)?),
         Rule::rule_decl => Item::Def(lower_def(pair, DefKind::Rule)?),
         Rule::amount_decl => Item::Def(lower_def(pair, DefKind::Amount)?),
+        Rule::fund_decl => Item::Def(lower_def(pair, DefKind::Fund)?),
+        Rule::target_decl => Item::Target(lower_target(pair)?),
         Rule::exception_decl => Item::Exception(lower_exception(pair)?),
         Rule::test_decl => Item::Test(lower_test(pair)?),
         Rule::scenario_decl => {
@@ -174,6 +176,9 @@ fn lower_item(pair: Pair<Rule>) -> Result<Item> {
                 span,
             })
         }
+        Rule::catalogue_decl => Item::Catalogue(comply::lower_catalogue(pair)?),
+        Rule::obligation_decl => Item::Obligation(comply::lower_obligation(pair)?),
+        Rule::comply_test_decl => Item::ComplyTest(comply::lower_comply_test(pair)?),
         other => return Err(ParseError::internal(&format!("unexpected {other:?}"))),
     })
 }
@@ -513,6 +518,7 @@ fn lower_def(pair: Pair<Rule>, kind: DefKind) -> Result<DefDecl> {
             kind: ExprKind::Literal(LitKind::None),
             span,
         },
+        limits: Vec::new(),
         span,
     };
     for p in inner {
@@ -525,12 +531,85 @@ fn lower_def(pair: Pair<Rule>, kind: DefKind) -> Result<DefDecl> {
             }
             Rule::until_clause => def.until = first_inner(p).map(date),
             Rule::expr => def.body = lower_expr(p)?,
+            Rule::limit_clause => def.limits.push(lower_limit(p)?),
             _ => {
                 meta_clause(&mut def.meta, p);
             }
         }
     }
     Ok(def)
+}
+
+fn lower_limit(pair: Pair<Rule>) -> Result<Limit> {
+    let span = span_of(&pair);
+    let mut limit = Limit {
+        principle: false,
+        at_most: true,
+        value: Expr {
+            kind: ExprKind::Literal(LitKind::None),
+            span,
+        },
+        meta: Meta::default(),
+        span,
+    };
+    for p in children(pair) {
+        match p.as_rule() {
+            Rule::limit_principle => limit.principle = true,
+            Rule::limit_bound => limit.at_most = p.as_str() == "most",
+            Rule::expr => limit.value = lower_expr(p)?,
+            _ => {
+                meta_clause(&mut limit.meta, p);
+            }
+        }
+    }
+    Ok(limit)
+}
+
+fn lower_target(pair: Pair<Rule>) -> Result<TargetDecl> {
+    let span = span_of(&pair);
+    let mut inner = children(pair);
+    let name = ident(next(&mut inner, "name")?);
+    let mut target = TargetDecl {
+        name,
+        meta: Meta::default(),
+        entity: None,
+        body: Expr {
+            kind: ExprKind::Literal(LitKind::None),
+            span,
+        },
+        cost: None,
+        milestones: Vec::new(),
+        span,
+    };
+    for p in inner {
+        match p.as_rule() {
+            Rule::for_clause => target.entity = first_inner(p).map(ident),
+            Rule::expr => target.body = lower_expr(p)?,
+            Rule::target_cost => {
+                target.cost = Some(lower_expr(next(&mut children(p), "cost")?)?);
+            }
+            Rule::milestone => {
+                let span = span_of(&p);
+                let mut parts = children(p);
+                let value = lower_literal(next(&mut parts, "share")?)?;
+                let by = date(next(&mut parts, "date")?);
+                let mut meta = Meta::default();
+                for m in parts {
+                    meta_clause(&mut meta, m);
+                }
+                target.milestones.push(Milestone {
+                    value,
+                    by,
+                    meta,
+                    span,
+                });
+            }
+            _ => {
+                meta_clause(&mut target.meta, p);
+            }
+        }
+    }
+    Ok(target)
 }
 
 fn lower_exception(pair: Pair<Rule>) -> Result<ExceptionDecl> {
@@ -755,7 +834,14 @@ fn lower_expr(pair: Pair<Rule>) -> Result<Expr> {
         .map_postfix(|base, index| {
             let base = base?;
             let span = base.span.to(span_of(&index));
-            let index = lower_expr(next(&mut children(index), "index")?)?;
+            let inner = next(&mut children(index), "index")?;
+            if inner.as_rule() == Rule::last_year {
+                return Ok(Expr {
+                    kind: ExprKind::LastYear(Box::new(base)),
+                    span,
+                });
+            }
+            let index = lower_expr(inner)?;
             Ok(Expr {
                 kind: ExprKind::Index {
                     base: Box::new(base),
@@ -881,3 +967,6 @@ fn lower_call(pair: Pair<Rule>) -> Result<ExprKind> {
         }
     }
 }
+
+#[path = "parse_comply.rs"]
+mod comply;

@@ -79,6 +79,10 @@ fn item_start(item: &Item) -> u32 {
         Item::Scenario(d) => d.span.start,
         Item::Set(d) => d.span.start,
         Item::Check(d) => d.span.start,
+        Item::Catalogue(d) => d.span.start,
+        Item::Obligation(d) => d.span.start,
+        Item::ComplyTest(d) => d.span.start,
+        Item::Target(d) => d.span.start,
     }
 }
 
@@ -121,6 +125,7 @@ impl Printer {
             Item::Parameter(d) => self.parameter(d),
             Item::Scale(d) => self.scale(d),
             Item::Def(d) => self.def(d),
+            Item::Target(d) => self.target(d),
             Item::Exception(d) => self.exception(d),
             Item::Test(d) => self.test(d),
             Item::Scenario(d) => {
@@ -137,6 +142,9 @@ impl Printer {
                 let about = if d.about { "about " } else { "" };
                 let _ = writeln!(self.out, "  {} = {about}{}", expr(&d.lhs), expr(&d.rhs));
             }
+            Item::Catalogue(d) => self.catalogue(d),
+            Item::Obligation(d) => self.obligation(d),
+            Item::ComplyTest(d) => self.comply_test(d),
             Item::Set(d) => {
                 let _ = write!(self.out, "set {}", d.parameter.name);
                 if let Some(k) = &d.key {
@@ -371,6 +379,7 @@ impl Printer {
             DefKind::Let => "let",
             DefKind::Rule => "rule",
             DefKind::Amount => "amount",
+            DefKind::Fund => "fund",
         };
         let _ = write!(self.out, "{kw} {}", d.name.name);
         self.label(&d.meta);
@@ -393,6 +402,38 @@ impl Printer {
         }
         self.comments_before(d.body.span.start, "  ");
         self.body("  = ", &d.body);
+        for l in &d.limits {
+            self.comments_before(l.span.start, "  ");
+            let principle = if l.principle { "in principle " } else { "" };
+            let bound = if l.at_most { "most" } else { "least" };
+            let _ = write!(self.out, "  {principle}at {bound} {}", expr(&l.value));
+            self.label(&l.meta);
+            self.out.push('\n');
+            self.meta_lines(&l.meta, "    ");
+        }
+    }
+
+    fn target(&mut self, d: &TargetDecl) {
+        let _ = write!(self.out, "target {}", d.name.name);
+        self.label(&d.meta);
+        if let Some(e) = &d.entity {
+            let _ = write!(self.out, " for {}", e.name);
+        }
+        self.out.push('\n');
+        self.meta_lines(&d.meta, "  ");
+        self.comments_before(d.body.span.start, "  ");
+        let _ = write!(self.out, "  = {}", expr(&d.body));
+        if let Some(c) = &d.cost {
+            let _ = write!(self.out, " cost {}", expr(c));
+        }
+        self.out.push_str(" {\n");
+        for m in &d.milestones {
+            self.comments_before(m.span.start, "  ");
+            let _ = writeln!(self.out, "  {} by {}", literal(&m.value.kind), m.by.text);
+            self.meta_lines(&m.meta, "    ");
+        }
+        self.comments_before(d.span.end, "  ");
+        self.out.push_str("}\n");
     }
 
     /// A definition body: one line, or broken at its top-level `and`/`or` when long.
@@ -704,5 +745,9 @@ pub fn expr(e: &Expr) -> String {
             s
         }
         ExprKind::Paren(inner) => format!("({})", expr(inner)),
+        ExprKind::LastYear(base) => format!("{}[last year]", expr(base)),
     }
 }
+
+#[path = "print_comply.rs"]
+mod comply;

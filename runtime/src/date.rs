@@ -90,6 +90,24 @@ pub fn days_to_date(days: i32) -> Option<Date> {
     .ok()
 }
 
+/// The calendar year of a day number.
+#[must_use]
+pub fn year_of(days: i32) -> i64 {
+    civil_from_days(i64::from(days)).0
+}
+
+/// The day number of 1 January of `year`, or `None` outside the supported range.
+#[must_use]
+pub fn first_of_year(year: i64) -> Option<i32> {
+    checked_day(days_from_civil(year, 1, 1)).ok()
+}
+
+/// The day number of 31 December of `year`, or `None` outside the supported range.
+#[must_use]
+pub fn last_of_year(year: i64) -> Option<i32> {
+    checked_day(days_from_civil(year, 12, 31)).ok()
+}
+
 /// Parses a `YYYY-MM-DD` date (surrounding spaces trimmed) to a day number.
 ///
 /// # Errors

@@ -70,13 +70,16 @@ fn boundary_households_are_explained_in_both_languages() {
         let decision_id = whatif::default_decision(&program);
         for (lang, tag) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
             let mut all = String::new();
+            let yearly = bylaw_compiler::years::yearly_columns(&program).is_some();
             for t in &program.tests {
-                let ev = Evaluator::new(&program, t.date);
-                let traced = trace::trace(&ev, &t.batch, 0);
-                let changes = decision_id
-                    .map(|d| whatif::what_would_change(&ev, &t.batch, d))
-                    .unwrap_or_default();
-                let name = decision_id.map(|d| {
+                let ev = bylaw_compiler::testing::evaluator(&program, t);
+                let traced = trace::trace(&ev, &t.batch, t.row);
+                // Fund rules over a yearly table have no applicant to advise.
+                let changes = match decision_id {
+                    Some(d) if !yearly => whatif::what_would_change(&ev, &t.batch, d),
+                    _ => Vec::new(),
+                };
+                let name = decision_id.filter(|_| !yearly).map(|d| {
                     bylaw_compiler::explain::words::def_label(&program, d)
                         .get(lang)
                         .to_string()

@@ -7,6 +7,7 @@
     reason = "tests"
 )]
 
+mod comply;
 mod data_errors;
 mod diagnostics;
 mod explain;

@@ -89,6 +89,9 @@ fn expr() -> impl Strategy<Value = Expr> {
     let leaf = prop_oneof![
         literal().prop_map(|l| e(ExprKind::Literal(l))),
         name().prop_map(|n| e(ExprKind::Path(vec![ident(&n)]))),
+        name().prop_map(|n| e(ExprKind::LastYear(Box::new(e(ExprKind::Path(vec![
+            ident(&n)
+        ])))))),
     ];
     leaf.prop_recursive(4, 32, 3, |inner| {
         let op = prop_oneof![
@@ -134,10 +137,25 @@ fn expr() -> impl Strategy<Value = Expr> {
 }
 
 fn module() -> impl Strategy<Value = Module> {
-    proptest::collection::vec((name(), expr(), "[a-z中文 ]{0,10}"), 1..5).prop_map(|defs| Module {
+    let limit = (any::<bool>(), any::<bool>(), expr()).prop_map(|(principle, at_most, value)| {
+        bylaw_grammar::ast::Limit {
+            principle,
+            at_most,
+            value,
+            meta: Meta::default(),
+            span: Span::default(),
+        }
+    });
+    let def = (
+        name(),
+        expr(),
+        "[a-z中文 ]{0,10}",
+        proptest::collection::vec(limit, 0..3),
+    );
+    proptest::collection::vec(def, 1..5).prop_map(|defs| Module {
         items: defs
             .into_iter()
-            .map(|(n, body, label)| {
+            .map(|(n, body, label, limits)| {
                 Item::Def(DefDecl {
                     kind: DefKind::Let,
                     name: ident(&n),
@@ -154,6 +172,7 @@ fn module() -> impl Strategy<Value = Module> {
                     from: None,
                     until: None,
                     body,
+                    limits,
                     span: Span::default(),
                 })
             })

@@ -181,6 +181,7 @@ impl<'a> Checker<'a> {
             ast::DefKind::Let => DefKind::Let,
             ast::DefKind::Rule => DefKind::Rule,
             ast::DefKind::Amount => DefKind::Amount,
+            ast::DefKind::Fund => DefKind::Fund,
         };
         let declared = match &first.ty {
             Some(t) => Some(self.resolve_type(t, first_file)?),
@@ -198,10 +199,15 @@ impl<'a> Checker<'a> {
                 "rule",
             );
         }
-        if kind == DefKind::Amount && !declared.is_some_and(Ty::is_money) {
+        if matches!(kind, DefKind::Amount | DefKind::Fund) && !declared.is_some_and(Ty::is_money) {
+            let what = if kind == DefKind::Fund {
+                "fund"
+            } else {
+                "amount"
+            };
             self.error_help(
                 codes::DECLARED_TYPE,
-                format!("amount `{}` must be declared as money", first.name.name),
+                format!("{what} `{}` must be declared as money", first.name.name),
                 (first_file, first.name.span, "amount"),
                 "an amount is money rounded to the fen, e.g. `amount x: money per month = …`; use `let` or `rule` for other values",
             )
@@ -218,7 +224,7 @@ impl<'a> Checker<'a> {
                     None
                 }
             },
-            (None, DefKind::Amount) => Some(RoundingMode::HalfUp),
+            (None, DefKind::Amount | DefKind::Fund) => Some(RoundingMode::HalfUp),
             (None, _) => None,
         };
         if decls.len() > 1
@@ -301,6 +307,7 @@ impl<'a> Checker<'a> {
                     })
                 }
             }
+            let limits = self.check_limits(*file, d, ty.unwrap_or(body_ty), &scope)?;
             let from = d.from.as_ref().and_then(|x| self.date(x, *file));
             let until = d.until.as_ref().and_then(|x| self.date(x, *file));
             versions.push(DefVersion {
@@ -308,6 +315,7 @@ impl<'a> Checker<'a> {
                 until,
                 body,
                 origin: origin(*file, d.name.span, &d.meta),
+                limits,
             });
         }
         versions.sort_by_key(|v| v.from);
@@ -330,7 +338,7 @@ impl<'a> Checker<'a> {
                 }
             }
         }
-        if matches!(kind, DefKind::Rule | DefKind::Amount)
+        if matches!(kind, DefKind::Rule | DefKind::Amount | DefKind::Fund)
             && self.is_policy_file(first_file)
             && decls.iter().all(|(_, d)| !cited(&d.meta))
         {

@@ -343,6 +343,7 @@ impl Checker<'_> {
         let file = scope.file;
         match &e.kind {
             ExprKind::Paren(inner) => self.expr(inner, scope),
+            ExprKind::LastYear(base) => self.expr_last_year(base, e.span, scope),
             ExprKind::Literal(lit) => self.expr_literal(lit, e.span, scope),
             ExprKind::Path(parts) => self.resolve_path(parts, e.span, scope),
             ExprKind::Index { base, index } => self.expr_index(base, index, e.span, scope),

@@ -3,9 +3,11 @@
 //! of `bylaw check` shows them all.
 
 mod call;
+mod catalogue;
 mod defs;
 mod exceptions;
 mod expr;
+pub mod funds;
 pub mod literal;
 mod params;
 mod schema;
@@ -124,6 +126,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     for i in 0..c.slots.len() {
         c.check_def(DefId(i as u32));
     }
+    let targets = c.collect_targets(&items);
     let schema = c.schema();
     let mut tests = Vec::new();
     if let Some(schema) = &schema {
@@ -145,6 +148,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
             _ => None,
         })
         .collect();
+    let comply = c.comply(&items, schema.as_ref());
     for (file, item) in &items {
         if let Item::Set(s) = item {
             c.error(
@@ -183,11 +187,13 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         scales: c.scales,
         tests,
         checks,
+        targets,
         docs: c.docs,
         nodes: c.nodes,
         types: c.types,
         spans: c.spans,
         outputs,
+        comply,
     };
     let mut diags = diags;
     let failed = reconcile(&program, &mut diags);

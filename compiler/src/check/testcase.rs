@@ -41,24 +41,10 @@ impl Checker<'_> {
             root: schema.root,
         };
         let mut ok = true;
+        let yearly = self.is_yearly(schema.root);
+        let mut row = 0;
         match t.inputs.as_slice() {
-            [input] => {
-                if input.entity.name != root_name {
-                    self.diags.push(
-                        Diagnostic::error(
-                            codes::TEST_INPUT,
-                            format!(
-                                "a test gives one `{root_name}`, not a `{}`",
-                                input.entity.name
-                            ),
-                        )
-                        .at(file, input.entity.span, "input entity"),
-                    );
-                    return None;
-                }
-                ok &= self.add_record(file, &input.record, schema, schema.root, &mut batch, 1);
-            }
-            _ => {
+            [] => {
                 self.diags.push(
                     Diagnostic::error(
                         codes::TEST_INPUT,
@@ -70,6 +56,51 @@ impl Checker<'_> {
                     )),
                 );
                 return None;
+            }
+            [_, second, ..] if !yearly => {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::TEST_INPUT,
+                        format!("a test gives exactly one `{root_name}` record"),
+                    )
+                    .at(file, second.entity.span, "a second record")
+                    .help(format!(
+                        "only a yearly table (fields `region` and `year`) takes several rows, one per year; write one `{root_name} {{ … }}`"
+                    )),
+                );
+                return None;
+            }
+            inputs => {
+                for (i, input) in inputs.iter().enumerate() {
+                    if input.entity.name != root_name {
+                        self.diags.push(
+                            Diagnostic::error(
+                                codes::TEST_INPUT,
+                                format!(
+                                    "a test gives `{root_name}` records, not a `{}`",
+                                    input.entity.name
+                                ),
+                            )
+                            .at(
+                                file,
+                                input.entity.span,
+                                "input entity",
+                            ),
+                        );
+                        return None;
+                    }
+                    ok &= self.add_record(
+                        file,
+                        &input.record,
+                        schema,
+                        schema.root,
+                        &mut batch,
+                        i + 1,
+                    );
+                }
+                if yearly && ok {
+                    row = self.test_row_for_year(file, t, schema, &batch, date)?;
+                }
             }
         }
         let mut expects = Vec::new();
@@ -160,8 +191,57 @@ impl Checker<'_> {
             file,
             span: t.name.span,
             batch,
+            row,
             expects,
         })
+    }
+
+    /// In a test over a yearly table, the row whose year is the test date's year: the
+    /// one the expectations are about (the others are earlier years it may read).
+    fn test_row_for_year(
+        &mut self,
+        file: FileId,
+        t: &ast::TestDecl,
+        schema: &Schema,
+        batch: &Batch,
+        date: i32,
+    ) -> Option<usize> {
+        let year = bylaw_runtime::date::year_of(date);
+        let root = schema.root_entity()?;
+        let field = root
+            .fields
+            .iter()
+            .position(|f| f.name == super::funds::YEAR_FIELD)?;
+        let years = batch
+            .entity(schema.root)
+            .and_then(|e| e.int(bylaw_runtime::schema::FieldId(field as u32)))?;
+        let rows: Vec<usize> = years
+            .iter()
+            .enumerate()
+            .filter(|(_, y)| **y == year)
+            .map(|(i, _)| i)
+            .collect();
+        match rows.as_slice() {
+            [one] => Some(*one),
+            [] => {
+                self.error_help(
+                    codes::TEST_INPUT,
+                    format!("no `{}` row for {year}, the year of the test's date", root.name),
+                    (file, t.at.span, "the test's date"),
+                    format!("give a row with `year: {year}`; rows of other years are the history `[last year]` reads"),
+                );
+                None
+            }
+            _ => {
+                self.error_help(
+                    codes::TEST_INPUT,
+                    format!("several `{}` rows for {year}", root.name),
+                    (file, t.at.span, "the test's date"),
+                    "a test is about one region: give one row per year",
+                );
+                None
+            }
+        }
     }
 
     /// Appends one record of `entity` (and its children) to `batch`.

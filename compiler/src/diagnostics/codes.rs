@@ -86,6 +86,30 @@ codes! {
         "A `test` block's expectation did not hold; the message shows expected and actual values and the definition that produced them.";
     RECONCILIATION = "E0030", "reported figures do not add up",
         "A `check` states that figures reported in a source add up (`check raoping \"…\" 184 + 151 + 374 = 709`), and they do not: the message gives both sides and the difference. `= about 2.7 亿元` allows half a unit of the figure's last digit. Fix the figure, or record the discrepancy in a `note`.";
+    MISSING_CODE = "E0100", "category or service without a code",
+        "Every category and service in a catalogue needs a stable `code \"A01\"`: service logs name services by code, and codes outlive renamings. Fix: add the code the source or the local system uses.";
+    DUPLICATE_CODE = "E0101", "code used twice",
+        "Two categories or services share a code, so a log row naming it would be ambiguous. Fix: give each its own code.";
+    BAD_GROUP = "E0102", "service group is not a rule",
+        "`service s for g` names whom the service is for: `g` must be a boolean `rule`, and all groups of one service must be rules of one entity (e.g. all `for person`). Fix: name a rule, or declare one.";
+    BAD_SCOPE = "E0103", "obligation scope written wrongly",
+        "`obligation o for every E` needs an entity E; delivery standards need E to have a `key` (the service log names rows by it); an obligation must require or deliver something.";
+    UNKNOWN_SERVICE = "E0104", "unknown service",
+        "A delivery standard names something that is neither a service, a category nor a catalogue. Fix: correct the name (the diagnostic suggests close ones) or declare the service.";
+    EVENT_NOT_DATE = "E0105", "deadline event is not a date",
+        "`s within N days of x` counts days from the date `x`; `x` must be a date field or definition of the scope entity.";
+    BAD_LIGHT = "E0106", "lights or coverage written wrongly",
+        "Lights are tried in order: each but the last has `when` a condition over the obligation's parts declared above it (true when met), and the last has none. A coverage target is one share between 0% and 100%.";
+    BAD_PERIOD = "E0107", "invalid period",
+        "A compliance period is a month `2023-07`, a quarter `2023-Q3` or a year `2023`.";
+    BAD_COMPLY_EXPECT = "E0108", "compliance expectation names no obligation, part or outcome",
+        "`expect o[.part] for \"key\" = outcome` must name an obligation, optionally one of its parts, and an outcome: met, missed, not_applicable, out_of_scope, or a light (red, yellow, green) for the whole obligation.";
+    LAST_YEAR = "E0031", "`[last year]` used where there is no previous year",
+        "`x[last year]` (上年度) reads x for the year before the row's year. x must be an input field of a yearly table — an entity with a `region` field (an enumeration) and a `year: count` field, one row per region and year — or a parameter (read on 1 January of the previous year). Definitions have no previous year: give the figure as an input field.";
+    BAD_LIMIT = "E0032", "limit written wrongly",
+        "`at most` / `at least` / `in principle at most` clauses cap or floor a `let`, `amount` or `fund` with a value of the same type (money with money of the same period). A `rule` is a condition and takes no limit.";
+    BAD_TARGET = "E0033", "coverage target written wrongly",
+        "A `target` is `covered / total` of two counts, with an optional `cost` (money per unit of shortfall) and milestones `70% by 2023-12-31` whose shares are rates between 0% and 100% and whose dates rise.";
 }
 
 /// Looks a code up by its text (`E0003`).

@@ -192,6 +192,91 @@ pub fn render_decision(
                 }
             }
         }
+        for l in &o.limits {
+            let label = if l.label.is_empty() {
+                String::new()
+            } else {
+                match lang {
+                    Lang::Zh => format!("（{}）", l.label),
+                    Lang::En => format!(" ({})", l.label),
+                }
+            };
+            let limit = phrase(&l.limit_words, lang);
+            let text = match (lang, l.at_most, l.principle, l.binds) {
+                (Lang::Zh, true, false, true) => format!(
+                    "✓ 封顶：{} 超过 {limit}（{}）{label}，按上限计",
+                    l.before.zh, l.limit.zh
+                ),
+                (Lang::Zh, true, false, false) => format!(
+                    "✗ 封顶：{} 未超过 {limit}（{}）{label}",
+                    l.before.zh, l.limit.zh
+                ),
+                (Lang::Zh, false, false, true) => format!(
+                    "✓ 保底：{} 低于 {limit}（{}）{label}，按下限计",
+                    l.before.zh, l.limit.zh
+                ),
+                (Lang::Zh, false, false, false) => format!(
+                    "✗ 保底：{} 不低于 {limit}（{}）{label}",
+                    l.before.zh, l.limit.zh
+                ),
+                (Lang::Zh, true, true, b) => format!(
+                    "{} 原则上不超过 {limit}（{}）{label}：{}",
+                    if b { "!" } else { "✓" },
+                    l.limit.zh,
+                    if b {
+                        "超出，仅作报告"
+                    } else {
+                        "未超出"
+                    }
+                ),
+                (Lang::Zh, false, true, b) => format!(
+                    "{} 原则上不低于 {limit}（{}）{label}：{}",
+                    if b { "!" } else { "✓" },
+                    l.limit.zh,
+                    if b {
+                        "不足，仅作报告"
+                    } else {
+                        "已达到"
+                    }
+                ),
+                (Lang::En, true, false, true) => format!(
+                    "✓ cap: {} is above {limit} ({}){label}, so the cap applies",
+                    l.before.en, l.limit.en
+                ),
+                (Lang::En, true, false, false) => format!(
+                    "✗ cap: {} is within {limit} ({}){label}",
+                    l.before.en, l.limit.en
+                ),
+                (Lang::En, false, false, true) => format!(
+                    "✓ floor: {} is below {limit} ({}){label}, so the floor applies",
+                    l.before.en, l.limit.en
+                ),
+                (Lang::En, false, false, false) => format!(
+                    "✗ floor: {} is not below {limit} ({}){label}",
+                    l.before.en, l.limit.en
+                ),
+                (Lang::En, true, true, b) => format!(
+                    "{} in principle at most {limit} ({}){label}: {}",
+                    if b { "!" } else { "✓" },
+                    l.limit.en,
+                    if b { "exceeded, reported only" } else { "kept" }
+                ),
+                (Lang::En, false, true, b) => format!(
+                    "{} in principle at least {limit} ({}){label}: {}",
+                    if b { "!" } else { "✓" },
+                    l.limit.en,
+                    if b {
+                        "not reached, reported only"
+                    } else {
+                        "reached"
+                    }
+                ),
+            };
+            lines.push((0, text));
+            for c in &l.citation {
+                lines.push((1, format!("{} {c}", t(lang, "依据", "Source:"))));
+            }
+        }
         if let (Some(raw), Some(mode)) = (&o.unrounded, &o.rounding) {
             lines.push((
                 0,

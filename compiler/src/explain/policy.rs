@@ -167,6 +167,15 @@ pub fn explain_policy(program: &Program, date: i32, lang: Lang) -> Vec<Block> {
             }
         }
     }
+    if !program.targets.is_empty() {
+        blocks.push(Block::Heading(
+            2,
+            t(lang, "覆盖目标", "Coverage targets").into(),
+        ));
+        for target in &program.targets {
+            target_block(program, target, lang, &mut blocks);
+        }
+    }
     if !program.scales.is_empty() {
         blocks.push(Block::Heading(2, t(lang, "分档表", "Scales").into()));
         for s in &program.scales {
@@ -362,14 +371,18 @@ fn definition(program: &Program, id: DefId, date: i32, lang: Lang, blocks: &mut 
                         blocks.push(Block::List(lines));
                     }
                 }
-                DefKind::Let | DefKind::Amount => {
+                DefKind::Let | DefKind::Amount | DefKind::Fund => {
                     blocks.push(Block::Para(format!(
                         "{} = {}",
                         l.get(lang),
                         phrase(&w, lang)
                     )));
+                    if d.kind == DefKind::Fund {
+                        channels(program, v.body, lang, blocks);
+                    }
                 }
             }
+            limits(program, &v.limits, lang, blocks);
             if d.versions.len() > 1 || v.from.is_some() || v.until.is_some() {
                 let mut lines = Vec::new();
                 for ver in &d.versions {
@@ -552,5 +565,120 @@ fn scale(program: &Program, s: &ScaleDef, date: i32, lang: Lang, blocks: &mut Ve
     let lines = meta_lines(&s.origin.meta, lang, 0);
     if !lines.is_empty() {
         blocks.push(Block::List(lines));
+    }
+}
+
+/// A fund's channels: the top-level terms of its sum.
+fn channels(program: &Program, body: ExprId, lang: Lang, blocks: &mut Vec<Block>) {
+    fn terms(program: &Program, id: ExprId, out: &mut Vec<ExprId>) {
+        match program.node(id) {
+            Node::Arith {
+                op: crate::types::ArithOp::Add,
+                lhs,
+                rhs,
+            } => {
+                terms(program, *lhs, out);
+                terms(program, *rhs, out);
+            }
+            _ => out.push(id),
+        }
+    }
+    let mut parts = Vec::new();
+    terms(program, body, &mut parts);
+    if parts.len() < 2 {
+        return;
+    }
+    blocks.push(Block::Para(match lang {
+        Lang::Zh => format!("资金由以下{}个渠道组成：", parts.len()),
+        Lang::En => format!("The fund has {} channels:", parts.len()),
+    }));
+    blocks.push(Block::List(
+        parts
+            .iter()
+            .map(|p| (0, phrase(&words(program, *p), lang)))
+            .collect(),
+    ));
+}
+
+/// `at most` / `at least` clauses, in the order they apply, with their sources.
+fn limits(program: &Program, limits: &[Limit], lang: Lang, blocks: &mut Vec<Block>) {
+    if limits.is_empty() {
+        return;
+    }
+    let mut lines = Vec::new();
+    for l in limits {
+        let value = phrase(&words(program, l.value), lang);
+        let label = l
+            .origin
+            .meta
+            .label
+            .as_ref()
+            .map(|s| match lang {
+                Lang::Zh => format!("（{}）", s.text),
+                Lang::En => format!(" ({})", s.text),
+            })
+            .unwrap_or_default();
+        let text = match (l.principle, l.at_most, lang) {
+            (false, true, Lang::Zh) => format!("不超过{value}{label}：超出部分不予安排"),
+            (false, false, Lang::Zh) => format!("不低于{value}{label}：不足部分补足"),
+            (true, true, Lang::Zh) => {
+                format!("原则上不超过{value}{label}：超出时照常计算并报告超出额")
+            }
+            (true, false, Lang::Zh) => {
+                format!("原则上不低于{value}{label}：不足时照常计算并报告差额")
+            }
+            (false, true, Lang::En) => format!("at most {value}{label}: anything above is cut"),
+            (false, false, Lang::En) => {
+                format!("at least {value}{label}: anything below is raised")
+            }
+            (true, true, Lang::En) => format!(
+                "in principle at most {value}{label}: the value is kept and the excess reported"
+            ),
+            (true, false, Lang::En) => format!(
+                "in principle at least {value}{label}: the value is kept and the gap reported"
+            ),
+        };
+        lines.push((0, text));
+        lines.extend(meta_lines(&l.origin.meta, lang, 1));
+    }
+    blocks.push(Block::Para(
+        t(lang, "限额（依次适用）：", "Limits, applied in order:").into(),
+    ));
+    blocks.push(Block::List(lines));
+}
+
+fn target_block(program: &Program, target: &TargetDef, lang: Lang, blocks: &mut Vec<Block>) {
+    let l = Label::new(&target.name, &target.origin.meta);
+    blocks.push(Block::Heading(3, titled(l.get(lang), &target.name, lang)));
+    let covered = phrase(&words(program, target.covered), lang);
+    let total = phrase(&words(program, target.total), lang);
+    blocks.push(Block::Para(match lang {
+        Lang::Zh => format!("覆盖率 = {covered} ÷ {total}。"),
+        Lang::En => format!("Coverage = {covered} ÷ {total}."),
+    }));
+    let lines = meta_lines(&target.origin.meta, lang, 0);
+    if !lines.is_empty() {
+        blocks.push(Block::List(lines));
+    }
+    let mut lines = Vec::new();
+    for m in &target.milestones {
+        let share = crate::format::plain(program, Ty::Rate, &Value::Int(m.share));
+        lines.push((
+            0,
+            match lang {
+                Lang::Zh => format!("{}前达到{share}%", format_date(m.by)),
+                Lang::En => format!("{share}% by {}", format_date(m.by)),
+            },
+        ));
+        lines.extend(meta_lines(&m.origin.meta, lang, 1));
+    }
+    blocks.push(Block::Para(t(lang, "阶段目标：", "Milestones:").into()));
+    blocks.push(Block::List(lines));
+    if let Some(c) = target.cost {
+        let cost = phrase(&words(program, c), lang);
+        blocks.push(Block::Para(match lang {
+            Lang::Zh => format!("每差一个单位，所需资金按{cost}计。"),
+            Lang::En => format!("Each unit short costs {cost}."),
+        }));
     }
 }

@@ -81,6 +81,10 @@ pub fn phrase(w: &Words, lang: Lang) -> String {
             format!("{left} {op} {right}")
         }
         Words::Neg { operand: o } => format!("−{}", operand(o, lang)),
+        Words::LastYear { operand: o } => match lang {
+            Zh => format!("上年度{}", phrase(o, lang)),
+            En => format!("{} for the previous year", phrase(o, lang)),
+        },
         Words::Compare { op, lhs, rhs } => {
             let (l, r) = (phrase(lhs, lang), phrase(rhs, lang));
             match lang {

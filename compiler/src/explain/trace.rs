@@ -126,11 +126,29 @@ pub struct OutputTrace {
     pub condition: Option<Condition>,
     /// Operands of the formula with their values (one level deep).
     pub operands: Vec<Term>,
+    /// Caps and floors (`at most`, `at least`), in the order they applied.
+    pub limits: Vec<LimitTrace>,
     /// The value before rounding to the fen, when rounding changed it.
     pub unrounded: Option<Shown>,
     pub rounding: Option<String>,
     pub citation: Vec<String>,
     pub assumed: Option<String>,
+}
+
+/// One `at most` / `at least` clause of a definition, for one record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LimitTrace {
+    pub label: String,
+    pub at_most: bool,
+    /// 原则上: reported, not applied.
+    pub principle: bool,
+    pub limit: Shown,
+    /// The value it acted on.
+    pub before: Shown,
+    /// Whether the value was beyond the limit (and so, unless `principle`, set to it).
+    pub binds: bool,
+    pub limit_words: Words,
+    pub citation: Vec<String>,
 }
 
 /// A household's decision, traced.
@@ -232,9 +250,46 @@ fn trace_def(
     } else {
         operands(ev, batch, row, body)?
     };
+    let mut limits = Vec::new();
+    let mut limited = None;
+    if via == "base"
+        && let Some(outcome) = ev.limits_of(batch, row, id)?
+        && let Some(before) = outcome.before
+        && let Some(version) = d
+            .versions
+            .iter()
+            .find(|v| Some(v.body) == ev.body_in_force(id))
+    {
+        let mut at = before;
+        for (step, l) in outcome.steps.iter().zip(&version.limits) {
+            let shown = |v: i64| Shown::per(program, d.ty, &Value::Int(v), d.per_person);
+            limits.push(LimitTrace {
+                label: l
+                    .origin
+                    .meta
+                    .label
+                    .as_ref()
+                    .map_or_else(String::new, |s| s.text.clone()),
+                at_most: l.at_most,
+                principle: l.principle,
+                limit: shown(step.limit),
+                before: shown(at),
+                binds: step.binds,
+                limit_words: words(program, l.value),
+                citation: citation(&l.origin.meta),
+            });
+            if step.binds && !l.principle {
+                at = step.limit;
+            }
+        }
+        limited = Some(Value::Int(at));
+    }
     let (unrounded, rounding) = match d.rounding {
         Some(mode) => {
-            let raw = ev.eval_expr(batch, row, body)?;
+            let raw = match &limited {
+                Some(v) => v.clone(),
+                None => ev.eval_expr(batch, row, body)?,
+            };
             let changed = raw != value;
             (
                 changed.then(|| Shown::per(program, d.ty, &raw, d.per_person)),
@@ -250,6 +305,7 @@ fn trace_def(
         formula: words(program, body),
         condition,
         operands,
+        limits,
         unrounded,
         rounding,
         citation: citation(meta),

@@ -83,6 +83,10 @@ pub enum Compare {
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Words {
+    /// `x[last year]`: x for the year before.
+    LastYear {
+        operand: Box<Words>,
+    },
     /// A field, definition or relation, by its label.
     Name {
         label: Label,
@@ -320,6 +324,7 @@ pub fn words(program: &Program, id: ExprId) -> Words {
             }
         }
         Node::Neg(a) => Words::Neg { operand: w(*a) },
+        Node::LastYear(a) => Words::LastYear { operand: w(*a) },
         Node::Not(a) => Words::Not { operand: w(*a) },
         Node::Arith { op, lhs, rhs } => {
             let op = match op {

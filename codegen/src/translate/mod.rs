@@ -12,6 +12,11 @@
 //! All values are `i64`: numbers as scaled, booleans 0/1, dates as day numbers, variants
 //! as indexes, texts as order codes (see [`crate::layout::Interned`]).
 
+mod fast;
+mod kernel;
+
+pub use kernel::output_width;
+
 use std::collections::{BTreeSet, HashMap};
 use std::mem::offset_of;
 use std::sync::Arc;
@@ -33,11 +38,16 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_module::{FuncId, Linkage, Module};
 
 use crate::CodegenError;
-use crate::helpers::{Helper, mode_index};
 use crate::layout::{
     ColumnView, ERR_BELOW_BRACKET, ERR_MISSING_PARAM, ERR_NO_VERSION, ERR_OVERFLOW, ERR_SCALE_NONE,
     ErrorRecord, KernelCtx, Slots,
 };
+use bylaw_runtime::native::helpers::Helper;
+
+/// How many expression nodes the kernel may hold before definitions stop being
+/// inlined into it (they are called instead): bounds code size when a definition is
+/// used on many lazy paths.
+const INLINE_BUDGET: usize = 20_000;
 
 const I64: types::Type = types::I64;
 
@@ -118,8 +128,14 @@ pub struct Declared {
     pub needs: Needs,
 }
 
-/// Declares and defines every function of `plan` in `module`.
-pub fn translate<M: Module>(module: &mut M, plan: &Plan) -> Result<Declared, CodegenError> {
+/// Declares and defines every function of `plan` in `module`; the kernel gets the
+/// symbol `kernel_name` with `linkage`, the definitions local `bylaw_def_*` symbols.
+pub fn translate<M: Module>(
+    module: &mut M,
+    plan: &Plan,
+    kernel_name: &str,
+    linkage: Linkage,
+) -> Result<Declared, CodegenError> {
     let program = plan.program;
     let ptr = module.target_config().pointer_type();
     let mut helpers = HashMap::new();
@@ -138,10 +154,7 @@ pub fn translate<M: Module>(module: &mut M, plan: &Plan) -> Result<Declared, Cod
             sig.params.push(AbiParam::new(ptr));
         }
         sig.returns.push(AbiParam::new(I64));
-        let id = module
-            .declare_function(spec.name, Linkage::Import, &sig)
-            .map_err(CodegenError::module)?;
-        helpers.insert(*h, id);
+        helpers.insert(*h, sig);
     }
     let mut defs = Vec::new();
     for (i, d) in program.defs.iter().enumerate() {
@@ -156,7 +169,7 @@ pub fn translate<M: Module>(module: &mut M, plan: &Plan) -> Result<Declared, Cod
         kernel_sig.params.push(AbiParam::new(ty));
     }
     let kernel = module
-        .declare_function("bylaw_kernel", Linkage::Export, &kernel_sig)
+        .declare_function(kernel_name, linkage, &kernel_sig)
         .map_err(CodegenError::module)?;
 
     let mut ctx = module.make_context();
@@ -183,6 +196,9 @@ pub fn translate<M: Module>(module: &mut M, plan: &Plan) -> Result<Declared, Cod
                 prop_block: None,
                 needs: &mut needs,
                 keyed_tables: &mut keyed_tables,
+                hoisted: None,
+                known: Vec::new(),
+                emitted: 0,
             };
             t.def_body()?;
             t.finish();
@@ -213,6 +229,9 @@ pub fn translate<M: Module>(module: &mut M, plan: &Plan) -> Result<Declared, Cod
             prop_block: None,
             needs: &mut needs,
             keyed_tables: &mut keyed_tables,
+            hoisted: None,
+            known: Vec::new(),
+            emitted: 0,
         };
         t.kernel_body()?;
         t.finish();
@@ -259,17 +278,26 @@ struct Fn<'a, 'f, M: Module> {
     module: &'a mut M,
     plan: &'a Plan<'a>,
     ptr: types::Type,
-    helpers: &'a HashMap<Helper, FuncId>,
+    /// Each helper's signature; helpers are called through `KernelCtx::helpers`.
+    helpers: &'a HashMap<Helper, Signature>,
     defs: &'a [FuncId],
     refs: HashMap<FuncId, FuncRef>,
     ctx: Option<Val>,
     def: DefId,
-    /// Block params: kind, aux, arg. Records the error for this definition and returns.
+    /// Block params: kind, aux, arg, definition. Records the error and returns (in the
+    /// kernel: records the row's failure and goes on with the next row).
     err_block: Option<Block>,
     /// Returns "failed" without writing: a callee has recorded the error.
     prop_block: Option<Block>,
     needs: &'a mut Needs,
     keyed_tables: &'a mut HashMap<ParamId, usize>,
+    /// In the kernel: pointers loaded once, before the row loop.
+    hoisted: Option<kernel::Hoisted>,
+    /// In the kernel: root definitions already computed for the current row on every
+    /// path to the instruction being built (a stack, cut back when a lazy branch ends).
+    known: Vec<(DefId, Val)>,
+    /// Expression nodes translated so far (see [`INLINE_BUDGET`]).
+    emitted: usize,
 }
 
 impl<M: Module> Fn<'_, '_, M> {
@@ -344,43 +372,7 @@ impl<M: Module> Fn<'_, '_, M> {
             self.b.switch_to_block(miss_block);
             tag = Some((t, idx));
         }
-        let done = self.b.create_block();
-        self.b.append_block_param(done, I64);
-        for x in &def.exceptions {
-            let c = self.expr(x.condition, &mut frame)?;
-            let take = self.b.create_block();
-            let next = self.b.create_block();
-            self.b.ins().brif(c, take, &[], next, &[]);
-            self.b.switch_to_block(take);
-            let v = self.expr(x.value, &mut frame)?;
-            self.b.ins().jump(done, &args(&[v]));
-            self.b.switch_to_block(next);
-        }
-        match self.plan.bodies.get(self.def.index()).copied().flatten() {
-            Some(body) => {
-                let v = self.expr(body, &mut frame)?;
-                self.b.ins().jump(done, &args(&[v]));
-            }
-            None => {
-                let kind = self.iconst(i64::from(ERR_NO_VERSION));
-                let zero = self.iconst(0);
-                let err = self.err_block();
-                self.b.ins().jump(err, &args(&[kind, zero, zero]));
-            }
-        }
-        self.b.switch_to_block(done);
-        let mut v = *self
-            .b
-            .block_params(done)
-            .first()
-            .ok_or_else(|| CodegenError::Unsupported("internal: no value".into()))?;
-        if let Some(mode) = def.rounding
-            && def.ty.is_numeric()
-        {
-            let unit = self.iconst(FEN);
-            let mode = self.b.ins().iconst(types::I32, i64::from(mode_index(mode)));
-            v = self.call_helper(Helper::RoundToUnit, &[v, unit, mode])?;
-        }
+        let v = self.def_value(&mut frame)?;
         if let Some((t, idx)) = tag {
             let values = self.b.ins().load(
                 self.ptr,
@@ -404,84 +396,73 @@ impl<M: Module> Fn<'_, '_, M> {
         Ok(())
     }
 
-    /// `kernel(ctx, start, end, out, errors)`: every output of rows `start..end`.
-    fn kernel_body(&mut self) -> Result<(), CodegenError> {
+    /// The value of definition `self.def` in `frame` (its entity's rows): exceptions
+    /// in priority order, then the version in force, then the amount's rounding.
+    fn def_value(&mut self, frame: &mut Frame) -> Result<Val, CodegenError> {
         let program = self.plan.program;
-        let entry = self.b.create_block();
-        self.b.append_block_params_for_function_params(entry);
-        self.b.switch_to_block(entry);
-        let p = self.b.block_params(entry).to_vec();
-        let [ctx, start, end, out, errors] = p[..] else {
-            return Err(CodegenError::Unsupported(
-                "internal: kernel signature".into(),
-            ));
-        };
-        self.ctx = Some(ctx);
-        let n = program.outputs.len() as i64;
-        let row_var = self.b.declare_var(I64);
-        self.b.def_var(row_var, start);
-        let header = self.b.create_block();
-        let body = self.b.create_block();
-        let failed = self.b.create_block();
-        let next = self.b.create_block();
-        let exit = self.b.create_block();
-        self.b.ins().jump(header, &[]);
-        self.b.switch_to_block(header);
-        let row = self.b.use_var(row_var);
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, row, end);
-        self.b.ins().brif(more, body, &[], exit, &[]);
-
-        self.b.switch_to_block(body);
-        let i = self.b.ins().isub(row, start);
-        let rec_size = self.iconst(std::mem::size_of::<ErrorRecord>() as i64);
-        let rec_off = self.b.ins().imul(i, rec_size);
-        let rec = self.b.ins().iadd(errors, rec_off);
-        let out_size = self.iconst(n * 8);
-        let out_off = self.b.ins().imul(i, out_size);
-        let out_row = self.b.ins().iadd(out, out_off);
-        for (k, d) in program.outputs.iter().enumerate() {
-            let Some(&fid) = self.defs.get(d.index()) else {
-                return Err(CodegenError::Unsupported("internal: unknown output".into()));
-            };
-            let f = self.func_ref(fid);
-            let call = self.b.ins().call(f, &[ctx, row]);
-            let r = self.b.inst_results(call).to_vec();
-            let [v, s] = r[..] else {
-                return Err(CodegenError::Unsupported("internal: call results".into()));
-            };
-            let ok = self.b.create_block();
-            self.b.ins().brif(s, failed, &[], ok, &[]);
-            self.b.switch_to_block(ok);
-            self.b.ins().store(trusted(), v, out_row, off(k * 8));
+        let def = program.def(self.def);
+        let known = self.known.len();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        for x in &def.exceptions {
+            let c = self.expr(x.condition, frame)?;
+            let take = self.b.create_block();
+            let next = self.b.create_block();
+            self.b.ins().brif(c, take, &[], next, &[]);
+            self.b.switch_to_block(take);
+            let mark = self.known.len();
+            let v = self.expr(x.value, frame)?;
+            self.known.truncate(mark);
+            self.b.ins().jump(done, &args(&[v]));
+            self.b.switch_to_block(next);
         }
-        let zero32 = self.b.ins().iconst(types::I32, 0);
-        self.b
-            .ins()
-            .store(trusted(), zero32, rec, off(offset_of!(ErrorRecord, kind)));
-        self.b.ins().jump(next, &[]);
-
-        self.b.switch_to_block(failed);
-        let base = off(offset_of!(KernelCtx, error));
-        for (field, ty) in [
-            (offset_of!(ErrorRecord, kind), types::I32),
-            (offset_of!(ErrorRecord, def), types::I32),
-            (offset_of!(ErrorRecord, aux), I64),
-            (offset_of!(ErrorRecord, arg), I64),
-        ] {
-            let v = self.b.ins().load(ty, trusted(), ctx, base + off(field));
-            self.b.ins().store(trusted(), v, rec, off(field));
+        match self.plan.bodies.get(self.def.index()).copied().flatten() {
+            Some(body) => {
+                let mut v = self.expr(body, frame)?;
+                // Caps and floors, in order, as the interpreter applies them; exceptions
+                // jumped to `done` above and bypass them.
+                let limits = def
+                    .versions
+                    .iter()
+                    .find(|ver| ver.body == body)
+                    .map(|ver| ver.limits.as_slice())
+                    .unwrap_or_default();
+                for l in limits {
+                    let lv = self.expr(l.value, frame)?;
+                    if l.principle {
+                        continue;
+                    }
+                    let cc = if l.at_most {
+                        IntCC::SignedGreaterThan
+                    } else {
+                        IntCC::SignedLessThan
+                    };
+                    let beyond = self.b.ins().icmp(cc, v, lv);
+                    v = self.b.ins().select(beyond, lv, v);
+                }
+                self.b.ins().jump(done, &args(&[v]));
+            }
+            None => {
+                let kind = self.iconst(i64::from(ERR_NO_VERSION));
+                let zero = self.iconst(0);
+                let err = self.err_block();
+                let a = self.err_args(kind, zero, zero);
+                self.b.ins().jump(err, &a);
+            }
         }
-        self.b.ins().jump(next, &[]);
-
-        self.b.switch_to_block(next);
-        let one = self.iconst(1);
-        let r2 = self.b.ins().iadd(row, one);
-        self.b.def_var(row_var, r2);
-        self.b.ins().jump(header, &[]);
-
-        self.b.switch_to_block(exit);
-        self.b.ins().return_(&[]);
-        Ok(())
+        self.b.switch_to_block(done);
+        self.known.truncate(known);
+        let mut v = *self
+            .b
+            .block_params(done)
+            .first()
+            .ok_or_else(|| CodegenError::Unsupported("internal: no value".into()))?;
+        if let Some(mode) = def.rounding
+            && def.ty.is_numeric()
+        {
+            v = self.round_to_unit(v, FEN, mode)?;
+        }
+        Ok(v)
     }
 
     /// The block that records an error of this definition and returns (filled by
@@ -491,11 +472,17 @@ impl<M: Module> Fn<'_, '_, M> {
             return b;
         }
         let blk = self.b.create_block();
-        for _ in 0..3 {
+        for _ in 0..4 {
             self.b.append_block_param(blk, I64);
         }
         self.err_block = Some(blk);
         blk
+    }
+
+    /// The error block's arguments: `kind`, `aux`, `arg` and the definition being built.
+    fn err_args(&mut self, kind: Val, aux: Val, arg: Val) -> Vec<BlockArg> {
+        let def = self.iconst(i64::from(self.def.0));
+        args(&[kind, aux, arg, def])
     }
 
     fn prop_block(&mut self) -> Block {
@@ -512,7 +499,7 @@ impl<M: Module> Fn<'_, '_, M> {
         if let Some(blk) = self.err_block {
             self.b.switch_to_block(blk);
             let p = self.b.block_params(blk).to_vec();
-            if let (Some(ctx), [kind, aux, arg]) = (self.ctx, &p[..]) {
+            if let (Some(ctx), [kind, aux, arg, def]) = (self.ctx, &p[..]) {
                 let base = off(offset_of!(KernelCtx, error));
                 let kind32 = self.b.ins().ireduce(types::I32, *kind);
                 self.b.ins().store(
@@ -521,7 +508,7 @@ impl<M: Module> Fn<'_, '_, M> {
                     ctx,
                     base + off(offset_of!(ErrorRecord, kind)),
                 );
-                let def = self.b.ins().iconst(types::I32, i64::from(self.def.0));
+                let def = self.b.ins().ireduce(types::I32, *def);
                 self.b.ins().store(
                     trusted(),
                     def,
@@ -560,7 +547,8 @@ impl<M: Module> Fn<'_, '_, M> {
         let arg = arg.unwrap_or_else(|| self.b.ins().iconst(I64, -1));
         let err = self.err_block();
         let cont = self.b.create_block();
-        self.b.ins().brif(cond, err, &args(&[k, a, arg]), cont, &[]);
+        let a = self.err_args(k, a, arg);
+        self.b.ins().brif(cond, err, &a, cont, &[]);
         self.b.switch_to_block(cont);
     }
 
@@ -570,7 +558,8 @@ impl<M: Module> Fn<'_, '_, M> {
         let a = self.iconst(aux);
         let arg = arg.unwrap_or_else(|| self.b.ins().iconst(I64, -1));
         let err = self.err_block();
-        self.b.ins().jump(err, &args(&[k, a, arg]));
+        let a = self.err_args(k, a, arg);
+        self.b.ins().jump(err, &a);
         let dead = self.b.create_block();
         self.b.switch_to_block(dead);
         self.iconst(0)
@@ -578,13 +567,26 @@ impl<M: Module> Fn<'_, '_, M> {
 
     fn call_helper(&mut self, h: Helper, call_args: &[Val]) -> Result<Val, CodegenError> {
         let spec = h.spec();
-        let id = *self
+        let sig = self
             .helpers
             .get(&h)
+            .cloned()
             .ok_or_else(|| CodegenError::Unsupported("internal: helper".into()))?;
-        let f = self.func_ref(id);
+        let sig = self.b.import_signature(sig);
         let mut a = call_args.to_vec();
         let ctx = self.ctx()?;
+        let table = self.b.ins().load(
+            self.ptr,
+            trusted().with_readonly(),
+            ctx,
+            off(offset_of!(KernelCtx, helpers)),
+        );
+        let f = self.b.ins().load(
+            self.ptr,
+            trusted().with_readonly(),
+            table,
+            off(h.index() * 8),
+        );
         if spec.fallible {
             let status_off = self
                 .b
@@ -593,7 +595,7 @@ impl<M: Module> Fn<'_, '_, M> {
             let status = self.b.ins().iadd(ctx, status_off);
             a.push(status);
         }
-        let call = self.b.ins().call(f, &a);
+        let call = self.b.ins().call_indirect(sig, f, &a);
         let v = *self
             .b
             .inst_results(call)
@@ -608,9 +610,8 @@ impl<M: Module> Fn<'_, '_, M> {
             let zero = self.iconst(0);
             let err = self.err_block();
             let cont = self.b.create_block();
-            self.b
-                .ins()
-                .brif(s, err, &args(&[s, zero, minus]), cont, &[]);
+            let a = self.err_args(s, zero, minus);
+            self.b.ins().brif(s, err, &a, cont, &[]);
             self.b.switch_to_block(cont);
         }
         Ok(v)
@@ -653,11 +654,18 @@ impl<M: Module> Fn<'_, '_, M> {
             Value::Enum(e) => self.iconst(i64::from(*e)),
             Value::Text(t) => {
                 let idx = self.text_index(t);
-                let ctx = self.ctx()?;
-                let texts =
-                    self.b
-                        .ins()
-                        .load(self.ptr, trusted(), ctx, off(offset_of!(KernelCtx, texts)));
+                let texts = match &self.hoisted {
+                    Some(h) => h.texts,
+                    None => {
+                        let ctx = self.ctx()?;
+                        self.b.ins().load(
+                            self.ptr,
+                            trusted(),
+                            ctx,
+                            off(offset_of!(KernelCtx, texts)),
+                        )
+                    }
+                };
                 self.b.ins().load(I64, trusted(), texts, off(idx * 8))
             }
         })
@@ -688,6 +696,7 @@ impl<M: Module> Fn<'_, '_, M> {
     }
 
     fn expr(&mut self, id: ExprId, frame: &mut Frame) -> Result<Val, CodegenError> {
+        self.emitted += 1;
         let program = self.plan.program;
         let node = program
             .nodes
@@ -697,6 +706,11 @@ impl<M: Module> Fn<'_, '_, M> {
             Node::Const(v) => self.constant(v)?,
             Node::Field { entity, field } => self.field(frame, *entity, field.0 as usize)?,
             Node::Def(d) => self.call_def(*d, frame)?,
+            Node::LastYear(_) => {
+                return Err(CodegenError::Unsupported(
+                    "`[last year]` (yearly tables run in the interpreter)".into(),
+                ));
+            }
             Node::Param { param, key } => {
                 let key = match key {
                     Some(k) => Some(self.expr(*k, frame)?),
@@ -723,14 +737,8 @@ impl<M: Module> Fn<'_, '_, M> {
                 let c = self.expr(*rhs, frame)?;
                 match op {
                     ArithOp::Add | ArithOp::Sub | ArithOp::Mul => self.checked(*op, a, c),
-                    ArithOp::MulScaled(d) => {
-                        let d = self.iconst(*d);
-                        self.call_helper(Helper::MulScaled, &[a, c, d])?
-                    }
-                    ArithOp::DivScaled(s) => {
-                        let s = self.iconst(*s);
-                        self.call_helper(Helper::DivScaled, &[a, s, c])?
-                    }
+                    ArithOp::MulScaled(d) => self.mul_scaled(a, c, *d)?,
+                    ArithOp::DivScaled(s) => self.div_scaled(a, *s, c)?,
                     ArithOp::DateAddDays => self.call_helper(Helper::DateAddDays, &[a, c])?,
                     ArithOp::DateSubDays => self.call_helper(Helper::DateSubDays, &[a, c])?,
                     ArithOp::DateAddMonths => self.call_helper(Helper::DateAddMonths, &[a, c])?,
@@ -764,7 +772,9 @@ impl<M: Module> Fn<'_, '_, M> {
                     self.b.ins().brif(a, merge, &args(&[short]), rhs, &[]);
                 }
                 self.b.switch_to_block(rhs);
+                let known = self.known.len();
                 let c = self.expr(*r, frame)?;
+                self.known.truncate(known);
                 let c = self.bool_of(c);
                 self.b.ins().jump(merge, &args(&[c]));
                 self.b.switch_to_block(merge);
@@ -782,10 +792,13 @@ impl<M: Module> Fn<'_, '_, M> {
                 let e = self.b.create_block();
                 self.b.ins().brif(c, t, &[], e, &[]);
                 self.b.switch_to_block(t);
+                let known = self.known.len();
                 let v = self.expr(*then, frame)?;
+                self.known.truncate(known);
                 self.b.ins().jump(merge, &args(&[v]));
                 self.b.switch_to_block(e);
                 let v = self.expr(*otherwise, frame)?;
+                self.known.truncate(known);
                 self.b.ins().jump(merge, &args(&[v]));
                 self.b.switch_to_block(merge);
                 self.block_param(merge)?
@@ -855,18 +868,23 @@ impl<M: Module> Fn<'_, '_, M> {
         if matches!(ty, ColumnType::Text) {
             self.needs.text_columns.insert(slot);
         }
-        let ctx = self.ctx()?;
-        let columns = self.b.ins().load(
-            self.ptr,
-            trusted(),
-            ctx,
-            off(offset_of!(KernelCtx, columns)),
-        );
-        let view = off(slot * std::mem::size_of::<ColumnView>() + offset_of!(ColumnView, data));
-        let data = self
-            .b
-            .ins()
-            .load(self.ptr, trusted().with_readonly(), columns, view);
+        let data = match self.hoisted.as_ref().and_then(|h| h.columns.get(slot)) {
+            Some(d) => *d,
+            None => {
+                let ctx = self.ctx()?;
+                let columns = self.b.ins().load(
+                    self.ptr,
+                    trusted(),
+                    ctx,
+                    off(offset_of!(KernelCtx, columns)),
+                );
+                let view =
+                    off(slot * std::mem::size_of::<ColumnView>() + offset_of!(ColumnView, data));
+                self.b
+                    .ins()
+                    .load(self.ptr, trusted().with_readonly(), columns, view)
+            }
+        };
         let (width, load): (i64, fn(&mut Self, Val) -> Val) = match ty {
             ColumnType::Bool => (1, |s, a| {
                 s.b.ins().uload8(I64, trusted().with_readonly(), a, 0)
@@ -886,6 +904,14 @@ impl<M: Module> Fn<'_, '_, M> {
     }
 
     fn call_def(&mut self, d: DefId, frame: &Frame) -> Result<Val, CodegenError> {
+        if self.hoisted.is_some() {
+            if let Some((_, v)) = self.known.iter().rev().find(|(k, _)| *k == d) {
+                return Ok(*v);
+            }
+            if self.emitted < INLINE_BUDGET {
+                return self.inline_def(d, frame);
+            }
+        }
         let program = self.plan.program;
         let def = program
             .defs
@@ -909,6 +935,28 @@ impl<M: Module> Fn<'_, '_, M> {
         let cont = self.b.create_block();
         self.b.ins().brif(s, prop, &[], cont, &[]);
         self.b.switch_to_block(cont);
+        Ok(v)
+    }
+
+    /// Definition `d` built in place (in the kernel): its value in SSA form, remembered
+    /// for the rest of the row when it is a root definition.
+    fn inline_def(&mut self, d: DefId, frame: &Frame) -> Result<Val, CodegenError> {
+        let program = self.plan.program;
+        let def = program
+            .defs
+            .get(d.index())
+            .ok_or_else(|| CodegenError::Unsupported("internal: unknown definition".into()))?;
+        let mut rows: Frame = Vec::new();
+        for e in self.plan.path(def.entity).to_vec() {
+            rows.push((e, self.bound_row(frame, e)?));
+        }
+        let caller = std::mem::replace(&mut self.def, d);
+        let v = self.def_value(&mut rows);
+        self.def = caller;
+        let v = v?;
+        if def.entity == program.schema.root {
+            self.known.push((d, v));
+        }
         Ok(v)
     }
 
@@ -948,11 +996,18 @@ impl<M: Module> Fn<'_, '_, M> {
                     .ins()
                     .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, k, n);
                 self.fail_if(out_of_range, ERR_MISSING_PARAM, aux, Some(k));
-                let ctx = self.ctx()?;
-                let tables =
-                    self.b
-                        .ins()
-                        .load(self.ptr, trusted(), ctx, off(offset_of!(KernelCtx, tables)));
+                let tables = match &self.hoisted {
+                    Some(h) => h.tables,
+                    None => {
+                        let ctx = self.ctx()?;
+                        self.b.ins().load(
+                            self.ptr,
+                            trusted(),
+                            ctx,
+                            off(offset_of!(KernelCtx, tables)),
+                        )
+                    }
+                };
                 let sixteen = self.iconst(16);
                 let o = self.b.ins().imul(k, sixteen);
                 let addr = self.b.ins().iadd(tables, o);
@@ -999,8 +1054,7 @@ impl<M: Module> Fn<'_, '_, M> {
                 let lower = self.iconst(lower);
                 let part = self.checked(ArithOp::Sub, upper, lower);
                 let r = self.iconst(int(rate));
-                let micro = self.iconst(MICRO);
-                let tax = self.call_helper(Helper::MulScaled, &[part, r, micro])?;
+                let tax = self.mul_scaled(part, r, MICRO)?;
                 let sum = self.b.use_var(total);
                 let sum = self.checked(ArithOp::Add, sum, tax);
                 self.b.def_var(total, sum);
@@ -1048,9 +1102,8 @@ impl<M: Module> Fn<'_, '_, M> {
             }
             Builtin::PerMonth => {
                 let a = self.expr(arg(0)?, frame)?;
-                let one = self.iconst(1);
                 let twelve = self.iconst(12);
-                self.call_helper(Helper::DivScaled, &[a, one, twelve])?
+                self.div_scaled(a, 1, twelve)?
             }
             Builtin::MonthsBetween | Builtin::DaysBetween => {
                 let a = self.expr(arg(0)?, frame)?;
@@ -1064,19 +1117,11 @@ impl<M: Module> Fn<'_, '_, M> {
             }
             Builtin::Floor(scale) | Builtin::Ceil(scale) => {
                 let a = self.expr(arg(0)?, frame)?;
-                let s = self.iconst(scale);
-                let h = if matches!(builtin, Builtin::Floor(_)) {
-                    Helper::FloorDiv
-                } else {
-                    Helper::CeilDiv
-                };
-                self.call_helper(h, &[a, s])?
+                self.floor_ceil(a, scale, matches!(builtin, Builtin::Ceil(_)))?
             }
             Builtin::RoundFen(mode) => {
                 let a = self.expr(arg(0)?, frame)?;
-                let unit = self.iconst(FEN);
-                let m = self.b.ins().iconst(types::I32, i64::from(mode_index(mode)));
-                self.call_helper(Helper::RoundToUnit, &[a, unit, m])?
+                self.round_to_unit(a, FEN, mode)?
             }
         })
     }
@@ -1094,22 +1139,33 @@ impl<M: Module> Fn<'_, '_, M> {
         default: Option<ExprId>,
     ) -> Result<Val, CodegenError> {
         let owner_row = self.bound_row(frame, owner)?;
-        let ctx = self.ctx()?;
         let slot = self.plan.slots.relation(owner.0 as usize, relation);
-        let offsets = self.b.ins().load(
-            self.ptr,
-            trusted(),
-            ctx,
-            off(offset_of!(KernelCtx, offsets)),
-        );
-        let view = off(slot * std::mem::size_of::<ColumnView>() + offset_of!(ColumnView, data));
         let ro = trusted().with_readonly();
-        let data = self.b.ins().load(self.ptr, ro, offsets, view);
+        let data = match self.hoisted.as_ref().and_then(|h| h.offsets.get(slot)) {
+            Some(d) => *d,
+            None => {
+                let ctx = self.ctx()?;
+                let offsets = self.b.ins().load(
+                    self.ptr,
+                    trusted(),
+                    ctx,
+                    off(offset_of!(KernelCtx, offsets)),
+                );
+                let view =
+                    off(slot * std::mem::size_of::<ColumnView>() + offset_of!(ColumnView, data));
+                self.b.ins().load(self.ptr, ro, offsets, view)
+            }
+        };
         let four = self.iconst(4);
         let o = self.b.ins().imul(owner_row, four);
         let addr = self.b.ins().iadd(data, o);
         let start = self.b.ins().uload32(ro, addr, 0);
         let end = self.b.ins().uload32(ro, addr, 4);
+        if function == AggFn::Count && filter.is_none() {
+            // Checked offsets never decrease.
+            return Ok(self.b.ins().isub(end, start));
+        }
+        let known = self.known.len();
 
         let r = self.b.declare_var(I64);
         let acc = self.b.declare_var(I64);
@@ -1198,6 +1254,7 @@ impl<M: Module> Fn<'_, '_, M> {
         frame.pop();
         inner?;
 
+        self.known.truncate(known);
         self.b.switch_to_block(next);
         let row = self.b.use_var(r);
         let one = self.iconst(1);
@@ -1217,6 +1274,7 @@ impl<M: Module> Fn<'_, '_, M> {
                     Some(d) => self.expr(d, frame)?,
                     None => self.iconst(0),
                 };
+                self.known.truncate(known);
                 self.b.ins().jump(result, &args(&[d]));
             }
             _ => {

@@ -1,13 +1,14 @@
 //! The kernel's view of a batch: `#[repr(C)]` structs of raw pointers and lengths built
 //! from a [`Batch`] without copying (text columns excepted: they are interned to ordered
-//! `u32` codes), and the context every compiled function receives. Codegen reads fields
-//! at the offsets `core::mem::offset_of!` gives for these structs, so the two can never
-//! disagree.
+//! `u32` codes), the context every compiled function receives, and the per-row error
+//! codes. Codegen reads fields at the offsets `core::mem::offset_of!` gives for these
+//! structs, so the two can never disagree; the C header of a compiled policy describes
+//! the same structs.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use bylaw_runtime::batch::{Batch, Column};
+use crate::batch::{Batch, Column};
 
 /// One column (or one relation's CSR offsets) as the kernel sees it.
 #[repr(C)]
@@ -64,9 +65,27 @@ pub struct KernelCtx {
     pub memo_tags: *mut i64,
     /// Per definition: the memoized value.
     pub memo_values: *mut i64,
+    /// The runtime helpers, in [`crate::native::helpers::Helper::ALL`] order: compiled
+    /// code calls them through this table, so an object file needs no symbol resolved.
+    pub helpers: *const *const u8,
     /// Written by every fallible runtime helper: 0, [`ERR_OVERFLOW`] or [`ERR_DIV_ZERO`].
     pub status: u32,
     /// The error of the row being evaluated.
+    pub error: ErrorRecord,
+    /// Where the kernel appends one record per failed row (room for every row of the
+    /// call).
+    pub failures: *mut FailedRow,
+    /// How many records `failures` holds.
+    pub failure_count: u64,
+}
+
+/// A root row whose evaluation failed, and its first error.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FailedRow {
+    /// The root row (an index into the batch, not into the evaluated range).
+    pub row: u64,
+    /// The error.
     pub error: ErrorRecord,
 }
 
@@ -77,12 +96,16 @@ pub struct Slots {
     pub column_base: Vec<usize>,
     /// The first relation slot of each entity.
     pub relation_base: Vec<usize>,
+    /// The number of column slots.
     pub columns: usize,
+    /// The number of relation slots.
     pub relations: usize,
 }
 
 impl Slots {
-    pub fn new(schema: &bylaw_runtime::schema::Schema) -> Slots {
+    /// The slots of `schema`: entities in order, each one's fields (and relations) in
+    /// order.
+    pub fn new(schema: &crate::schema::Schema) -> Slots {
         let mut s = Slots::default();
         for e in &schema.entities {
             s.column_base.push(s.columns);
@@ -93,10 +116,12 @@ impl Slots {
         s
     }
 
+    /// The slot of `field` of `entity`.
     pub fn column(&self, entity: usize, field: usize) -> usize {
         self.column_base.get(entity).copied().unwrap_or(0) + field
     }
 
+    /// The slot of `relation` of `entity`.
     pub fn relation(&self, entity: usize, relation: usize) -> usize {
         self.relation_base.get(entity).copied().unwrap_or(0) + relation
     }
@@ -216,8 +241,8 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
     use super::*;
-    use bylaw_runtime::batch::{EntityRows, Offsets};
-    use bylaw_runtime::schema::EntityId;
+    use crate::batch::{EntityRows, Offsets};
+    use crate::schema::EntityId;
 
     #[test]
     fn views_point_at_the_batch_columns_and_texts_keep_their_order() {
@@ -273,5 +298,6 @@ mod tests {
         assert_eq!(std::mem::size_of::<ErrorRecord>(), 24);
         assert_eq!(std::mem::offset_of!(ErrorRecord, aux), 8);
         assert_eq!(std::mem::align_of::<KernelCtx>(), 8);
+        assert_eq!(std::mem::size_of::<FailedRow>(), 32);
     }
 }

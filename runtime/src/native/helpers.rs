@@ -1,12 +1,14 @@
-//! The runtime helpers compiled code calls (`bylaw_rt_*`): thin `extern "C"` shims over
-//! `bylaw_runtime::arith` and `bylaw_runtime::date`, so that every rounding, every i128
-//! product and quotient and every calendar step is the interpreter's own code. A fallible
-//! helper returns its value and writes 0 or an `ERR_*` code to `status`.
+//! The runtime helpers compiled code calls (`bylaw_rt_*`): `extern "C"` shims over
+//! [`crate::arith`] and [`crate::date`], so that every rounding, every i128 product and
+//! quotient and every calendar step is the interpreter's own code. A fallible helper
+//! returns its value and writes 0 or an `ERR_*` code to `status`. Compiled code reaches
+//! them through [`KernelCtx::helpers`](super::layout::KernelCtx::helpers), a table in
+//! [`Helper::ALL`] order, so a compiled object needs no symbol resolved at link time.
 
-use bylaw_runtime::arith::{self, ArithError, RoundingMode};
-use bylaw_runtime::date;
+use crate::arith::{self, ArithError, RoundingMode};
+use crate::date;
 
-use crate::layout::{ERR_DIV_ZERO, ERR_NONE, ERR_OVERFLOW};
+use super::layout::{ERR_DIV_ZERO, ERR_NONE, ERR_OVERFLOW};
 
 fn report(r: Result<i64, ArithError>, status: &mut u32) -> i64 {
     match r {
@@ -24,7 +26,7 @@ fn report(r: Result<i64, ArithError>, status: &mut u32) -> i64 {
     }
 }
 
-/// The rounding mode with index `mode` in [`RoundingMode::ALL`].
+/// The index of `mode` in [`RoundingMode::ALL`]: how compiled code names a mode.
 pub fn mode_index(mode: RoundingMode) -> u32 {
     RoundingMode::ALL
         .iter()
@@ -32,14 +34,17 @@ pub fn mode_index(mode: RoundingMode) -> u32 {
         .unwrap_or(0) as u32
 }
 
+/// [`arith::mul_scaled`].
 pub extern "C" fn bylaw_rt_mul_scaled(a: i64, b: i64, divisor: i64, status: &mut u32) -> i64 {
     report(arith::mul_scaled(a, b, divisor), status)
 }
 
+/// [`arith::div_scaled`].
 pub extern "C" fn bylaw_rt_div_scaled(a: i64, scale: i64, b: i64, status: &mut u32) -> i64 {
     report(arith::div_scaled(a, scale, b), status)
 }
 
+/// [`arith::round_to_unit`] with the mode of index `mode` (see [`mode_index`]).
 pub extern "C" fn bylaw_rt_round_to_unit(v: i64, unit: i64, mode: u32, status: &mut u32) -> i64 {
     let mode = RoundingMode::ALL
         .get(mode as usize)
@@ -48,36 +53,44 @@ pub extern "C" fn bylaw_rt_round_to_unit(v: i64, unit: i64, mode: u32, status: &
     report(arith::round_to_unit(v, unit, mode), status)
 }
 
+/// [`date::add_days`].
 pub extern "C" fn bylaw_rt_date_add_days(d: i64, n: i64, status: &mut u32) -> i64 {
     report(date::add_days(d as i32, n).map(i64::from), status)
 }
 
+/// [`date::add_days`] of `−n`.
 pub extern "C" fn bylaw_rt_date_sub_days(d: i64, n: i64, status: &mut u32) -> i64 {
     let r = arith::neg(n).and_then(|n| date::add_days(d as i32, n));
     report(r.map(i64::from), status)
 }
 
+/// [`date::add_months`].
 pub extern "C" fn bylaw_rt_date_add_months(d: i64, n: i64, status: &mut u32) -> i64 {
     report(date::add_months(d as i32, n).map(i64::from), status)
 }
 
+/// [`date::add_months`] of `−n`.
 pub extern "C" fn bylaw_rt_date_sub_months(d: i64, n: i64, status: &mut u32) -> i64 {
     let r = arith::neg(n).and_then(|n| date::add_months(d as i32, n));
     report(r.map(i64::from), status)
 }
 
+/// [`date::months_between`].
 pub extern "C" fn bylaw_rt_months_between(a: i64, b: i64) -> i64 {
     date::months_between(a as i32, b as i32)
 }
 
+/// [`date::days_between`].
 pub extern "C" fn bylaw_rt_days_between(a: i64, b: i64) -> i64 {
     date::days_between(a as i32, b as i32)
 }
 
+/// [`arith::floor_div`].
 pub extern "C" fn bylaw_rt_floor_div(v: i64, scale: i64) -> i64 {
     arith::floor_div(v, scale)
 }
 
+/// [`arith::ceil_div`].
 pub extern "C" fn bylaw_rt_ceil_div(v: i64, scale: i64) -> i64 {
     arith::ceil_div(v, scale)
 }
@@ -86,9 +99,13 @@ pub extern "C" fn bylaw_rt_ceil_div(v: i64, scale: i64) -> i64 {
 /// mode counts as one), and whether it takes a status pointer last.
 #[derive(Debug, Clone, Copy)]
 pub struct HelperSpec {
+    /// The symbol.
     pub name: &'static str,
+    /// The function.
     pub address: *const u8,
+    /// The number of value arguments.
     pub args: usize,
+    /// Whether a `*mut u32` status comes last.
     pub fallible: bool,
     /// Argument 2 is a `u32` (the rounding mode).
     pub mode_arg: bool,
@@ -96,11 +113,13 @@ pub struct HelperSpec {
 
 macro_rules! helpers {
     ($($id:ident = $f:ident($args:expr, $fallible:expr, $mode:expr)),* $(,)?) => {
-        /// Every helper, by role.
+        /// Every helper, by role; [`Helper::ALL`] is the order of the helper table.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum Helper { $($id),* }
+        pub enum Helper { $(#[doc = stringify!($f)] $id),* }
         impl Helper {
+            /// Every helper, in table order.
             pub const ALL: &'static [Helper] = &[$(Helper::$id),*];
+            /// How the helper is called.
             pub fn spec(self) -> HelperSpec {
                 match self {
                     $(Helper::$id => HelperSpec {
@@ -128,4 +147,16 @@ helpers! {
     DaysBetween = bylaw_rt_days_between(2, false, false),
     FloorDiv = bylaw_rt_floor_div(2, false, false),
     CeilDiv = bylaw_rt_ceil_div(2, false, false),
+}
+
+impl Helper {
+    /// The position of this helper in the table.
+    pub fn index(self) -> usize {
+        Helper::ALL.iter().position(|h| *h == self).unwrap_or(0)
+    }
+}
+
+/// The helper table compiled code calls through (see [`KernelCtx::helpers`](super::layout::KernelCtx::helpers)).
+pub fn table() -> Vec<*const u8> {
+    Helper::ALL.iter().map(|h| h.spec().address).collect()
 }

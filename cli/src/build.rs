@@ -1,0 +1,233 @@
+//! `bylaw build`: a policy compiled ahead of time for one date into a native object,
+//! static library or shared library, with its C header. The object comes from
+//! `bylaw_codegen::aot`; libraries are archived with `ar` or linked with `cc` against
+//! the runtime's static library (`libbylaw_runtime_c.a`, built by
+//! `cargo build -p bylaw-runtime-c`), found beside the `bylaw` executable unless
+//! `--runtime` or `BYLAW_RUNTIME_LIB` names it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use clap::{Args, ValueEnum};
+
+use crate::{ErrorFormat, Exit};
+
+/// What `bylaw build` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Emit {
+    /// `bylaw_<policy>.o`: link it with `libbylaw_runtime_c.a` (or the runtime crate).
+    Object,
+    /// `libbylaw_<policy>.a` (the object archived) with `libbylaw_runtime_c.a` beside it:
+    /// link both.
+    Staticlib,
+    /// `libbylaw_<policy>.so` (`.dylib` on macOS), linked with the system `cc`.
+    Cdylib,
+}
+
+/// Arguments of `bylaw build`.
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The policy file.
+    pub policy: PathBuf,
+    /// The evaluation date the library is compiled for (YYYY-MM-DD, YYYY-MM or YYYY).
+    #[arg(long)]
+    pub date: String,
+    /// What to write.
+    #[arg(long, value_enum, default_value_t = Emit::Object)]
+    pub emit: Emit,
+    /// The output directory (created if missing).
+    #[arg(short, long, default_value = ".")]
+    pub output: PathBuf,
+    /// The runtime's static library (default: `BYLAW_RUNTIME_LIB`, else
+    /// `libbylaw_runtime_c.a` beside the `bylaw` executable).
+    #[arg(long)]
+    pub runtime: Option<PathBuf>,
+}
+
+pub fn run(args: &BuildArgs, format: ErrorFormat) -> Exit {
+    let started = std::time::Instant::now();
+    let (program, date) = match crate::data::policy_at(&args.policy, &args.date, None, format) {
+        Ok(p) => p,
+        Err(exit) => return exit,
+    };
+    let name = program
+        .policy
+        .as_ref()
+        .map(|p| p.name.clone())
+        .unwrap_or_else(|| {
+            args.policy
+                .file_stem()
+                .map_or("policy".into(), |s| s.to_string_lossy().into_owned())
+        });
+    let native = match bylaw_codegen::aot::compile_object(&program, date, &name) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!(
+                "error: `{}` cannot be compiled to native code: {e}\n  help: evaluate it with `bylaw eval` instead",
+                args.policy.display()
+            );
+            return Exit::PolicyErrors;
+        }
+    };
+    if let Err(e) = std::fs::create_dir_all(&args.output) {
+        eprintln!("error: cannot create `{}`: {e}", args.output.display());
+        return Exit::Io;
+    }
+    let prefix = &native.prefix;
+    let object = args.output.join(format!("{prefix}.o"));
+    let header = args.output.join(format!("{prefix}.h"));
+    for (path, bytes) in [
+        (&object, native.object.as_slice()),
+        (&header, native.header.as_bytes()),
+    ] {
+        if let Err(e) = bylaw_runtime::output::write_atomic(path, |w| w.write_all(bytes)) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return Exit::Io;
+        }
+    }
+    let library = match args.emit {
+        Emit::Object => None,
+        Emit::Staticlib | Emit::Cdylib => {
+            let runtime = match runtime_library(args.runtime.as_deref()) {
+                Ok(r) => r,
+                Err(msg) => {
+                    eprintln!("error: {msg}");
+                    return Exit::BadInput;
+                }
+            };
+            let made = if args.emit == Emit::Staticlib {
+                staticlib(
+                    &object,
+                    &runtime,
+                    &args.output.join(format!("lib{prefix}.a")),
+                )
+            } else {
+                let ext = if cfg!(target_os = "macos") {
+                    "dylib"
+                } else {
+                    "so"
+                };
+                cdylib(
+                    &object,
+                    &runtime,
+                    &args.output.join(format!("lib{prefix}.{ext}")),
+                )
+            };
+            match made {
+                Ok(p) => Some(p),
+                Err(msg) => {
+                    eprintln!("error: {msg}");
+                    return Exit::Io;
+                }
+            }
+        }
+    };
+    let mut wrote = vec![object.display().to_string(), header.display().to_string()];
+    if let Some(l) = library {
+        wrote.push(l.display().to_string());
+    }
+    eprintln!(
+        "built `{name}` for {} in {:.0} ms: {}",
+        bylaw_runtime::date::format_date(date),
+        started.elapsed().as_secs_f64() * 1e3,
+        wrote.join(", ")
+    );
+    Exit::Ok
+}
+
+fn runtime_library(given: Option<&Path>) -> Result<PathBuf, String> {
+    let hint = "build it with `cargo build -p bylaw-runtime-c` (same profile as `bylaw`), or pass --runtime PATH";
+    if let Some(p) = given {
+        return if p.is_file() {
+            Ok(p.to_path_buf())
+        } else {
+            Err(format!(
+                "the runtime library `{}` does not exist\n  help: {hint}",
+                p.display()
+            ))
+        };
+    }
+    if let Some(p) = std::env::var_os("BYLAW_RUNTIME_LIB").map(PathBuf::from) {
+        return if p.is_file() {
+            Ok(p)
+        } else {
+            Err(format!(
+                "BYLAW_RUNTIME_LIB names `{}`, which does not exist\n  help: {hint}",
+                p.display()
+            ))
+        };
+    }
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|e| e.parent().map(|d| d.join("libbylaw_runtime_c.a")));
+    match beside {
+        Some(p) if p.is_file() => Ok(p),
+        _ => Err(format!(
+            "the runtime library `libbylaw_runtime_c.a` was not found beside the `bylaw` executable\n  help: {hint}"
+        )),
+    }
+}
+
+fn tool(cmd: &mut Command, what: &str, hint: &str) -> Result<(), String> {
+    match cmd.output() {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(format!(
+            "{what} failed ({}):\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr).trim_end()
+        )),
+        Err(e) => Err(format!("{what}: cannot run it: {e}\n  help: {hint}")),
+    }
+}
+
+/// `out` holds the policy's object alone, and the runtime archive is copied beside it
+/// (`libbylaw_runtime_c.a`): GNU `ar` cannot re-index a Rust static library (its
+/// members carry LLVM bitcode), so the two are linked side by side.
+fn staticlib(object: &Path, runtime: &Path, out: &Path) -> Result<PathBuf, String> {
+    let tmp = out.with_extension("a.tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let made = tool(
+        Command::new("ar").arg("rcs").arg(&tmp).arg(object),
+        "`ar` (archiving the policy object)",
+        "install binutils, or use --emit object and link it yourself",
+    );
+    if let Err(e) = made {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, out).map_err(|e| format!("cannot write `{}`: {e}", out.display()))?;
+    if let Some(dir) = out.parent() {
+        let beside = dir.join("libbylaw_runtime_c.a");
+        let same = std::fs::canonicalize(&beside).ok() == std::fs::canonicalize(runtime).ok();
+        if !same {
+            std::fs::copy(runtime, &beside)
+                .map_err(|e| format!("cannot copy `{}`: {e}", runtime.display()))?;
+        }
+    }
+    Ok(out.to_path_buf())
+}
+
+fn cdylib(object: &Path, runtime: &Path, out: &Path) -> Result<PathBuf, String> {
+    let cc = std::env::var_os("CC").unwrap_or_else(|| "cc".into());
+    let tmp = out.with_extension("tmp");
+    let mut cmd = Command::new(&cc);
+    cmd.arg("-shared")
+        .arg("-o")
+        .arg(&tmp)
+        .arg(object)
+        .arg(runtime);
+    if cfg!(target_os = "linux") {
+        cmd.args(["-lpthread", "-ldl", "-lm"]);
+    }
+    let linked = tool(
+        &mut cmd,
+        &format!("`{}` (linking the shared library)", cc.to_string_lossy()),
+        "install a C compiler (`cc`), set CC, or use --emit object|staticlib",
+    );
+    if let Err(e) = linked {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    std::fs::rename(&tmp, out).map_err(|e| format!("cannot write `{}`: {e}", out.display()))?;
+    Ok(out.to_path_buf())
+}

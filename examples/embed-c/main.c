@@ -1,0 +1,93 @@
+/* Embeds the dibao policy compiled by `bylaw build`: three households in columns,
+ * evaluated as a batch and one by one, results printed. Money is int64_t in 0.0001
+ * yuan, so 1338 yuan is 13380000. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bylaw_guangdong_dibao.h"
+
+#define P(name) BYLAW_GUANGDONG_DIBAO_##name
+#define H 3 /* households */
+#define M 4 /* members */
+
+int main(void) {
+    /* Household columns (the `id` text column is not read by the policy). */
+    uint32_t city[H] = {P(V_REGION_GUANGZHOU), P(V_REGION_SHENZHEN), P(V_REGION_GUANGZHOU)};
+    uint32_t hukou[H] = {P(V_HUKOU_TYPE_LOCAL), P(V_HUKOU_TYPE_LOCAL), P(V_HUKOU_TYPE_OTHER_CITY)};
+    int64_t residence[H] = {24, 36, 12};
+    int64_t months_away[H] = {0, 0, 0};
+    uint8_t elsewhere[H] = {0, 0, 0};
+    uint8_t assets[H] = {0, 0, 0};
+    uint8_t car[H] = {0, 1, 0};
+    uint8_t house[H] = {0, 0, 0};
+    /* Members: household 0 has two, 1 has one, 2 has one. */
+    int64_t income[M] = {8000000, 10000000, 5000000, 13380100};
+    int64_t age[M] = {40 * 12, 38 * 12, 70 * 12, 30 * 12};
+    uint8_t disabled[M] = {0, 0, 1, 0};
+    uint32_t members[H + 1] = {0, 2, 3, 4};
+
+    bylaw_column columns[P(COLUMNS)];
+    memset(columns, 0, sizeof columns);
+#define COL(slot, array, n) columns[P(slot)] = (bylaw_column){(array), (n)}
+    COL(COL_HOUSEHOLD_CITY, city, H);
+    COL(COL_HOUSEHOLD_HUKOU, hukou, H);
+    COL(COL_HOUSEHOLD_RESIDENCE, residence, H);
+    COL(COL_HOUSEHOLD_MONTHS_AWAY, months_away, H);
+    COL(COL_HOUSEHOLD_DIBAO_ELSEWHERE, elsewhere, H);
+    COL(COL_HOUSEHOLD_LARGE_FINANCIAL_ASSETS, assets, H);
+    COL(COL_HOUSEHOLD_CAR_TRANSACTION, car, H);
+    COL(COL_HOUSEHOLD_HOUSE_TRANSACTION, house, H);
+    COL(COL_PERSON_INCOME, income, M);
+    COL(COL_PERSON_AGE, age, M);
+    COL(COL_PERSON_DISABLED, disabled, M);
+    bylaw_column offsets[P(RELATIONS)];
+    offsets[P(REL_HOUSEHOLD_MEMBERS)] = (bylaw_column){members, H + 1};
+    uint64_t rows[P(ENTITIES)];
+    rows[P(ENTITY_HOUSEHOLD)] = H;
+    rows[P(ENTITY_PERSON)] = M;
+    bylaw_batch batch = {rows, columns, offsets};
+
+    /* The batch: one array per output. */
+    uint8_t eligible[H], errors[H];
+    int64_t benefit[H], per_capita[H];
+    void *outputs[P(OUTPUTS)];
+    int64_t scratch64[P(OUTPUTS)][H];
+    for (int k = 0; k < P(OUTPUTS); k++) outputs[k] = scratch64[k];
+    outputs[P(OUT_ELIGIBLE)] = eligible;
+    outputs[P(OUT_BENEFIT)] = benefit;
+    outputs[P(OUT_PER_CAPITA_INCOME)] = per_capita;
+    bylaw_failed_row failures[H];
+    uint64_t failed = 0;
+    int32_t status = bylaw_guangdong_dibao_eval_batch(&batch, 0, H, outputs, errors, failures, &failed);
+    if (status != BYLAW_OK) {
+        fprintf(stderr, "eval_batch: status %d\n", status);
+        return 1;
+    }
+    for (int h = 0; h < H; h++) {
+        if (errors[h] != BYLAW_ERR_NONE) {
+            printf("household %d: error %u\n", h, errors[h]);
+            continue;
+        }
+        printf("household %d: per-capita income %" PRId64 ".%04" PRId64 " yuan, eligible %s, benefit %" PRId64 ".%02" PRId64 " yuan\n",
+               h, per_capita[h] / 10000, per_capita[h] % 10000, eligible[h] ? "yes" : "no",
+               benefit[h] / 10000, (benefit[h] % 10000) / 100);
+    }
+
+    /* One household. */
+    int64_t values[P(OUTPUTS)];
+    bylaw_error_record error;
+    status = bylaw_guangdong_dibao_eval_one(&batch, 0, values, &error);
+    if (status != BYLAW_OK || error.kind != BYLAW_ERR_NONE) {
+        fprintf(stderr, "eval_one: status %d, error %u\n", status, error.kind);
+        return 1;
+    }
+    printf("household 0 alone: benefit %" PRId64 " (0.0001 yuan), %" PRIu64 " failed in the batch\n",
+           values[P(OUT_BENEFIT)], failed);
+
+    /* A bad batch is refused, not read out of bounds. */
+    members[H] = 99;
+    status = bylaw_guangdong_dibao_eval_batch(&batch, 0, H, outputs, errors, NULL, NULL);
+    printf("batch with broken offsets: status %d (BYLAW_E_BATCH = %d)\n", status, BYLAW_E_BATCH);
+    return status == BYLAW_E_BATCH ? 0 : 1;
+}

@@ -1,0 +1,423 @@
+//! A compiled policy as a native library sees it, and the C entry points that run it.
+//!
+//! `bylaw build` writes an object holding the kernel and one [`PolicyDesc`] (exported
+//! as `bylaw_<policy>_policy`): the kernel's address, the parameter tables at the
+//! build date, and the *shape* of the input — per column slot its entity, kind and
+//! number of variants, per relation slot its parent and child entity, per output its
+//! width. [`bylaw_rt_eval_batch`] and [`bylaw_rt_eval_one`] check a caller's
+//! [`BatchView`] against that shape (lengths, CSR offsets, booleans, variant codes)
+//! before the kernel runs, so native code never reads outside the caller's arrays
+//! whatever their contents; they return one of the `BYLAW_*` status codes.
+
+use super::helpers;
+use super::layout::{ColumnView, ErrorRecord, FailedRow, KernelCtx};
+
+/// The version of this ABI; a descriptor of another version is refused.
+pub const ABI_VERSION: u32 = 1;
+
+/// Call status: the rows were evaluated (each row's own error is in `errors`).
+pub const BYLAW_OK: i32 = 0;
+/// Call status: a required pointer was null.
+pub const BYLAW_E_NULL: i32 = -1;
+/// Call status: the descriptor is not of this runtime's ABI version.
+pub const BYLAW_E_ABI: i32 = -2;
+/// Call status: the batch does not match the policy's input shape.
+pub const BYLAW_E_BATCH: i32 = -3;
+/// Call status: the rows are not within the batch.
+pub const BYLAW_E_RANGE: i32 = -4;
+
+/// Column kinds in a descriptor's shape.
+pub const KIND_INT: u32 = 0;
+/// A `u8` boolean, 0 or 1.
+pub const KIND_BOOL: u32 = 1;
+/// An `i32` day number.
+pub const KIND_DATE: u32 = 2;
+/// A `u32` variant index.
+pub const KIND_ENUM: u32 = 3;
+/// Text: not passed to native libraries (the policy reads no text column).
+pub const KIND_TEXT: u32 = 4;
+
+/// `kernel(ctx, start, end, outs, errors)`.
+pub type KernelFn = unsafe extern "C" fn(*mut KernelCtx, i64, i64, *const *mut u8, *mut u8);
+
+/// A compiled policy, as emitted into its object file.
+#[repr(C)]
+#[derive(Debug)]
+pub struct PolicyDesc {
+    /// [`ABI_VERSION`].
+    pub abi: u32,
+    /// The number of outputs.
+    pub outputs: u32,
+    /// The number of definitions (memo slots).
+    pub defs: u32,
+    /// The number of entities.
+    pub entities: u32,
+    /// The root entity.
+    pub root: u32,
+    /// The number of column slots.
+    pub columns: u32,
+    /// The number of relation slots.
+    pub relations: u32,
+    /// Padding; 0.
+    pub reserved: u32,
+    /// The batch kernel.
+    pub kernel: Option<KernelFn>,
+    /// The keyed parameter tables.
+    pub tables: *const i64,
+    /// `outputs` widths, then `(entity, kind, variants)` per column slot, then
+    /// `(parent, child)` per relation slot.
+    pub shape: *const u32,
+}
+
+/// A batch as C passes it: rows per entity, one view per column slot, the CSR offsets
+/// (`u32`, parent rows + 1 of them) per relation slot.
+#[repr(C)]
+#[derive(Debug)]
+pub struct BatchView {
+    /// Rows per entity (`u64`), in schema order.
+    pub entity_rows: *const u64,
+    /// One view per column slot.
+    pub columns: *const ColumnView,
+    /// One view per relation slot.
+    pub offsets: *const ColumnView,
+}
+
+/// The input shape of a descriptor, read once.
+struct Shape<'a> {
+    desc: &'a PolicyDesc,
+    columns: &'a [u32],
+    relations: &'a [u32],
+}
+
+/// The checked batch: rows per entity and the views.
+struct Checked<'a> {
+    rows: &'a [u64],
+    columns: &'a [ColumnView],
+    offsets: &'a [ColumnView],
+}
+
+fn width_of(kind: u32) -> usize {
+    match kind {
+        KIND_BOOL => 1,
+        KIND_DATE | KIND_ENUM | KIND_TEXT => 4,
+        _ => 8,
+    }
+}
+
+/// The elements of `view`, read as `T`.
+///
+/// # Safety
+/// `view.data` points to `view.len` readable, aligned `T`s (or `len` is 0).
+unsafe fn elements<T>(view: &ColumnView) -> &[T] {
+    let len = usize::try_from(view.len).unwrap_or(0);
+    if len == 0 || view.data.is_null() {
+        return &[];
+    }
+    // SAFETY: the caller's promise.
+    unsafe { std::slice::from_raw_parts(view.data.cast::<T>(), len) }
+}
+
+impl<'a> Shape<'a> {
+    /// # Safety
+    /// `desc` is a descriptor emitted by `bylaw build`: `shape` holds the counts it
+    /// declares.
+    unsafe fn new(desc: &'a PolicyDesc) -> Result<Shape<'a>, i32> {
+        if desc.abi != ABI_VERSION || desc.shape.is_null() || desc.kernel.is_none() {
+            return Err(BYLAW_E_ABI);
+        }
+        let (o, c, r) = (
+            desc.outputs as usize,
+            desc.columns as usize * 3,
+            desc.relations as usize * 2,
+        );
+        // SAFETY: the descriptor's shape array has `o + c + r` elements (its contract).
+        let all = unsafe { std::slice::from_raw_parts(desc.shape, o + c + r) };
+        let rest = all.get(o..).unwrap_or(&[]);
+        let (columns, relations) = rest.split_at(c);
+        Ok(Shape {
+            desc,
+            columns,
+            relations,
+        })
+    }
+
+    /// Checks `batch` against the shape.
+    ///
+    /// # Safety
+    /// `batch`'s arrays have one element per entity, column slot and relation slot of
+    /// the shape, and each view points to `len` readable elements of its kind.
+    unsafe fn check(&self, batch: &'a BatchView) -> Result<Checked<'a>, i32> {
+        let d = self.desc;
+        if batch.entity_rows.is_null()
+            || (d.columns > 0 && batch.columns.is_null())
+            || (d.relations > 0 && batch.offsets.is_null())
+        {
+            return Err(BYLAW_E_NULL);
+        }
+        // SAFETY: the caller's promise on the array lengths.
+        let (rows, columns, offsets) = unsafe {
+            (
+                std::slice::from_raw_parts(batch.entity_rows, d.entities as usize),
+                slice_or_empty(batch.columns, d.columns as usize),
+                slice_or_empty(batch.offsets, d.relations as usize),
+            )
+        };
+        for (view, c) in columns.iter().zip(self.columns.chunks_exact(3)) {
+            let [entity, kind, variants] = [c[0], c[1], c[2]];
+            let n = rows.get(entity as usize).copied().ok_or(BYLAW_E_ABI)?;
+            if kind == KIND_TEXT {
+                continue; // never read by the kernel
+            }
+            if view.len != n || (n > 0 && view.data.is_null()) {
+                return Err(BYLAW_E_BATCH);
+            }
+            if view.data.align_offset(width_of(kind)) != 0 {
+                return Err(BYLAW_E_BATCH);
+            }
+            // SAFETY: `view` holds `n` elements of this kind (the caller's promise),
+            // aligned (checked above).
+            let valid = unsafe {
+                match kind {
+                    KIND_BOOL => elements::<u8>(view).iter().all(|b| *b <= 1),
+                    KIND_ENUM => elements::<u32>(view).iter().all(|v| *v < variants),
+                    _ => true,
+                }
+            };
+            if !valid {
+                return Err(BYLAW_E_BATCH);
+            }
+        }
+        for (view, r) in offsets.iter().zip(self.relations.chunks_exact(2)) {
+            let parent = rows.get(r[0] as usize).copied().ok_or(BYLAW_E_ABI)?;
+            let child = rows.get(r[1] as usize).copied().ok_or(BYLAW_E_ABI)?;
+            if view.len != parent + 1 || view.data.is_null() {
+                return Err(BYLAW_E_BATCH);
+            }
+            if view.data.align_offset(4) != 0 {
+                return Err(BYLAW_E_BATCH);
+            }
+            // SAFETY: as above, `parent + 1` aligned `u32`s.
+            let o = unsafe { elements::<u32>(view) };
+            let monotone = o.windows(2).all(|w| w[0] <= w[1]);
+            if o.first() != Some(&0) || o.last().map(|l| u64::from(*l)) != Some(child) || !monotone
+            {
+                return Err(BYLAW_E_BATCH);
+            }
+        }
+        Ok(Checked {
+            rows,
+            columns,
+            offsets,
+        })
+    }
+
+    /// Runs the kernel over `start..end` of a checked batch.
+    ///
+    /// # Safety
+    /// `outputs` holds one pointer per output, each to `end − start` writable elements
+    /// of its width; `errors` and `failures` have room for `end − start` elements.
+    unsafe fn run(
+        &self,
+        batch: &Checked<'_>,
+        start: u64,
+        end: u64,
+        outputs: *const *mut u8,
+        errors: *mut u8,
+        failures: *mut FailedRow,
+    ) -> Result<u64, i32> {
+        let root_rows = batch
+            .rows
+            .get(self.desc.root as usize)
+            .copied()
+            .ok_or(BYLAW_E_ABI)?;
+        if start > end || end > root_rows || end > i64::MAX as u64 {
+            return Err(BYLAW_E_RANGE);
+        }
+        let kernel = self.desc.kernel.ok_or(BYLAW_E_ABI)?;
+        let defs = (self.desc.defs as usize).max(1);
+        let mut memo_tags = vec![0i64; defs];
+        let mut memo_values = vec![0i64; defs];
+        let helpers = helpers::table();
+        let texts = [0i64];
+        let no_table = [0i64];
+        let mut ctx = KernelCtx {
+            columns: batch.columns.as_ptr(),
+            offsets: batch.offsets.as_ptr(),
+            tables: if self.desc.tables.is_null() {
+                no_table.as_ptr()
+            } else {
+                self.desc.tables
+            },
+            texts: texts.as_ptr(),
+            memo_tags: memo_tags.as_mut_ptr(),
+            memo_values: memo_values.as_mut_ptr(),
+            helpers: helpers.as_ptr(),
+            status: 0,
+            error: ErrorRecord::default(),
+            failures,
+            failure_count: 0,
+        };
+        if start < end {
+            // SAFETY: the batch was checked against the descriptor's shape (lengths,
+            // offsets, booleans, variant codes), the rows lie within the root entity,
+            // the tables and kernel come from the same descriptor, the memo arrays hold
+            // one slot per definition, and the caller gives output buffers of the right
+            // widths and lengths.
+            unsafe { kernel(&mut ctx, start as i64, end as i64, outputs, errors) };
+        }
+        Ok(ctx.failure_count)
+    }
+}
+
+/// # Safety
+/// `ptr` points to `len` readable `T`s, or `len` is 0.
+unsafe fn slice_or_empty<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
+    if len == 0 || ptr.is_null() {
+        &[]
+    } else {
+        // SAFETY: the caller's promise.
+        unsafe { std::slice::from_raw_parts(ptr, len) }
+    }
+}
+
+/// Evaluates root rows `start..end` of `batch` with the compiled policy `desc`.
+/// Output `k` of row `start + i` goes to element `i` of `outputs[k]` (`u8`, `i32`,
+/// `u32` or `i64` per the output's type), the row's error code to `errors[i]` (0: no
+/// error). When `failures` is not null, each failed row's details are appended there
+/// (at most `end − start`) and their number written to `failure_count` (if not null).
+/// Returns [`BYLAW_OK`] or a `BYLAW_E_*` status; on an error status nothing is written.
+///
+/// # Safety
+/// `desc` is a descriptor emitted by `bylaw build`; `batch` points to a [`BatchView`]
+/// whose arrays have one element per entity, column slot and relation slot, each view
+/// pointing to `len` readable elements; `outputs` points to one pointer per output,
+/// each to `end − start` writable elements of the output's width; `errors` to
+/// `end − start` writable bytes; `failures`, if not null, to `end − start` writable
+/// records; `failure_count`, if not null, to a writable `u64`. The buffers are borrowed
+/// for the call only.
+#[allow(clippy::too_many_arguments, reason = "a C entry point")]
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bylaw_rt_eval_batch(
+    desc: *const PolicyDesc,
+    batch: *const BatchView,
+    start: u64,
+    end: u64,
+    outputs: *const *mut u8,
+    errors: *mut u8,
+    failures: *mut FailedRow,
+    failure_count: *mut u64,
+) -> i32 {
+    if desc.is_null() || batch.is_null() || errors.is_null() {
+        return BYLAW_E_NULL;
+    }
+    // SAFETY: non-null, and valid by the caller's promise.
+    let (desc, batch) = unsafe { (&*desc, &*batch) };
+    if desc.outputs > 0 && outputs.is_null() {
+        return BYLAW_E_NULL;
+    }
+    // SAFETY: a descriptor from `bylaw build` (the caller's promise).
+    let shape = match unsafe { Shape::new(desc) } {
+        Ok(s) => s,
+        Err(e) => return e,
+    };
+    // SAFETY: the caller's promise on the batch arrays.
+    let checked = match unsafe { shape.check(batch) } {
+        Ok(c) => c,
+        Err(e) => return e,
+    };
+    let n = usize::try_from(end.saturating_sub(start)).unwrap_or(0);
+    let mut own = Vec::new();
+    let sink = if failures.is_null() {
+        own.reserve(n);
+        own.as_mut_ptr()
+    } else {
+        failures
+    };
+    // SAFETY: the caller's promise on the output buffers; `sink` has room for `n`.
+    match unsafe { shape.run(&checked, start, end, outputs, errors, sink) } {
+        Ok(count) => {
+            if !failure_count.is_null() && !failures.is_null() {
+                // SAFETY: not null; writable by the caller's promise.
+                unsafe { *failure_count = count };
+            } else if !failure_count.is_null() {
+                // SAFETY: as above.
+                unsafe { *failure_count = 0 };
+            }
+            BYLAW_OK
+        }
+        Err(e) => e,
+    }
+}
+
+/// Evaluates root row `row` of `batch`: its outputs widened to `i64` into `values`
+/// (one per output) and its error into `error` (`kind` 0 when every output was
+/// computed). Returns [`BYLAW_OK`] or a `BYLAW_E_*` status.
+///
+/// # Safety
+/// As [`bylaw_rt_eval_batch`]; `values` points to one writable `i64` per output and
+/// `error` to a writable record.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bylaw_rt_eval_one(
+    desc: *const PolicyDesc,
+    batch: *const BatchView,
+    row: u64,
+    values: *mut i64,
+    error: *mut ErrorRecord,
+) -> i32 {
+    if desc.is_null() || batch.is_null() || error.is_null() {
+        return BYLAW_E_NULL;
+    }
+    // SAFETY: non-null, valid by the caller's promise.
+    let d = unsafe { &*desc };
+    let outputs = d.outputs as usize;
+    if outputs > 0 && values.is_null() {
+        return BYLAW_E_NULL;
+    }
+    let mut cells = vec![0i64; outputs];
+    let pointers: Vec<*mut u8> = cells
+        .iter_mut()
+        .map(|c| std::ptr::from_mut(c).cast::<u8>())
+        .collect();
+    let mut code = [0u8];
+    let mut failed = [FailedRow::default()];
+    let mut count = 0u64;
+    // SAFETY: one row; each output cell is an aligned `i64`, room for one element of
+    // any width; the other buffers hold one element each.
+    let status = unsafe {
+        bylaw_rt_eval_batch(
+            desc,
+            batch,
+            row,
+            row.saturating_add(1),
+            pointers.as_ptr(),
+            code.as_mut_ptr(),
+            failed.as_mut_ptr(),
+            &mut count,
+        )
+    };
+    if status != BYLAW_OK {
+        return status;
+    }
+    // SAFETY: `Shape::new` succeeded inside the call, so `shape` holds the widths.
+    let widths = unsafe { std::slice::from_raw_parts(d.shape, outputs) };
+    // SAFETY: `values` has one writable `i64` per output; `error` is writable.
+    let (values, error) = unsafe { (std::slice::from_raw_parts_mut(values, outputs), &mut *error) };
+    for ((v, cell), w) in values.iter_mut().zip(&cells).zip(widths) {
+        let cell = cell.to_ne_bytes();
+        *v = match w {
+            1 => i64::from(cell[0]),
+            4 => {
+                let x = [cell[0], cell[1], cell[2], cell[3]];
+                // Dates are signed, codes small: both read back exactly as i32.
+                i64::from(i32::from_ne_bytes(x))
+            }
+            _ => i64::from_ne_bytes(cell),
+        };
+    }
+    *error = if count > 0 {
+        failed[0].error
+    } else {
+        ErrorRecord::default()
+    };
+    BYLAW_OK
+}
