@@ -12,7 +12,7 @@ use bylaw_compiler::scenario::{self, Sweep};
 use bylaw_compiler::types::Ty;
 
 use crate::data::DataArgs;
-use crate::{ErrorFormat, Exit, charts, html, report};
+use crate::{ErrorFormat, Exit, charts, html};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BudgetFormat {
@@ -60,7 +60,12 @@ fn run_inner(args: &BudgetArgs, format: ErrorFormat) -> Result<(), Exit> {
         eprintln!("error: --years: {e}\n  help: write `--years 2021..2025` or `--years 2023`");
         Exit::BadInput
     })?;
-    let program = load(&args.policy, args.scenario.as_deref(), format)?;
+    let program = crate::data::policy_with_scenario(
+        &args.policy,
+        args.scenario.as_deref(),
+        "there is nothing to budget",
+        format,
+    )?;
     if bylaw_compiler::years::yearly_columns(&program).is_none() {
         let name = program
             .schema
@@ -126,31 +131,6 @@ fn run_inner(args: &BudgetArgs, format: ErrorFormat) -> Result<(), Exit> {
             })
             .map(|()| eprintln!("wrote {}", path.display())),
     }
-}
-
-/// Compiles the policy and applies the scenario.
-fn load(policy: &Path, scenario_file: Option<&Path>, format: ErrorFormat) -> Result<Program, Exit> {
-    let compiled = bylaw_compiler::compile_file(policy);
-    if compiled.has_errors() {
-        report::print(&compiled.diagnostics, &compiled.sources, format);
-        return Err(Exit::PolicyErrors);
-    }
-    let Some(mut program) = compiled.program.filter(|p| !p.schema.entities.is_empty()) else {
-        eprintln!(
-            "error: `{}` declares no entity, so there is nothing to budget\n  help: use a fund policy with a yearly table",
-            policy.display()
-        );
-        return Err(Exit::BadInput);
-    };
-    if let Some(s) = scenario_file {
-        let (overrides, diags, sources) = scenario::load(&program, s);
-        if diags.iter().any(|d| d.is_error()) {
-            report::print(&diags, &sources, format);
-            return Err(Exit::BadInput);
-        }
-        scenario::apply(&mut program, &overrides);
-    }
-    Ok(program)
 }
 
 fn compute(

@@ -31,6 +31,27 @@ pub fn policy_at(
     scenario: Option<&Path>,
     format: ErrorFormat,
 ) -> Result<(Program, i32), Exit> {
+    let program = policy_with_scenario(
+        policy,
+        scenario,
+        "there are no households to evaluate",
+        format,
+    )?;
+    let date = crate::parse_eval_date(date).map_err(|e| {
+        eprintln!("error: --date: {e}");
+        Exit::BadInput
+    })?;
+    Ok((program, date))
+}
+
+/// A policy compiled, with at least one entity (else `nothing`: what the command cannot
+/// do without one), and a scenario's values applied. Problems are printed.
+pub fn policy_with_scenario(
+    policy: &Path,
+    scenario: Option<&Path>,
+    nothing: &str,
+    format: ErrorFormat,
+) -> Result<Program, Exit> {
     let compiled = bylaw_compiler::compile_file(policy);
     if compiled.has_errors() {
         report::print(&compiled.diagnostics, &compiled.sources, format);
@@ -38,15 +59,11 @@ pub fn policy_at(
     }
     let Some(mut program) = compiled.program.filter(|p| !p.schema.entities.is_empty()) else {
         eprintln!(
-            "error: `{}` declares no entity, so there are no households to evaluate\n  help: use a policy that declares `entity household {{ … }}`",
+            "error: `{}` declares no entity, so {nothing}\n  help: use a policy that declares an entity (`entity household {{ … }}`, or a yearly table for funds)",
             policy.display()
         );
         return Err(Exit::BadInput);
     };
-    let date = crate::parse_eval_date(date).map_err(|e| {
-        eprintln!("error: --date: {e}");
-        Exit::BadInput
-    })?;
     if let Some(s) = scenario {
         let (overrides, diags, sources) = bylaw_compiler::scenario::load(&program, s);
         if diags.iter().any(|d| d.is_error()) {
@@ -55,7 +72,7 @@ pub fn policy_at(
         }
         bylaw_compiler::scenario::apply(&mut program, &overrides);
     }
-    Ok((program, date))
+    Ok(program)
 }
 
 /// The relations' files: given with `--relation` / `--members`, or found next to the

@@ -226,11 +226,7 @@ impl<'p> Evaluator<'p> {
         if version.limits.is_empty() {
             return Ok(None);
         }
-        let mut st = State {
-            batch,
-            frame: vec![(self.program.schema.root, row)],
-            memo: vec![None; self.program.defs.len()],
-        };
+        let mut st = self.fresh(batch, vec![(self.program.schema.root, row)]);
         for x in &d.exceptions {
             if self.eval(&mut st, x.condition)? == Value::Bool(true) {
                 return Ok(Some(LimitOutcome {
@@ -307,11 +303,7 @@ impl<'p> Evaluator<'p> {
         rows: std::ops::Range<usize>,
     ) -> Vec<Result<Vec<Value>>> {
         let root = self.program.schema.root;
-        let mut st = State {
-            batch,
-            frame: Vec::with_capacity(4),
-            memo: vec![None; self.program.defs.len()],
-        };
+        let mut st = self.fresh(batch, Vec::with_capacity(4));
         let mut results = Vec::with_capacity(rows.len());
         for row in rows {
             st.frame.clear();
@@ -336,11 +328,7 @@ impl<'p> Evaluator<'p> {
     /// Evaluates any expression of the program for root record `row`, with a fresh memo
     /// (explanations trace sub-expressions this way; normal runs never do).
     pub fn eval_expr(&self, batch: &Batch, row: usize, expr: ExprId) -> Result<Value> {
-        let mut st = State {
-            batch,
-            frame: vec![(self.program.schema.root, row)],
-            memo: vec![None; self.program.defs.len()],
-        };
+        let mut st = self.fresh(batch, vec![(self.program.schema.root, row)]);
         self.eval(&mut st, expr)
     }
 
@@ -351,11 +339,7 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates one definition for root record `row` (tracing and tests).
     pub fn eval_one(&self, batch: &Batch, row: usize, def: DefId) -> Result<Value> {
-        let mut st = State {
-            batch,
-            frame: vec![(self.program.schema.root, row)],
-            memo: vec![None; self.program.defs.len()],
-        };
+        let mut st = self.fresh(batch, vec![(self.program.schema.root, row)]);
         self.eval_def(&mut st, def)
     }
 
@@ -367,11 +351,7 @@ impl<'p> Evaluator<'p> {
         frame: &[(EntityId, usize)],
         expr: ExprId,
     ) -> Result<Value> {
-        let mut st = State {
-            batch,
-            frame: frame.to_vec(),
-            memo: vec![None; self.program.defs.len()],
-        };
+        let mut st = self.fresh(batch, frame.to_vec());
         self.eval(&mut st, expr)
     }
 
@@ -382,12 +362,17 @@ impl<'p> Evaluator<'p> {
         frame: &[(EntityId, usize)],
         def: DefId,
     ) -> Result<Value> {
-        let mut st = State {
-            batch,
-            frame: frame.to_vec(),
-            memo: vec![None; self.program.defs.len()],
-        };
+        let mut st = self.fresh(batch, frame.to_vec());
         self.eval_def(&mut st, def)
+    }
+
+    /// A scratch state with `frame` in reach and nothing memoized.
+    fn fresh<'b>(&self, batch: &'b Batch, frame: Vec<(EntityId, usize)>) -> State<'b> {
+        State {
+            batch,
+            frame,
+            memo: vec![None; self.program.defs.len()],
+        }
     }
 
     fn eval_def(&self, st: &mut State, id: DefId) -> Result<Value> {
