@@ -128,6 +128,78 @@ pub fn format_scaled(value: i64, scale: i64, min_decimals: u32) -> String {
     out
 }
 
+/// [`format_scaled`] for one scale, writing bytes into a buffer instead of allocating a
+/// string per value: the output writers format millions of numbers this way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScaledFormat {
+    /// The scale's magnitude (a power of ten; 1 for any other scale, as in
+    /// [`format_scaled`]).
+    scale: u64,
+    /// Decimals of the scale.
+    decimals: u32,
+    /// Decimals always written.
+    min_decimals: u32,
+}
+
+impl ScaledFormat {
+    /// Writes values like `format_scaled(value, scale, min_decimals)`.
+    #[must_use]
+    pub fn new(scale: i64, min_decimals: u32) -> ScaledFormat {
+        let (decimals, scale) = match decimals_of(scale) {
+            Some(d) => (d, scale.unsigned_abs()),
+            None => (0, 1),
+        };
+        ScaledFormat {
+            scale,
+            decimals,
+            min_decimals,
+        }
+    }
+
+    /// Appends the text of `value` to `out`: the same bytes as [`format_scaled`].
+    pub fn push(&self, value: i64, out: &mut Vec<u8>) {
+        if value < 0 {
+            out.push(b'-');
+        }
+        let magnitude = value.unsigned_abs();
+        push_digits(magnitude / self.scale, 1, out);
+        // Trailing zeros are dropped down to `min_decimals`, then zeros added up to it.
+        let mut frac = magnitude % self.scale;
+        let mut digits = self.decimals;
+        while digits > self.min_decimals && frac % 10 == 0 {
+            frac /= 10;
+            digits -= 1;
+        }
+        if digits == 0 && self.min_decimals == 0 {
+            return;
+        }
+        out.push(b'.');
+        push_digits(frac, digits as usize, out);
+        for _ in digits..self.min_decimals {
+            out.push(b'0');
+        }
+    }
+}
+
+/// Appends the decimal digits of `n`, zero-padded to at least `width` digits.
+fn push_digits(mut n: u64, width: usize, out: &mut Vec<u8>) {
+    let mut buf = [b'0'; 20];
+    let mut used = 0;
+    for slot in buf.iter_mut().rev() {
+        if n == 0 && used >= width {
+            break;
+        }
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        used += 1;
+    }
+    // `u64::MAX` has 20 digits, so `buf` always holds `n`; wider padding is zeros.
+    for _ in buf.len()..width {
+        out.push(b'0');
+    }
+    out.extend_from_slice(buf.get(buf.len() - used..).unwrap_or(&[]));
+}
+
 /// Money (0.0001 元 units) for people: thousands separators and at least two
 /// decimals, like `"1,338.00"` or `"-12,345,678.005"`.
 #[must_use]
@@ -259,6 +331,25 @@ mod tests {
             format_scaled(i64::MIN, MONEY_SCALE, 2),
             "-922337203685477.5808"
         );
+        for (v, scale, min) in [
+            (0, MONEY_SCALE, 2),
+            (0, 1, 0),
+            (-1, MONEY_SCALE, 2),
+            (13_380_050, MONEY_SCALE, 2),
+            (20_000, MICRO, 0),
+            (i64::MIN, 1, 0),
+            (i64::MIN, MONEY_SCALE, 2),
+            (i64::MAX, MICRO, 9),
+            (3, 1, 2),
+            (1_000_000, 1_000_000, 0),
+        ] {
+            let mut out = Vec::new();
+            ScaledFormat::new(scale, min).push(v, &mut out);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                format_scaled(v, scale, min)
+            );
+        }
         assert_eq!(format_money_yuan(13_380_000), "1,338.00");
         assert_eq!(format_money_yuan(-123_456_789_050), "-12,345,678.905");
         assert_eq!(format_money_yuan(1_000_000), "100.00");
@@ -271,6 +362,13 @@ mod tests {
         fn round_trip(v in any::<i64>(), scale in prop::sample::select(vec![1i64, 10_000, 1_000_000]), min in 0u32..8) {
             let text = format_scaled(v, scale, min);
             prop_assert_eq!(parse_scaled(&text, scale), Ok(v));
+        }
+
+        #[test]
+        fn scaled_format_writes_what_format_scaled_does(v in any::<i64>(), scale in prop::sample::select(vec![1i64, 10, 10_000, 1_000_000, 7]), min in 0u32..8) {
+            let mut out = b"x".to_vec();
+            ScaledFormat::new(scale, min).push(v, &mut out);
+            prop_assert_eq!(String::from_utf8(out).unwrap(), format!("x{}", format_scaled(v, scale, min)));
         }
 
         #[test]
