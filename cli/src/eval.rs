@@ -24,6 +24,8 @@ use bylaw_runtime::parquet_out::{OutBuilder, OutChunk, OutColumn, OutKind, Parqu
 
 use crate::{ErrorFormat, Exit};
 
+mod columns;
+
 #[derive(Debug, clap::Args)]
 pub struct EvalArgs {
     /// The policy file.
@@ -99,6 +101,9 @@ struct Ctx<'a> {
     /// Every output is a number, boolean, date or enumeration: raw kernel values can
     /// be turned into values without the kernel's text dictionary.
     raw_values: bool,
+    /// Set when rows evaluated by native code are written as CSV straight from the
+    /// result columns (CSV out, no text output, no `reason`).
+    csv_columns: Option<columns::CsvColumns>,
 }
 
 /// What one unit of work produced: its rows, formatted, and their totals.
@@ -209,6 +214,11 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
             .outputs
             .iter()
             .all(|d| program.def(*d).ty != Ty::Text),
+        csv_columns: if out_format == OutFormat::Csv && explain.is_none() {
+            columns::CsvColumns::new(&program)
+        } else {
+            None
+        },
     };
     let progress = if !args.quiet && std::io::stderr().is_terminal() {
         indicatif::ProgressBar::no_length()
@@ -528,6 +538,9 @@ fn eval_unit(
     rows: std::ops::Range<usize>,
     first: bool,
 ) -> Result<UnitOut, Stop> {
+    if let (Some(b), Some(csv)) = (bound, &ctx.csv_columns) {
+        return columns::csv_unit(ctx, csv, batch, b, rows);
+    }
     let program = ctx.program;
     let n = rows.len();
     let outputs = program.outputs.len();
