@@ -11,6 +11,7 @@ mod error;
 mod json_in;
 mod parquet_in;
 mod raw;
+mod split;
 pub mod stream;
 
 pub use csv_in::read_csv;

@@ -1,6 +1,6 @@
 //! Rows read but not yet decoded: a [`RawChunk`] holds either CSV records (one byte
-//! buffer and field end offsets, so a chunk costs two allocations however many rows it
-//! has) or an Arrow record batch (Parquet). The streaming reader splits and links
+//! buffer and field end offsets, so a chunk costs a few allocations however many rows
+//! it has) or an Arrow record batch (Parquet). The streaming reader splits and links
 //! chunks on one thread; decoding them into columns happens later, on any thread.
 
 use arrow_array::cast::AsArray;
@@ -8,11 +8,14 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 
 /// CSV records of a fixed width, packed into one buffer.
+// INVARIANT: every field in `bytes` is followed by one separator byte, so a field
+// starts one byte after the previous field's end. Unquoted records are then copied
+// from the file as they are, separators included.
 #[derive(Debug, Default, Clone)]
 pub(crate) struct CsvRows {
-    /// Every field's bytes, back to back.
+    /// Every field's bytes, each followed by a separator.
     pub bytes: Vec<u8>,
-    /// End offset in `bytes` of each field, `width` per row.
+    /// End offset in `bytes` of each field (where its separator is), `width` per row.
     pub ends: Vec<u32>,
     /// Fields per record.
     pub width: usize,
@@ -35,7 +38,7 @@ impl CsvRows {
         }
         let end = *self.ends.get(i)? as usize;
         let start = match i.checked_sub(1) {
-            Some(p) => *self.ends.get(p)? as usize,
+            Some(p) => *self.ends.get(p)? as usize + 1,
             None => 0,
         };
         self.bytes.get(start..end)
@@ -47,12 +50,13 @@ impl CsvRows {
         if record.len() != self.width {
             return false;
         }
-        if self.bytes.len() + record.as_slice().len() > u32::MAX as usize {
+        if self.bytes.len() + record.as_slice().len() + record.len() > u32::MAX as usize {
             return false;
         }
         for field in record {
             self.bytes.extend_from_slice(field);
             self.ends.push(self.bytes.len() as u32);
+            self.bytes.push(b',');
         }
         self.lines.push(line);
         true
@@ -63,7 +67,7 @@ impl CsvRows {
         let at = at.min(self.len());
         let field_at = at * self.width;
         let byte_at = match field_at.checked_sub(1) {
-            Some(p) => self.ends.get(p).map_or(0, |e| *e as usize),
+            Some(p) => self.ends.get(p).map_or(0, |e| *e as usize + 1),
             None => 0,
         };
         let tail_bytes = self.bytes.split_off(byte_at.min(self.bytes.len()));
@@ -101,6 +105,15 @@ impl RawChunk {
         match self {
             RawChunk::Csv(c) => c.len(),
             RawChunk::Arrow { batch, .. } => batch.num_rows(),
+        }
+    }
+
+    /// The raw bytes of column `col` at `row` of CSV rows (untrimmed, not known to be
+    /// UTF-8); `None` for Arrow rows.
+    pub fn raw(&self, row: usize, col: usize) -> Option<&[u8]> {
+        match self {
+            RawChunk::Csv(c) => c.field(row, col),
+            RawChunk::Arrow { .. } => None,
         }
     }
 

@@ -19,9 +19,10 @@
 //! [`RawBatch::decode`] parses their cells into a [`Batch`] and may run on any thread.
 
 use super::arrow_cells::{accepts, append_array};
-use super::cell::parse_into;
+use super::cell::{parse_into, parse_plain_into};
 use super::csv_in::number_key;
 use super::raw::{CsvRows, RawChunk};
+use super::split::CsvSplitter;
 use crate::batch::{Batch, Column, EntityRows, Offsets};
 use crate::schema::{EntityId, EntitySchema, Schema};
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
@@ -133,8 +134,7 @@ impl Layout {
 /// One open data file.
 enum Source {
     Csv {
-        reader: csv::Reader<std::fs::File>,
-        record: csv::ByteRecord,
+        split: CsvSplitter,
         width: usize,
         next_record: u64,
     },
@@ -153,21 +153,12 @@ impl Source {
         rows_per_read: usize,
     ) -> Result<(Source, Layout), Fallback> {
         let cannot = |e: &dyn std::fmt::Display| Fallback(format!("`{}`: {e}", path.display()));
-        let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
         match format {
             DataFormat::Csv => {
-                let mut reader = csv::ReaderBuilder::new()
-                    .has_headers(false)
-                    .flexible(true)
-                    .buffer_capacity(1 << 16)
-                    .from_reader(file);
-                let mut header = csv::ByteRecord::new();
-                if !reader
-                    .read_byte_record(&mut header)
-                    .map_err(|e| cannot(&e))?
-                {
+                let mut split = CsvSplitter::open(path).map_err(Fallback)?;
+                let Some(header) = split.header().map_err(Fallback)? else {
                     return fallback(format!("`{}` is empty", path.display()));
-                }
+                };
                 let mut names = Vec::with_capacity(header.len());
                 for (i, cell) in header.iter().enumerate() {
                     let cell = if i == 0 {
@@ -183,8 +174,7 @@ impl Source {
                 let layout = Layout::new(&names, entity, parent_col, path)?;
                 Ok((
                     Source::Csv {
-                        reader,
-                        record: csv::ByteRecord::new(),
+                        split,
                         width: names.len(),
                         next_record: 1,
                     },
@@ -192,6 +182,7 @@ impl Source {
                 ))
             }
             DataFormat::Parquet => {
+                let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
                 let builder = ParquetRecordBatchReaderBuilder::try_new(file)
                     .map_err(|e| cannot(&e))?
                     .with_batch_size(rows_per_read.max(1));
@@ -227,8 +218,7 @@ impl Source {
     fn next_chunk(&mut self, max_rows: usize, path: &Path) -> Result<Option<RawChunk>, Fallback> {
         match self {
             Source::Csv {
-                reader,
-                record,
+                split,
                 width,
                 next_record,
             } => {
@@ -237,22 +227,7 @@ impl Source {
                     first_record: *next_record,
                     ..CsvRows::default()
                 };
-                while rows.len() < max_rows {
-                    match reader.read_byte_record(record) {
-                        Ok(true) => {}
-                        Ok(false) => break,
-                        Err(e) => return fallback(format!("`{}`: {e}", path.display())),
-                    }
-                    let line = record
-                        .position()
-                        .map_or(0, |p| u32::try_from(p.line()).unwrap_or(u32::MAX));
-                    if !rows.push(record, line) {
-                        return fallback(format!(
-                            "`{}` line {line}: a row of another width",
-                            path.display()
-                        ));
-                    }
-                }
+                split.read_rows(&mut rows, max_rows).map_err(Fallback)?;
                 *next_record += rows.len() as u64;
                 Ok((rows.len() > 0).then_some(RawChunk::Csv(rows)))
             }
@@ -516,6 +491,25 @@ fn link_children(
         let Some(mut chunk) = chunk else { break };
         let mut split = None;
         for row in 0..chunk.len() {
+            // Nearly every child belongs to the previous child's household or the
+            // next one. Their keys are trimmed, non-empty text, so a parent key cell
+            // with exactly a key's bytes is that key: no UTF-8 check or trim needed.
+            let raw = chunk.raw(row, parent_col);
+            let same = |i: usize| keys.get(i).is_some_and(|k| Some(k.as_bytes()) == raw);
+            let next = if same(cursor) {
+                Some(cursor)
+            } else if same(cursor + 1) {
+                Some(cursor + 1)
+            } else {
+                None
+            };
+            if let Some(pos) = next {
+                if let Some(c) = counts.get_mut(pos) {
+                    *c += 1;
+                }
+                cursor = pos;
+                continue;
+            }
             let Some(pk) = chunk.text(row, parent_col).filter(|t| !t.is_empty()) else {
                 return fallback("a child without a parent key");
             };
@@ -688,8 +682,11 @@ fn decode_rows(
                         }
                         Some(c) => {
                             for row in 0..csv.len() {
-                                let Some(text) =
-                                    csv.field(row, *c).and_then(|b| std::str::from_utf8(b).ok())
+                                let bytes = csv.field(row, *c);
+                                if bytes.is_some_and(|b| parse_plain_into(column, &f.ty, b)) {
+                                    continue;
+                                }
+                                let Some(text) = bytes.and_then(|b| std::str::from_utf8(b).ok())
                                 else {
                                     return Err(bad("a cell that is not UTF-8"));
                                 };
