@@ -134,7 +134,8 @@ pub(super) fn csv_unit(
             CellFormat::Date | CellFormat::Enum(_) => {}
         }
     }
-    let mut text: Vec<u8> = Vec::with_capacity(n * 64);
+    // Room for a key and a dozen short cells per row, so the buffer rarely grows.
+    let mut text: Vec<u8> = Vec::with_capacity(n * (24 + 10 * csv.formats.len()));
     let mut cell = String::new();
     for (i, error) in columns.errors.iter().enumerate() {
         let row = rows.start + i;

@@ -35,6 +35,8 @@ pub(crate) struct CsvSplitter {
     /// The file has no more bytes than `buf` holds.
     eof: bool,
     count: Count,
+    /// Bytes split so far (blank lines included), to size chunks before filling them.
+    split_bytes: u64,
     /// Set once a quote or a carriage return is met: the `csv` crate reads the rest.
     slow: Option<Slow>,
 }
@@ -95,6 +97,7 @@ impl CsvSplitter {
                 report_line: 1,
                 records: 0,
             },
+            split_bytes: 0,
             slow: None,
         };
         split.refill()?;
@@ -126,6 +129,16 @@ impl CsvSplitter {
     /// Why the streaming reader must give up: the file cannot be read, is not CSV,
     /// or has a record of another width.
     pub fn read_rows(&mut self, rows: &mut CsvRows, max_rows: usize) -> Result<(), String> {
+        if rows.len() == 0 && self.count.records > 1 && self.slow.is_none() {
+            // Sized from the records so far, so that filling a chunk does not copy it
+            // again and again as it grows.
+            let expected = max_rows.min(1 << 20);
+            let per_record = self.split_bytes / self.count.records + 1;
+            rows.bytes
+                .reserve(usize::try_from(per_record).unwrap_or(0) * expected / 8 * 9);
+            rows.ends.reserve(expected * rows.width);
+            rows.lines.reserve(expected);
+        }
         while rows.len() < max_rows {
             if let Some(slow) = &mut self.slow {
                 match slow.reader.read_byte_record(&mut slow.record) {
