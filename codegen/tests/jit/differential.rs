@@ -1,10 +1,11 @@
-//! One case corpus through both engines: every `test` block of every bundled policy and
-//! every program of the cross-crate suite, compared output for output and error for
-//! error (code, definition and message).
+//! One case corpus through every engine: every `test` block of every bundled policy and
+//! every program of the cross-crate suite, run by the interpreter, the JIT and the AOT
+//! object (linked into a shared library and loaded), compared output for output and
+//! error for error (code, definition and message).
 
 use std::path::{Path, PathBuf};
 
-use bylaw_codegen::JitPolicy;
+use bylaw_codegen::{CodegenError, JitPolicy, LoadedPolicy};
 use bylaw_compiler::Program;
 use bylaw_compiler::interp::Evaluator;
 use bylaw_runtime::batch::Batch;
@@ -26,6 +27,40 @@ pub fn assert_same(program: &Program, date: i32, batch: &Batch, what: &str) {
     }
 }
 
+/// Evaluates every root row of `batch` with the AOT object and the interpreter and
+/// asserts they agree. Returns `false` for a program AOT does not take (one that reads
+/// or produces text: not part of the C ABI), which the JIT runs instead.
+pub fn assert_same_aot(program: &Program, date: i32, batch: &Batch, what: &str) -> bool {
+    let aot = match LoadedPolicy::build(program, date) {
+        Ok(aot) => aot,
+        Err(CodegenError::Unsupported(why)) if why.contains("text") => return false,
+        Err(e) => panic!("{what}: AOT: {e}"),
+    };
+    let bound = aot
+        .bind(batch)
+        .unwrap_or_else(|e| panic!("{what}: AOT: {e}"));
+    let n = batch.root_len();
+    let reference = Evaluator::new(program, date).eval_rows(batch, 0..n);
+    // Straight from the library's columns: no fallback to the interpreter.
+    let mut columns = bylaw_codegen::ResultColumns::default();
+    for start in [0, 1.min(n)] {
+        assert!(
+            bound.eval_columns_into(start..n, &mut columns),
+            "{what}: AOT refused the rows"
+        );
+        assert_eq!(columns.len(), n - start, "{what}: AOT");
+        for (i, expected) in reference[start..].iter().enumerate() {
+            assert_eq!(
+                &bound.row_result(&columns, i),
+                expected,
+                "{what}: AOT, row {}",
+                start + i
+            );
+        }
+    }
+    true
+}
+
 fn bylaw_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
@@ -37,8 +72,9 @@ fn bylaw_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Runs every test case of `program` through both engines; returns how many.
-fn run_tests(program: &Program, what: &str) -> usize {
+/// Runs every test case of `program` through every engine; returns how many cases ran,
+/// and how many of them ran AOT too.
+fn run_tests(program: &Program, what: &str) -> (usize, usize) {
     // `x[last year]` reads another row of a yearly table: the JIT refuses it (fund rules
     // run in the interpreter, `bylaw budget` has no native path) rather than guessing.
     if program
@@ -53,12 +89,15 @@ fn run_tests(program: &Program, what: &str) -> usize {
             ),
             "{what}: the JIT must refuse `[last year]`"
         );
-        return 0;
+        return (0, 0);
     }
+    let mut aot = 0;
     for t in &program.tests {
-        assert_same(program, t.date, &t.batch, &format!("{what}: {}", t.name));
+        let what = format!("{what}: {}", t.name);
+        assert_same(program, t.date, &t.batch, &what);
+        aot += usize::from(assert_same_aot(program, t.date, &t.batch, &what));
     }
-    program.tests.len()
+    (program.tests.len(), aot)
 }
 
 #[test]
@@ -66,17 +105,23 @@ fn every_bundled_policy_test_agrees() {
     let mut files = Vec::new();
     bylaw_files(Path::new("../policies"), &mut files);
     files.sort();
-    let mut cases = 0;
+    let (mut cases, mut aot) = (0, 0);
     for file in &files {
         let compiled = bylaw_compiler::compile_file(file);
         let Some(program) = compiled.program else {
             continue;
         };
-        cases += run_tests(&program, &file.display().to_string());
+        let (c, a) = run_tests(&program, &file.display().to_string());
+        cases += c;
+        aot += a;
     }
     assert!(
         cases >= 50,
         "expected the policies' test cases, found {cases}"
+    );
+    assert!(
+        aot * 10 >= cases * 9,
+        "expected AOT to run nearly every case, ran {aot} of {cases}"
     );
 }
 
@@ -125,7 +170,7 @@ fn every_suite_program_with_tests_agrees() {
         let Some(program) = compiled.program else {
             continue;
         };
-        cases += run_tests(&program, &name);
+        cases += run_tests(&program, &name).0;
     }
     assert!(
         cases >= 4,
@@ -150,6 +195,7 @@ fn rows_agree(text: &str, csv: &str, date: &str) {
     std::fs::remove_dir_all(&dir).unwrap();
     let date = bylaw_runtime::date::parse_date(date).unwrap();
     assert_same(&program, date, &batch, text);
+    assert_same_aot(&program, date, &batch, text);
 }
 
 #[test]
