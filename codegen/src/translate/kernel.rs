@@ -55,11 +55,12 @@ impl<M: Module> Fn<'_, '_, M> {
         self.ctx = Some(ctx);
         self.hoist(ctx)?;
         let ro = trusted().with_readonly();
-        let mut out_columns = Vec::new();
-        for (k, d) in program.outputs.iter().enumerate() {
-            let base = self.b.ins().load(self.ptr, ro, outs, off(k * 8));
-            out_columns.push((base, output_width(program.def(*d).ty), *d));
-        }
+        let out_columns: Vec<(usize, usize, _)> = program
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(k, d)| (k, output_width(program.def(*d).ty), *d))
+            .collect();
 
         let row_var = self.b.declare_var(I64);
         self.b.def_var(row_var, start);
@@ -77,11 +78,14 @@ impl<M: Module> Fn<'_, '_, M> {
         let i = self.b.ins().isub(row, start);
         let root = program.schema.root;
         self.known.clear();
-        for (base, width, d) in &out_columns {
+        for (k, width, d) in &out_columns {
             let v = self.call_def(*d, &vec![(root, row)])?;
+            // Loaded at the store, not before the loop: a pointer per output held
+            // across the row would spill, inside the member loops too.
+            let base = self.b.ins().load(self.ptr, ro, outs, off(k * 8));
             let w = self.iconst(*width as i64);
             let o = self.b.ins().imul(i, w);
-            let addr = self.b.ins().iadd(*base, o);
+            let addr = self.b.ins().iadd(base, o);
             let flags = trusted();
             match width {
                 1 => self.b.ins().istore8(flags, v, addr, 0),

@@ -542,14 +542,26 @@ impl<M: Module> Fn<'_, '_, M> {
 
     /// Branches to the error block with `kind`, `aux`, `arg` when `cond` is non-zero.
     fn fail_if(&mut self, cond: Val, kind: u32, aux: i64, arg: Option<Val>) {
+        let site = self.cold_site(cond);
         let k = self.iconst(i64::from(kind));
         let a = self.iconst(aux);
         let arg = arg.unwrap_or_else(|| self.b.ins().iconst(I64, -1));
         let err = self.err_block();
-        let cont = self.b.create_block();
         let a = self.err_args(k, a, arg);
-        self.b.ins().brif(cond, err, &a, cont, &[]);
-        self.b.switch_to_block(cont);
+        self.b.ins().jump(err, &a);
+        self.b.switch_to_block(site);
+    }
+
+    /// Branches on `cond` to a new cold block, which becomes current; returns the block
+    /// to continue in when `cond` is zero. The error's arguments are made in the cold
+    /// block, so the hot path carries no moves for them.
+    fn cold_site(&mut self, cond: Val) -> Block {
+        let cold = self.b.create_block();
+        self.b.set_cold_block(cold);
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, cold, &[], cont, &[]);
+        self.b.switch_to_block(cold);
+        cont
     }
 
     /// Jumps to the error block unconditionally and continues in a dead block.
@@ -606,12 +618,12 @@ impl<M: Module> Fn<'_, '_, M> {
                 .b
                 .ins()
                 .uload32(trusted(), ctx, off(offset_of!(KernelCtx, status)));
+            let cont = self.cold_site(s);
             let minus = self.iconst(-1);
             let zero = self.iconst(0);
             let err = self.err_block();
-            let cont = self.b.create_block();
             let a = self.err_args(s, zero, minus);
-            self.b.ins().brif(s, err, &a, cont, &[]);
+            self.b.ins().jump(err, &a);
             self.b.switch_to_block(cont);
         }
         Ok(v)
