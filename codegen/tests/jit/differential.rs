@@ -254,6 +254,26 @@ fn expressions_of_the_suite_agree() {
         "when_ + 3 days",
         "where_",
         "not flag",
+        // The inline fast paths at their edges: i64::MIN and MAX, divisors −1 and 0,
+        // products that only just fit or overflow, rounding at exact halves.
+        "income / -1",
+        "income / count_of",
+        "income * count_of",
+        "count_of / count_of",
+        "income / 0.0001",
+        "income * 0.0001",
+        "income * 1.5",
+        "income / 3",
+        "income / -3",
+        "round_fen(income)",
+        "round_fen(income, half_even)",
+        "round_fen(income, floor)",
+        "round_fen(income, ceiling)",
+        "floor(income / 1 元)",
+        "ceil(income / 1 元)",
+        "income - 1 元",
+        "income + 1 元",
+        "income / 2 * 2",
     ];
     let decls = r#"
 enum region { gd "广东" gz "广州" in gd  ns "南沙" in gz  sz "深圳" in gd  hk "香港" }
@@ -284,7 +304,11 @@ scale tier "档次": single over money -> money {
         b,0,0,B,hk,2023-02-28,false\n\
         c,-1.5,-7,C,sz,1970-01-01,true\n\
         d,999.99,1,AB,gd,2000-02-29,false\n\
-        e,922337203685477.5807,2,D,gz,2023-12-31,true\n";
+        e,922337203685477.5807,2,D,gz,2023-12-31,true\n\
+        f,-922337203685477.5808,-1,E,gz,2023-12-31,false\n\
+        g,-922337203685477.5807,-1,F,ns,2023-12-31,true\n\
+        h,0.0050,-3,G,gz,2023-12-31,false\n\
+        i,-0.0150,9223372036854775807,H,gz,2023-12-31,false\n";
     for expr in exprs {
         let text = format!("{decls}\nlet result = {expr}\nrule ok = true\n");
         let compiled = bylaw_compiler::compile_text("case.bylaw", &text);
