@@ -265,6 +265,13 @@ fn trusted() -> MemFlagsData {
     MemFlagsData::trusted()
 }
 
+/// Flags of a load from an input column or offsets array: never traps (the batch was
+/// checked, and rows index within it), and the data do not change while a kernel runs,
+/// so Cranelift may merge repeated loads and move them out of loops.
+fn column_flags() -> MemFlagsData {
+    trusted().with_readonly().with_can_move()
+}
+
 fn args(values: &[Val]) -> Vec<BlockArg> {
     values.iter().map(|v| BlockArg::Value(*v)).collect()
 }
@@ -702,6 +709,25 @@ impl<M: Module> Fn<'_, '_, M> {
         }
     }
 
+    /// Whether `id` cannot fail and costs little: constants, fields, definitions already
+    /// computed on this path, and `not`, `and`, `or` and comparisons of those. Such an
+    /// operand of `and` / `or` is evaluated without a branch, and a sum of such values
+    /// checks for overflow once, after the loop.
+    fn cheap_and_safe(&self, id: ExprId, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        match self.plan.program.nodes.get(id.index()) {
+            Some(Node::Const(_) | Node::Field { .. }) => true,
+            Some(Node::Def(d)) => self.known.iter().any(|(k, _)| k == d),
+            Some(Node::Not(a)) => self.cheap_and_safe(*a, depth + 1),
+            Some(Node::And(a, b) | Node::Or(a, b) | Node::Cmp { lhs: a, rhs: b, .. }) => {
+                self.cheap_and_safe(*a, depth + 1) && self.cheap_and_safe(*b, depth + 1)
+            }
+            _ => false,
+        }
+    }
+
     fn bool_of(&mut self, c: Val) -> Val {
         let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, c, 0);
         self.b.ins().uextend(I64, b)
@@ -770,6 +796,16 @@ impl<M: Module> Fn<'_, '_, M> {
                 };
                 let r = self.b.ins().icmp(cc, a, c);
                 self.b.ins().uextend(I64, r)
+            }
+            Node::And(l, r) | Node::Or(l, r) if self.cheap_and_safe(*r, 0) => {
+                // Laziness only decides which error comes first; `r` has none.
+                let a = self.expr(*l, frame)?;
+                let c = self.expr(*r, frame)?;
+                if matches!(node, Node::And(..)) {
+                    self.b.ins().band(a, c)
+                } else {
+                    self.b.ins().bor(a, c)
+                }
             }
             Node::And(l, r) | Node::Or(l, r) => {
                 let is_and = matches!(node, Node::And(..));
@@ -897,17 +933,22 @@ impl<M: Module> Fn<'_, '_, M> {
                     .load(self.ptr, trusted().with_readonly(), columns, view)
             }
         };
+        // Plain `load`s (then an extension) with `column_flags`: Cranelift treats them
+        // as pure, so a field read twice on one path is read once.
         let (width, load): (i64, fn(&mut Self, Val) -> Val) = match ty {
             ColumnType::Bool => (1, |s, a| {
-                s.b.ins().uload8(I64, trusted().with_readonly(), a, 0)
+                let v = s.b.ins().load(types::I8, column_flags(), a, 0);
+                s.b.ins().uextend(I64, v)
             }),
-            ColumnType::Date => (4, |s, a| s.b.ins().sload32(trusted().with_readonly(), a, 0)),
-            ColumnType::Enum(_) | ColumnType::Text => {
-                (4, |s, a| s.b.ins().uload32(trusted().with_readonly(), a, 0))
-            }
-            _ => (8, |s, a| {
-                s.b.ins().load(I64, trusted().with_readonly(), a, 0)
+            ColumnType::Date => (4, |s, a| {
+                let v = s.b.ins().load(types::I32, column_flags(), a, 0);
+                s.b.ins().sextend(I64, v)
             }),
+            ColumnType::Enum(_) | ColumnType::Text => (4, |s, a| {
+                let v = s.b.ins().load(types::I32, column_flags(), a, 0);
+                s.b.ins().uextend(I64, v)
+            }),
+            _ => (8, |s, a| s.b.ins().load(I64, column_flags(), a, 0)),
         };
         let w = self.iconst(width);
         let byte = self.b.ins().imul(row, w);
@@ -1171,17 +1212,28 @@ impl<M: Module> Fn<'_, '_, M> {
         let four = self.iconst(4);
         let o = self.b.ins().imul(owner_row, four);
         let addr = self.b.ins().iadd(data, o);
-        let start = self.b.ins().uload32(ro, addr, 0);
-        let end = self.b.ins().uload32(ro, addr, 4);
+        // Pure loads (see `field`): `count(members)` used three times reads once.
+        let start = self.b.ins().load(types::I32, column_flags(), addr, 0);
+        let start = self.b.ins().uextend(I64, start);
+        let end = self.b.ins().load(types::I32, column_flags(), addr, 4);
+        let end = self.b.ins().uextend(I64, end);
         if function == AggFn::Count && filter.is_none() {
             // Checked offsets never decrease.
             return Ok(self.b.ins().isub(end, start));
         }
         let known = self.known.len();
+        // A sum of values that cannot fail overflows somewhere or nowhere: one check
+        // after the loop reports the same error as a check per element.
+        let deferred = function == AggFn::Sum
+            && body.is_some_and(|b| self.cheap_and_safe(b, 0))
+            && filter.is_none_or(|f| self.cheap_and_safe(f, 0));
 
         let r = self.b.declare_var(I64);
         let acc = self.b.declare_var(I64);
         let has = self.b.declare_var(I64);
+        let overflowed = self.b.declare_var(types::I8);
+        let no = self.b.ins().iconst(types::I8, 0);
+        self.b.def_var(overflowed, no);
         self.b.def_var(r, start);
         let init = match function {
             AggFn::All => 1,
@@ -1192,18 +1244,15 @@ impl<M: Module> Fn<'_, '_, M> {
         let zero = self.iconst(0);
         self.b.def_var(has, zero);
 
-        let header = self.b.create_block();
+        // A rotated loop: the test at the bottom, in `next`, so that an element costs
+        // one branch.
         let body_block = self.b.create_block();
         let next = self.b.create_block();
         let exit = self.b.create_block();
         let result = self.b.create_block();
         self.b.append_block_param(result, I64);
-        self.b.ins().jump(header, &[]);
-
-        self.b.switch_to_block(header);
-        let row = self.b.use_var(r);
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, row, end);
-        self.b.ins().brif(more, body_block, &[], exit, &[]);
+        let any = self.b.ins().icmp(IntCC::SignedLessThan, start, end);
+        self.b.ins().brif(any, body_block, &[], exit, &[]);
 
         self.b.switch_to_block(body_block);
         let row = self.b.use_var(r);
@@ -1222,6 +1271,15 @@ impl<M: Module> Fn<'_, '_, M> {
                     let a = self.b.use_var(acc);
                     let one = self.iconst(1);
                     let a = self.b.ins().iadd(a, one);
+                    self.b.def_var(acc, a);
+                }
+                AggFn::Sum if deferred => {
+                    let v = self.expr(body_expr()?, frame)?;
+                    let a = self.b.use_var(acc);
+                    let (a, of) = self.b.ins().sadd_overflow(a, v);
+                    let o = self.b.use_var(overflowed);
+                    let o = self.b.ins().bor(o, of);
+                    self.b.def_var(overflowed, o);
                     self.b.def_var(acc, a);
                 }
                 AggFn::Sum => {
@@ -1272,9 +1330,14 @@ impl<M: Module> Fn<'_, '_, M> {
         let one = self.iconst(1);
         let row = self.b.ins().iadd(row, one);
         self.b.def_var(r, row);
-        self.b.ins().jump(header, &[]);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, row, end);
+        self.b.ins().brif(more, body_block, &[], exit, &[]);
 
         self.b.switch_to_block(exit);
+        if deferred {
+            let o = self.b.use_var(overflowed);
+            self.fail_if(o, ERR_OVERFLOW, 0, None);
+        }
         let a = self.b.use_var(acc);
         match function {
             AggFn::Min | AggFn::Max => {

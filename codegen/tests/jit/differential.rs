@@ -365,3 +365,57 @@ fn batches_that_fail_the_check_are_refused_and_the_interpreter_answers() {
         Evaluator::new(&program, test.date).eval_rows(&test.batch, 0..n + 2)
     );
 }
+
+/// A sum over members that overflows and comes back into range is still an overflow,
+/// whether checked per element or once after the loop; `and`/`or` evaluated without
+/// branches keep the interpreter's answers.
+#[test]
+fn member_sums_and_eager_conditions_agree() {
+    let text = r#"
+entity household {
+  id: text key
+  flag: bool
+  other: bool
+  members: many person
+}
+entity person {
+  income: money
+  adult: bool
+}
+let total = sum(members: income)
+let adults_total = sum(members: income where adult)
+let n = count(members)
+rule both = flag and other
+rule either = flag or other or n > 2
+rule guarded = n > 0 and total / n > 1 元
+"#;
+    let compiled = bylaw_compiler::compile_text("sums.bylaw", text);
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    let program = compiled.program.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("h.csv");
+    let m = dir.path().join("m.csv");
+    std::fs::write(
+        &h,
+        "id,flag,other\na,true,false\nb,false,false\nc,true,true\nd,false,true\ne,true,true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &m,
+        "household_id,income,adult\n\
+         a,922337203685477.5807,true\na,1,false\na,-5,true\n\
+         b,-922337203685477.5808,true\nb,-1,true\n\
+         c,10,true\nc,20,false\nc,30,true\n\
+         d,0,false\n",
+    )
+    .unwrap();
+    let batch =
+        bylaw_runtime::input::read_csv(&program.schema, &h, &[("members".into(), m)]).unwrap();
+    for date in ["2023-01-01"] {
+        let date = bylaw_runtime::date::parse_date(date).unwrap();
+        assert_same(&program, date, &batch, text);
+        assert!(assert_same_aot(&program, date, &batch, text));
+    }
+    let results = Evaluator::new(&program, 0).eval_rows(&batch, 0..5);
+    assert!(results[0].is_err() && results[1].is_err(), "{results:?}");
+}
