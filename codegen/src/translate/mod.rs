@@ -77,6 +77,9 @@ pub struct Plan<'p> {
     scales: Vec<Option<&'p ScaleVersion>>,
     /// Per entity: the entities from the root down to it.
     paths: Vec<Vec<EntityId>>,
+    /// `(relation slot, column slot)` of every `sum(rel: x)` of the root over a number
+    /// field of the child: the kernel computes their prefix sums once per call.
+    prefix_sites: Vec<(usize, usize)>,
 }
 
 impl<'p> Plan<'p> {
@@ -103,13 +106,39 @@ impl<'p> Plan<'p> {
             path.reverse();
             paths.push(path);
         }
+        let slots = Slots::new(schema);
+        let mut prefix_sites = Vec::new();
+        for node in &program.nodes {
+            if let Node::Aggregate {
+                function: AggFn::Sum,
+                owner,
+                relation,
+                child,
+                body: Some(b),
+                filter: None,
+                ..
+            } = node
+                && *owner == schema.root
+                && let Some(Node::Field { entity, field }) = program.nodes.get(b.index())
+                && entity == child
+            {
+                let key = (
+                    slots.relation(owner.0 as usize, *relation),
+                    slots.column(child.0 as usize, field.0 as usize),
+                );
+                if !prefix_sites.contains(&key) {
+                    prefix_sites.push(key);
+                }
+            }
+        }
         Ok(Plan {
             program,
-            slots: Slots::new(schema),
+            slots,
             bodies,
             params,
             scales,
             paths,
+            prefix_sites,
         })
     }
 
@@ -1221,6 +1250,79 @@ impl<M: Module> Fn<'_, '_, M> {
             // Checked offsets never decrease.
             return Ok(self.b.ins().isub(end, start));
         }
+        let site = self.prefix_site(function, owner, relation, child, body, filter);
+        if let Some((p, base)) = site.and_then(|k| self.hoisted.as_ref()?.prefix.get(k).copied()) {
+            // Prefix sums of the chunk (see `bylaw_rt_child_prefix`): the row's sum is a
+            // difference, with no loop; when they are absent (0) the loop below runs.
+            let fast = self.b.create_block();
+            let slow = self.b.create_block();
+            let done = self.b.create_block();
+            self.b.append_block_param(done, I64);
+            self.b.ins().brif(p, fast, &[], slow, &[]);
+            self.b.switch_to_block(fast);
+            let eight = self.iconst(8);
+            let at = |s: &mut Self, o: Val| {
+                let k = s.b.ins().isub(o, base);
+                let k = s.b.ins().imul(k, eight);
+                let a = s.b.ins().iadd(p, k);
+                s.b.ins().load(I64, trusted().with_readonly(), a, 0)
+            };
+            let before = at(self, start);
+            let upto = at(self, end);
+            let sum = self.b.ins().isub(upto, before);
+            self.b.ins().jump(done, &args(&[sum]));
+            self.b.switch_to_block(slow);
+            let v =
+                self.aggregate_loop(frame, function, child, body, filter, default, start, end)?;
+            self.b.ins().jump(done, &args(&[v]));
+            self.b.switch_to_block(done);
+            return self.block_param(done);
+        }
+        self.aggregate_loop(frame, function, child, body, filter, default, start, end)
+    }
+
+    /// The index of the prefix-sum site of an aggregate, if it is one: `sum(rel: x)`
+    /// of the root, no filter, `x` a number field of the child.
+    fn prefix_site(
+        &self,
+        function: AggFn,
+        owner: EntityId,
+        relation: usize,
+        child: EntityId,
+        body: Option<ExprId>,
+        filter: Option<ExprId>,
+    ) -> Option<usize> {
+        let program = self.plan.program;
+        if function != AggFn::Sum || filter.is_some() || owner != program.schema.root {
+            return None;
+        }
+        let Some(Node::Field { entity, field }) = body.and_then(|b| program.nodes.get(b.index()))
+        else {
+            return None;
+        };
+        if *entity != child {
+            return None;
+        }
+        let key = (
+            self.plan.slots.relation(owner.0 as usize, relation),
+            self.plan.slots.column(child.0 as usize, field.0 as usize),
+        );
+        self.plan.prefix_sites.iter().position(|s| *s == key)
+    }
+
+    /// The element-by-element loop of an aggregate over rows `start..end` of `child`.
+    #[allow(clippy::too_many_arguments, reason = "the parts of one aggregate node")]
+    fn aggregate_loop(
+        &mut self,
+        frame: &mut Frame,
+        function: AggFn,
+        child: EntityId,
+        body: Option<ExprId>,
+        filter: Option<ExprId>,
+        default: Option<ExprId>,
+        start: Val,
+        end: Val,
+    ) -> Result<Val, CodegenError> {
         let known = self.known.len();
         // A sum of values that cannot fail overflows somewhere or nowhere: one check
         // after the loop reports the same error as a check per element.
