@@ -239,3 +239,42 @@ impl Helper {
 pub fn table() -> Vec<*const u8> {
     Helper::ALL.iter().map(|h| h.spec().address).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::bylaw_rt_child_prefix;
+
+    /// The prefix sums of rows `start..end`, or `None` when the helper declines.
+    fn prefix(values: &[i64], offsets: &[u32], start: i64, end: i64) -> Option<Vec<i64>> {
+        let (v, o) = (values.as_ptr() as i64, offsets.as_ptr() as i64);
+        // SAFETY: `offsets` holds rows `start..=end` and names rows of `values`.
+        let p = unsafe { bylaw_rt_child_prefix(v, o, start, end, 0) };
+        let c0 = offsets[start as usize] as usize;
+        let n = offsets[end as usize] as usize - c0 + 1;
+        // SAFETY: a non-zero result points to `n` sums, valid until the next call.
+        (p != 0).then(|| unsafe { std::slice::from_raw_parts(p as *const i64, n) }.to_vec())
+    }
+
+    #[test]
+    fn prefix_sums_start_at_the_first_row_of_the_range() {
+        let values = [5, 7, -2, 10, 1];
+        let offsets = [0, 2, 3, 5];
+        assert_eq!(
+            prefix(&values, &offsets, 0, 3),
+            Some(vec![0, 5, 12, 10, 20, 21])
+        );
+        assert_eq!(prefix(&values, &offsets, 1, 3), Some(vec![0, -2, 8, 9]));
+        assert_eq!(prefix(&values, &offsets, 2, 2), Some(vec![0]));
+    }
+
+    #[test]
+    fn a_running_sum_that_could_overflow_declines() {
+        let offsets = [0, 2];
+        assert_eq!(prefix(&[i64::MAX, -1], &offsets, 0, 1), None);
+        assert_eq!(prefix(&[i64::MIN, 0], &[0, 1, 2], 0, 2), None);
+        // Largest × most children exactly at the limit is still safe.
+        let half = i64::MAX / 2;
+        assert!(prefix(&[half, half], &offsets, 0, 1).is_some());
+        assert_eq!(prefix(&[half + 1, 0], &offsets, 0, 1), None);
+    }
+}
