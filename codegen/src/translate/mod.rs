@@ -109,26 +109,10 @@ impl<'p> Plan<'p> {
         let slots = Slots::new(schema);
         let mut prefix_sites = Vec::new();
         for node in &program.nodes {
-            if let Node::Aggregate {
-                function: AggFn::Sum,
-                owner,
-                relation,
-                child,
-                body: Some(b),
-                filter: None,
-                ..
-            } = node
-                && *owner == schema.root
-                && let Some(Node::Field { entity, field }) = program.nodes.get(b.index())
-                && entity == child
+            if let Some(key) = prefix_key(program, &slots, node)
+                && !prefix_sites.contains(&key)
             {
-                let key = (
-                    slots.relation(owner.0 as usize, *relation),
-                    slots.column(child.0 as usize, field.0 as usize),
-                );
-                if !prefix_sites.contains(&key) {
-                    prefix_sites.push(key);
-                }
+                prefix_sites.push(key);
             }
         }
         Ok(Plan {
@@ -148,6 +132,32 @@ impl<'p> Plan<'p> {
 
     fn path(&self, entity: EntityId) -> &[EntityId] {
         self.paths.get(entity.0 as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The `(relation slot, column slot)` of an aggregate that sums a number field of the
+/// root's children with no filter (`sum(members: income)`): a prefix-sum site.
+fn prefix_key(program: &Program, slots: &Slots, node: &Node) -> Option<(usize, usize)> {
+    let Node::Aggregate {
+        function: AggFn::Sum,
+        owner,
+        relation,
+        child,
+        body: Some(b),
+        filter: None,
+        ..
+    } = node
+    else {
+        return None;
+    };
+    match program.nodes.get(b.index()) {
+        Some(Node::Field { entity, field }) if *owner == program.schema.root && entity == child => {
+            Some((
+                slots.relation(owner.0 as usize, *relation),
+                slots.column(child.0 as usize, field.0 as usize),
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -906,17 +916,7 @@ impl<M: Module> Fn<'_, '_, M> {
                 builtin,
                 args: list,
             } => self.builtin(*builtin, list, frame)?,
-            Node::Aggregate {
-                function,
-                owner,
-                relation,
-                child,
-                body,
-                filter,
-                default,
-            } => self.aggregate(
-                frame, *function, *owner, *relation, *child, *body, *filter, *default,
-            )?,
+            Node::Aggregate { .. } => self.aggregate(frame, node)?,
         })
     }
 
@@ -1208,18 +1208,22 @@ impl<M: Module> Fn<'_, '_, M> {
         })
     }
 
-    #[allow(clippy::too_many_arguments, reason = "the parts of one aggregate node")]
-    fn aggregate(
-        &mut self,
-        frame: &mut Frame,
-        function: AggFn,
-        owner: EntityId,
-        relation: usize,
-        child: EntityId,
-        body: Option<ExprId>,
-        filter: Option<ExprId>,
-        default: Option<ExprId>,
-    ) -> Result<Val, CodegenError> {
+    /// An aggregate node (`Node::Aggregate`) in `frame`.
+    fn aggregate(&mut self, frame: &mut Frame, node: &Node) -> Result<Val, CodegenError> {
+        let &Node::Aggregate {
+            function,
+            owner,
+            relation,
+            child,
+            body,
+            filter,
+            default,
+        } = node
+        else {
+            return Err(CodegenError::Unsupported(
+                "internal: not an aggregate".into(),
+            ));
+        };
         let owner_row = self.bound_row(frame, owner)?;
         let slot = self.plan.slots.relation(owner.0 as usize, relation);
         let ro = trusted().with_readonly();
@@ -1250,7 +1254,9 @@ impl<M: Module> Fn<'_, '_, M> {
             // Checked offsets never decrease.
             return Ok(self.b.ins().isub(end, start));
         }
-        let site = self.prefix_site(function, owner, relation, child, body, filter);
+        let plan = self.plan;
+        let site = prefix_key(plan.program, &plan.slots, node)
+            .and_then(|key| plan.prefix_sites.iter().position(|s| *s == key));
         if let Some((p, base)) = site.and_then(|k| self.hoisted.as_ref()?.prefix.get(k).copied()) {
             // Prefix sums of the chunk (see `bylaw_rt_child_prefix`): the row's sum is a
             // difference, with no loop; when they are absent (0) the loop below runs.
@@ -1279,35 +1285,6 @@ impl<M: Module> Fn<'_, '_, M> {
             return self.block_param(done);
         }
         self.aggregate_loop(frame, function, child, body, filter, default, start, end)
-    }
-
-    /// The index of the prefix-sum site of an aggregate, if it is one: `sum(rel: x)`
-    /// of the root, no filter, `x` a number field of the child.
-    fn prefix_site(
-        &self,
-        function: AggFn,
-        owner: EntityId,
-        relation: usize,
-        child: EntityId,
-        body: Option<ExprId>,
-        filter: Option<ExprId>,
-    ) -> Option<usize> {
-        let program = self.plan.program;
-        if function != AggFn::Sum || filter.is_some() || owner != program.schema.root {
-            return None;
-        }
-        let Some(Node::Field { entity, field }) = body.and_then(|b| program.nodes.get(b.index()))
-        else {
-            return None;
-        };
-        if *entity != child {
-            return None;
-        }
-        let key = (
-            self.plan.slots.relation(owner.0 as usize, relation),
-            self.plan.slots.column(child.0 as usize, field.0 as usize),
-        );
-        self.plan.prefix_sites.iter().position(|s| *s == key)
     }
 
     /// The element-by-element loop of an aggregate over rows `start..end` of `child`.
