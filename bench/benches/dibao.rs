@@ -1,13 +1,14 @@
 //! `cargo bench -p bylaw-bench`: the dibao policy over 1,000,000 synthetic households
-//! (seed 1) with every engine — interpreter, native code on one thread and on all
-//! threads, and the hand-written Rust loop. Not run in CI.
+//! (seed 1) with every engine — interpreter, native code (JIT) on one thread and on all
+//! threads, the AOT object (linked with the C compiler and loaded), and the
+//! hand-written Rust loop. Not run in CI.
 
 use std::path::Path;
 
 use bylaw_bench::hand_dibao::HandDibao;
 use bylaw_bench::measure;
 use bylaw_bench::synth::{SynthConfig, write_population};
-use bylaw_codegen::JitPolicy;
+use bylaw_codegen::{JitPolicy, LoadedPolicy};
 use bylaw_compiler::interp::Evaluator;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
@@ -55,6 +56,17 @@ fn dibao(c: &mut Criterion) {
         eprintln!("the batch does not fit the policy");
         return;
     };
+    let aot = match LoadedPolicy::build(&program, DATE) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("no AOT library: {e}");
+            return;
+        }
+    };
+    let Ok(aot_bound) = aot.bind(&batch) else {
+        eprintln!("the batch does not fit the AOT library");
+        return;
+    };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let Ok(pool) = rayon::ThreadPoolBuilder::new().num_threads(threads).build() else {
         eprintln!("no thread pool");
@@ -75,6 +87,9 @@ fn dibao(c: &mut Criterion) {
     });
     group.bench_function(format!("native_{threads}_threads"), |b| {
         b.iter(|| measure::native_parallel(&bound, outputs, n, &pool));
+    });
+    group.bench_function("aot_1_thread", |b| {
+        b.iter(|| measure::native_rows(&aot_bound, outputs, 0..n));
     });
     group.bench_function("hand_written_1_thread", |b| {
         b.iter(|| measure::hand_loop(&hand, &batch));

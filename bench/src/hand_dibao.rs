@@ -2,8 +2,9 @@
 //! Rust over the batch's columns: the baseline native code is measured against.
 //!
 //! It computes the same nine outputs with the same semantics — checked `i64`
-//! arithmetic from `bylaw_runtime::arith`, the per-capita quotient rounded half away
-//! from zero to 0.0001 元, the benefit rounded half up to the fen, and the same
+//! arithmetic, the per-capita quotient rounded half away from zero to 0.0001 元 and
+//! the benefit rounded half up to the fen (in `i64`, as a careful hand would: the
+//! divisor is a count, where `bylaw_runtime::arith` must work in `i128`), and the same
 //! per-household error (kind and definition) the interpreter reports, in the
 //! interpreter's order of evaluation. The city standards are the parameter's values in
 //! force at the date, with region fallback, looked up once (as hand-written code would
@@ -11,7 +12,7 @@
 
 use bylaw_compiler::interp::{InForce, ParamAtDate};
 use bylaw_compiler::ir::{Program, Value};
-use bylaw_runtime::arith::{self, ArithError, RoundingMode};
+use bylaw_runtime::arith::{self, ArithError};
 use bylaw_runtime::batch::Batch;
 use bylaw_runtime::schema::FieldId;
 use std::ops::Range;
@@ -91,6 +92,21 @@ impl HandOut {
             error: Vec::with_capacity(n),
             error_in: Vec::with_capacity(n),
         }
+    }
+
+    /// `n` rows, zero (no error) until written.
+    fn resize(&mut self, n: usize) {
+        self.standard.resize(n, 0);
+        self.member_count.resize(n, 0);
+        self.total_income.resize(n, 0);
+        self.per_capita_income.resize(n, 0);
+        self.income_below_standard.resize(n, 0);
+        self.vetoed.resize(n, 0);
+        self.no_double_benefit.resize(n, 0);
+        self.eligible.resize(n, 0);
+        self.benefit.resize(n, 0);
+        self.error.resize(n, OK);
+        self.error_in.resize(n, 0);
     }
 
     fn clear(&mut self) {
@@ -234,63 +250,93 @@ impl HandDibao {
             return;
         };
         let end = rows.end.min(root.len);
-        for i in rows.start.min(end)..end {
-            let mut row = Row::default();
-            let result = (|| -> Result<(), (u8, u8)> {
-                row.standard = city
-                    .get(i)
-                    .and_then(|c| self.standards.get(*c as usize).copied().flatten())
-                    .ok_or((MISSING, STANDARD))?;
-                let children = offsets.range(i);
-                row.count = children.len() as i64;
-                let mut total = 0i64;
-                for income in income.get(children).unwrap_or(&[]) {
-                    total = arith::add(total, *income).map_err(|e| (kind(e), TOTAL_INCOME))?;
-                }
-                row.total = total;
-                row.per_capita =
-                    arith::div_scaled(total, 1, row.count).map_err(|e| (kind(e), PER_CAPITA))?;
-                row.below = row.per_capita < row.standard;
-                let flag = |v: &[u8]| v.get(i).is_some_and(|x| *x != 0);
-                row.vetoed = flag(lfa) || flag(car) || flag(house);
-                row.no_double = !flag(elsewhere);
-                row.eligible = row.below && !row.vetoed && row.no_double;
-                row.benefit = if row.eligible {
-                    let gap = arith::sub(row.standard, row.per_capita)
-                        .and_then(|g| arith::mul(g, row.count))
-                        .map_err(|e| (kind(e), BENEFIT))?;
-                    arith::round_to_unit(gap, arith::FEN, RoundingMode::HalfUp)
-                        .map_err(|e| (kind(e), BENEFIT))?
-                } else {
-                    0
-                };
-                Ok(())
-            })();
-            let (error, within) = match result {
-                Ok(()) => (OK, 0),
-                Err((e, d)) => {
-                    row = Row::default();
-                    (e, d)
+        let start = rows.start.min(end);
+        out.resize(end - start);
+        for (k, i) in (start..end).enumerate() {
+            let row = match self.row(i, city, offsets, income, [lfa, car, house, elsewhere]) {
+                Ok(row) => row,
+                Err((error, within)) => {
+                    out.error[k] = error;
+                    out.error_in[k] = within;
+                    continue;
                 }
             };
-            out.standard.push(row.standard);
-            out.member_count.push(row.count);
-            out.total_income.push(row.total);
-            out.per_capita_income.push(row.per_capita);
-            out.income_below_standard.push(u8::from(row.below));
-            out.vetoed.push(u8::from(row.vetoed));
-            out.no_double_benefit.push(u8::from(row.no_double));
-            out.eligible.push(u8::from(row.eligible));
-            out.benefit.push(row.benefit);
-            out.error.push(error);
-            out.error_in.push(within);
+            out.standard[k] = row.standard;
+            out.member_count[k] = row.count;
+            out.total_income[k] = row.total;
+            out.per_capita_income[k] = row.per_capita;
+            out.income_below_standard[k] = u8::from(row.below);
+            out.vetoed[k] = u8::from(row.vetoed);
+            out.no_double_benefit[k] = u8::from(row.no_double);
+            out.eligible[k] = u8::from(row.eligible);
+            out.benefit[k] = row.benefit;
         }
+    }
+
+    /// Household `i`, or its error and the output it happened in.
+    #[inline]
+    fn row(
+        &self,
+        i: usize,
+        city: &[u32],
+        offsets: &bylaw_runtime::batch::Offsets,
+        income: &[i64],
+        [lfa, car, house, elsewhere]: [&[u8]; 4],
+    ) -> Result<Row, (u8, u8)> {
+        let standard = city
+            .get(i)
+            .and_then(|c| self.standards.get(*c as usize).copied().flatten())
+            .ok_or((MISSING, STANDARD))?;
+        let children = offsets.range(i);
+        let count = children.len() as i64;
+        let mut total = 0i64;
+        for x in income.get(children).unwrap_or(&[]) {
+            total = total.checked_add(*x).ok_or((OVERFLOW, TOTAL_INCOME))?;
+        }
+        // `arith::div_scaled(total, 1, count)`: the divisor is a count, never −1, so the
+        // quotient and its half-up rounding fit an `i64` division.
+        if count == 0 {
+            return Err((DIV_ZERO, PER_CAPITA));
+        }
+        let per_capita = half_up(total, count);
+        let flag = |v: &[u8]| v.get(i).is_some_and(|x| *x != 0);
+        let below = per_capita < standard;
+        let vetoed = flag(lfa) || flag(car) || flag(house);
+        let no_double = !flag(elsewhere);
+        let eligible = below && !vetoed && no_double;
+        let benefit = if eligible {
+            let gap = standard
+                .checked_sub(per_capita)
+                .and_then(|g| g.checked_mul(count))
+                .ok_or((OVERFLOW, BENEFIT))?;
+            // `arith::round_to_unit(gap, FEN, HalfUp)`.
+            half_up(gap, arith::FEN)
+                .checked_mul(arith::FEN)
+                .ok_or((OVERFLOW, BENEFIT))?
+        } else {
+            0
+        };
+        Ok(Row {
+            standard,
+            count,
+            total,
+            per_capita,
+            below,
+            vetoed,
+            no_double,
+            eligible,
+            benefit,
+        })
     }
 }
 
-fn kind(e: ArithError) -> u8 {
-    match e {
-        ArithError::DivisionByZero => DIV_ZERO,
-        _ => OVERFLOW,
+/// `a / b` rounded half away from zero, for `b > 0` (as `arith::div_round` in `i128`).
+#[inline]
+fn half_up(a: i64, b: i64) -> i64 {
+    let (q, r) = (a / b, a % b);
+    if r.unsigned_abs() * 2 >= b.unsigned_abs() {
+        if a >= 0 { q + 1 } else { q - 1 }
+    } else {
+        q
     }
 }

@@ -1,11 +1,14 @@
 //! Timing one policy over one batch with every engine, in one run: the interpreter,
-//! native code on one thread and on all threads, and (for the dibao policy) the
-//! hand-written loop. Each engine's checksum (the sum of the last output over the
-//! households that did not fail, and the number that failed) must agree, so a fast
-//! engine cannot be fast by computing something else.
+//! native code (JIT) on one thread and on all threads, the AOT object linked into a
+//! shared library and loaded, and (for the dibao policy) the hand-written loop. The
+//! engines take turns, round after round, and each keeps its best round, so that a
+//! slow spell of a shared machine falls on all of them alike. Each engine's checksum
+//! (the sum of the last output over the households that did not fail, and the number
+//! that failed) must agree, so a fast engine cannot be fast by computing something
+//! else.
 
 use crate::hand_dibao::{HandDibao, HandOut, OK};
-use bylaw_codegen::{Bound, JitPolicy, ResultColumns};
+use bylaw_codegen::{Bound, JitPolicy, LoadedBound, LoadedPolicy, ResultColumns};
 use bylaw_compiler::interp::Evaluator;
 use bylaw_compiler::ir::{Program, Value};
 use bylaw_runtime::batch::Batch;
@@ -78,15 +81,33 @@ pub fn interpreter(evaluator: &Evaluator, batch: &Batch) -> Checksum {
     sum
 }
 
+/// Compiled code bound to a batch: JIT or AOT.
+pub trait Kernel: Sync {
+    /// Evaluates `rows` into `out`; `false` if the rows are refused.
+    fn eval_into(&self, rows: std::ops::Range<usize>, out: &mut ResultColumns) -> bool;
+}
+
+impl Kernel for Bound<'_> {
+    fn eval_into(&self, rows: std::ops::Range<usize>, out: &mut ResultColumns) -> bool {
+        self.eval_columns_into(rows, out)
+    }
+}
+
+impl Kernel for LoadedBound<'_> {
+    fn eval_into(&self, rows: std::ops::Range<usize>, out: &mut ResultColumns) -> bool {
+        self.eval_columns_into(rows, out)
+    }
+}
+
 /// Native code over `rows`, into reused result columns, on this thread.
 #[must_use]
-pub fn native_rows(bound: &Bound, outputs: usize, rows: std::ops::Range<usize>) -> Checksum {
+pub fn native_rows(bound: &impl Kernel, outputs: usize, rows: std::ops::Range<usize>) -> Checksum {
     let mut columns = ResultColumns::default();
     let mut sum = Checksum::default();
     let mut start = rows.start;
     while start < rows.end {
         let end = (start + CHUNK).min(rows.end);
-        if !bound.eval_columns_into(start..end, &mut columns) {
+        if !bound.eval_into(start..end, &mut columns) {
             sum.failed += (end - start) as u64;
         } else {
             let last = columns.outputs.get(outputs.saturating_sub(1));
@@ -107,7 +128,7 @@ pub fn native_rows(bound: &Bound, outputs: usize, rows: std::ops::Range<usize>) 
 /// Native code over every household, split across the pool's threads.
 #[must_use]
 pub fn native_parallel(
-    bound: &Bound,
+    bound: &impl Kernel,
     outputs: usize,
     n: usize,
     pool: &rayon::ThreadPool,
@@ -143,26 +164,18 @@ pub fn hand_loop(hand: &HandDibao, batch: &Batch) -> Checksum {
     sum
 }
 
-/// The best of `reps` runs of `f`, and its checksum.
-fn best(reps: usize, mut f: impl FnMut() -> Checksum) -> (Duration, Checksum) {
-    let mut best = Duration::MAX;
-    let mut checksum = Checksum::default();
-    for _ in 0..reps.max(1) {
-        let t = Instant::now();
-        checksum = std::hint::black_box(f());
-        best = best.min(t.elapsed());
-    }
-    (best, checksum)
-}
-
 /// Every measurement of one run.
 #[derive(Debug, Clone)]
 pub struct Report {
     pub households: usize,
+    /// Compiling the policy to native code in memory (JIT).
     pub compile_time: Duration,
+    /// Compiling the AOT object, linking it with the C compiler and loading it.
+    pub aot_build_time: Option<Duration>,
     pub measurements: Vec<Measurement>,
-    /// Why there is no hand-written loop row (a policy other than dibao).
-    pub no_hand_loop: Option<String>,
+    /// Why an engine has no row (AOT without a C compiler, the hand-written loop for a
+    /// policy other than dibao).
+    pub notes: Vec<String>,
 }
 
 impl Report {
@@ -175,8 +188,11 @@ impl Report {
     }
 }
 
-/// Measures every engine on `batch` (the interpreter once, the others best of `reps`),
-/// native code on 1 and `threads` threads.
+/// One engine to time: its name, threads, and one pass over every household.
+type Run<'a> = (&'static str, usize, Box<dyn Fn() -> Checksum + 'a>);
+
+/// Measures every engine on `batch` in `rounds` interleaved rounds (each engine once a
+/// round, its best round kept), native code on 1 and `threads` threads.
 ///
 /// # Errors
 /// If the policy cannot be compiled to native code, the batch does not fit it, or two
@@ -186,51 +202,84 @@ pub fn run_all(
     date: i32,
     batch: &Batch,
     threads: usize,
-    reps: usize,
+    rounds: usize,
 ) -> Result<Report, String> {
     let n = batch.root_len();
     let outputs = program.outputs.len();
     let jit = JitPolicy::new(program, date).map_err(|e| e.to_string())?;
     let bound = jit.bind(batch).map_err(|e| e.to_string())?;
+    let mut notes = Vec::new();
+    let aot = LoadedPolicy::build(program, date)
+        .map_err(|e| notes.push(format!("no AOT row: {e}")))
+        .ok();
+    let aot_bound = match &aot {
+        Some(a) => Some(a.bind(batch).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let hand = HandDibao::new(program, date)
+        .map_err(|why| notes.push(format!("no hand-written loop: {why}")))
+        .ok();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads.max(1))
         .build()
         .map_err(|e| e.to_string())?;
-    let mut measurements = Vec::new();
-    let mut record = |engine: &str, threads: usize, (time, checksum): (Duration, Checksum)| {
-        measurements.push(Measurement {
-            engine: engine.to_owned(),
+    let evaluator = Evaluator::new(program, date);
+
+    let mut runs: Vec<Run> = vec![
+        (
+            "interpreter",
+            1,
+            Box::new(|| interpreter(&evaluator, batch)),
+        ),
+        (
+            "native (JIT)",
+            1,
+            Box::new(|| native_rows(&bound, outputs, 0..n)),
+        ),
+    ];
+    if threads > 1 {
+        runs.push((
+            "native (JIT)",
             threads,
+            Box::new(|| native_parallel(&bound, outputs, n, &pool)),
+        ));
+    }
+    if let Some(a) = &aot_bound {
+        runs.push((
+            "native (AOT)",
+            1,
+            Box::new(move || native_rows(a, outputs, 0..n)),
+        ));
+    }
+    if let Some(h) = &hand {
+        runs.push((
+            "hand-written Rust",
+            1,
+            Box::new(move || hand_loop(h, batch)),
+        ));
+    }
+    let mut best = vec![(Duration::MAX, Checksum::default()); runs.len()];
+    for _ in 0..rounds.max(1) {
+        for ((_, _, run), best) in runs.iter().zip(&mut best) {
+            let t = Instant::now();
+            let checksum = std::hint::black_box(run());
+            let time = t.elapsed();
+            if time < best.0 {
+                *best = (time, checksum);
+            }
+        }
+    }
+    let measurements: Vec<Measurement> = runs
+        .iter()
+        .zip(best)
+        .map(|((engine, threads, _), (time, checksum))| Measurement {
+            engine: (*engine).to_owned(),
+            threads: *threads,
             households: n,
             time,
             checksum,
-        });
-    };
-    let evaluator = Evaluator::new(program, date);
-    record("interpreter", 1, best(1, || interpreter(&evaluator, batch)));
-    record(
-        "native (JIT)",
-        1,
-        best(reps, || native_rows(&bound, outputs, 0..n)),
-    );
-    if threads > 1 {
-        record(
-            "native (JIT)",
-            threads,
-            best(reps, || native_parallel(&bound, outputs, n, &pool)),
-        );
-    }
-    let no_hand_loop = match HandDibao::new(program, date) {
-        Ok(hand) => {
-            record(
-                "hand-written Rust",
-                1,
-                best(reps, || hand_loop(&hand, batch)),
-            );
-            None
-        }
-        Err(why) => Some(why),
-    };
+        })
+        .collect();
     if let Some(first) = measurements.first()
         && let Some(other) = measurements.iter().find(|m| m.checksum != first.checksum)
     {
@@ -242,7 +291,8 @@ pub fn run_all(
     Ok(Report {
         households: n,
         compile_time: jit.compile_time(),
+        aot_build_time: aot.as_ref().map(LoadedPolicy::build_time),
         measurements,
-        no_hand_loop,
+        notes,
     })
 }

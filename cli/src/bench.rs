@@ -1,7 +1,8 @@
 //! `bylaw bench`: one policy over one data set with every engine, in one run — the
-//! interpreter, native code on one thread and on all threads, and (for the dibao
-//! policy) a hand-written Rust loop — printed as households per second and ratios.
-//! The data are read whole first; only evaluation is timed.
+//! interpreter, native code (JIT) on one thread and on all threads, the AOT object
+//! (linked with the C compiler and loaded), and (for the dibao policy) a hand-written
+//! Rust loop — printed as households per second and ratios. The data are read whole
+//! first; only evaluation is timed, the engines taking turns round after round.
 
 use std::path::PathBuf;
 
@@ -21,7 +22,7 @@ pub struct BenchArgs {
     /// Threads for the parallel native run (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// Runs per engine (the best is kept); the interpreter runs once.
+    /// Rounds: every engine runs once a round, and its best round is kept.
     #[arg(long, default_value_t = 3)]
     pub reps: usize,
 }
@@ -83,8 +84,14 @@ fn print(report: &Report, policy: &std::path::Path) {
             ratio(rate, hand),
         ]);
     }
+    let aot = report.aot_build_time.map_or(String::new(), |t| {
+        format!(
+            "; AOT object compiled, linked and loaded in {:.1} ms",
+            t.as_secs_f64() * 1000.0
+        )
+    });
     println!(
-        "{}: {} households; native code compiled in {:.1} ms",
+        "{}: {} households; native code compiled in {:.1} ms{aot}",
         policy.display(),
         report.households,
         report.compile_time.as_secs_f64() * 1000.0
@@ -97,7 +104,7 @@ fn print(report: &Report, policy: &std::path::Path) {
             first.checksum.failed
         );
     }
-    if let Some(why) = &report.no_hand_loop {
-        println!("no hand-written loop: {why}");
+    for note in &report.notes {
+        println!("{note}");
     }
 }

@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use bylaw_codegen::aot::{link_shared, run_tool};
 use clap::{Args, ValueEnum};
 
 use crate::{ErrorFormat, Exit};
@@ -168,25 +169,13 @@ fn runtime_library(given: Option<&Path>) -> Result<PathBuf, String> {
     }
 }
 
-fn tool(cmd: &mut Command, what: &str, hint: &str) -> Result<(), String> {
-    match cmd.output() {
-        Ok(o) if o.status.success() => Ok(()),
-        Ok(o) => Err(format!(
-            "{what} failed ({}):\n{}",
-            o.status,
-            String::from_utf8_lossy(&o.stderr).trim_end()
-        )),
-        Err(e) => Err(format!("{what}: cannot run it: {e}\n  help: {hint}")),
-    }
-}
-
 /// `out` holds the policy's object alone, and the runtime archive is copied beside it
 /// (`libbylaw_runtime_c.a`): GNU `ar` cannot re-index a Rust static library (its
 /// members carry LLVM bitcode), so the two are linked side by side.
 fn staticlib(object: &Path, runtime: &Path, out: &Path) -> Result<PathBuf, String> {
     let tmp = out.with_extension("a.tmp");
     let _ = std::fs::remove_file(&tmp);
-    let made = tool(
+    let made = run_tool(
         Command::new("ar").arg("rcs").arg(&tmp).arg(object),
         "`ar` (archiving the policy object)",
         "install binutils, or use --emit object and link it yourself",
@@ -208,25 +197,10 @@ fn staticlib(object: &Path, runtime: &Path, out: &Path) -> Result<PathBuf, Strin
 }
 
 fn cdylib(object: &Path, runtime: &Path, out: &Path) -> Result<PathBuf, String> {
-    let cc = std::env::var_os("CC").unwrap_or_else(|| "cc".into());
     let tmp = out.with_extension("tmp");
-    let mut cmd = Command::new(&cc);
-    cmd.arg("-shared")
-        .arg("-o")
-        .arg(&tmp)
-        .arg(object)
-        .arg(runtime);
-    if cfg!(target_os = "linux") {
-        cmd.args(["-lpthread", "-ldl", "-lm"]);
-    }
-    let linked = tool(
-        &mut cmd,
-        &format!("`{}` (linking the shared library)", cc.to_string_lossy()),
-        "install a C compiler (`cc`), set CC, or use --emit object|staticlib",
-    );
-    if let Err(e) = linked {
+    if let Err(e) = link_shared(&[object, runtime], &tmp) {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e);
+        return Err(format!("{e}\n  help: or use --emit object|staticlib"));
     }
     std::fs::rename(&tmp, out).map_err(|e| format!("cannot write `{}`: {e}", out.display()))?;
     Ok(out.to_path_buf())

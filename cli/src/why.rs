@@ -152,14 +152,7 @@ fn why_yearly(
     json: bool,
 ) -> Exit {
     let keys = bylaw_compiler::years::region_years(batch, cols);
-    let region_enum = program
-        .schema
-        .root_entity()
-        .and_then(|e| e.fields.get(cols.region.0 as usize))
-        .and_then(|f| match &f.ty {
-            bylaw_runtime::schema::ColumnType::Enum(e) => Some(e.clone()),
-            _ => None,
-        });
+    let region_enum = bylaw_compiler::years::region_enum(program, cols);
     let wanted = args.id.rsplit_once(':').and_then(|(r, y)| {
         let code = region_enum.as_ref()?.lookup(r)?;
         Some((code, y.parse::<i64>().ok()?))

@@ -10,6 +10,8 @@
 //! those two runtime entry points.
 
 use std::mem::offset_of;
+use std::path::Path;
+use std::process::Command;
 
 use bylaw_compiler::ir::Program;
 use bylaw_runtime::native::policy::{
@@ -59,6 +61,26 @@ pub fn compile_object(
     program: &Program,
     date: i32,
     name: &str,
+) -> Result<NativeObject, CodegenError> {
+    compile(program, date, name, true)
+}
+
+/// As [`compile_object`] without the two exported C functions: an object that needs
+/// no symbol from the runtime, for a process that runs it through its own runtime
+/// ([`crate::LoadedPolicy`]).
+pub fn compile_object_for_loading(
+    program: &Program,
+    date: i32,
+    name: &str,
+) -> Result<NativeObject, CodegenError> {
+    compile(program, date, name, false)
+}
+
+fn compile(
+    program: &Program,
+    date: i32,
+    name: &str,
+    wrappers: bool,
 ) -> Result<NativeObject, CodegenError> {
     let prefix = format!("bylaw_{}", c_name(name));
     let plan = Plan::new(program, date)?;
@@ -131,7 +153,9 @@ pub fn compile_object(
         tables_id,
         shape_id,
     )?;
-    define_wrappers(&mut module, &prefix, desc_id)?;
+    if wrappers {
+        define_wrappers(&mut module, &prefix, desc_id)?;
+    }
     let object = module
         .finish()
         .emit()
@@ -285,4 +309,40 @@ fn define_wrappers(
         module.clear_context(&mut ctx);
     }
     Ok(())
+}
+
+/// Runs `cmd`; on failure, a sentence naming `what` with the tool's error output, or
+/// `hint` if it could not be started.
+///
+/// # Errors
+/// The sentence.
+pub fn run_tool(cmd: &mut Command, what: &str, hint: &str) -> Result<(), String> {
+    match cmd.output() {
+        Ok(o) if o.status.success() => Ok(()),
+        Ok(o) => Err(format!(
+            "{what} failed ({}):\n{}",
+            o.status,
+            String::from_utf8_lossy(&o.stderr).trim_end()
+        )),
+        Err(e) => Err(format!("{what}: cannot run it: {e}\n  help: {hint}")),
+    }
+}
+
+/// Links `inputs` (objects and static libraries) into the shared library `out` with the
+/// system C compiler (`CC`, else `cc`).
+///
+/// # Errors
+/// A sentence if the compiler is missing or the link fails.
+pub fn link_shared(inputs: &[&Path], out: &Path) -> Result<(), String> {
+    let cc = std::env::var_os("CC").unwrap_or_else(|| "cc".into());
+    let mut cmd = Command::new(&cc);
+    cmd.arg("-shared").arg("-o").arg(out).args(inputs);
+    if cfg!(target_os = "linux") {
+        cmd.args(["-lpthread", "-ldl", "-lm"]);
+    }
+    run_tool(
+        &mut cmd,
+        &format!("`{}` (linking the shared library)", cc.to_string_lossy()),
+        "install a C compiler (`cc`) or set CC",
+    )
 }

@@ -17,27 +17,26 @@
 //! ```
 
 pub mod aot;
+mod decode;
 mod header;
 mod jit;
+mod loaded;
 mod translate;
 
 pub use bylaw_runtime::native::layout;
+pub use loaded::{LoadedBound, LoadedPolicy};
 
 use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bylaw_compiler::interp::{ErrorKind, EvalError, Evaluator};
-use bylaw_compiler::ir::{DefId, Program, Value};
+use bylaw_compiler::interp::{EvalError, Evaluator};
+use bylaw_compiler::ir::{Program, Value};
 use bylaw_compiler::types::Ty;
-use bylaw_runtime::arith::ArithError;
 use bylaw_runtime::batch::Batch;
-use bylaw_runtime::date;
 
-use crate::layout::{
-    ERR_BELOW_BRACKET, ERR_DIV_ZERO, ERR_MISSING_PARAM, ERR_NO_VERSION, ERR_OVERFLOW,
-    ERR_SCALE_NONE, ErrorRecord, FailedRow, Interned, KernelCtx,
-};
+pub use crate::layout::OutputColumn;
+use crate::layout::{ErrorRecord, FailedRow, Interned, KernelCtx};
 use crate::translate::{Needs, Plan, TableCell};
 
 /// Why a program could not be compiled.
@@ -86,70 +85,13 @@ impl std::error::Error for RejectedBatch {}
 /// One root row's outputs, or its error.
 pub type RowResult = Result<Vec<Value>, EvalError>;
 
-/// The values of one output for a range of root rows, in the kernel's representation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum OutputColumn {
-    /// Numbers (money, rates, decimals, counts, durations), scaled as in the runtime.
-    Int(Vec<i64>),
-    /// Booleans, 0 or 1.
-    Bool(Vec<u8>),
-    /// Day numbers.
-    Date(Vec<i32>),
-    /// Variant indexes, or for a text output indexes into [`ResultColumns::dictionary`].
-    Code(Vec<u32>),
-}
-
-impl OutputColumn {
-    /// A zeroed column of `len` elements for an output of type `ty`.
-    pub fn zeroed(ty: Ty, len: usize) -> OutputColumn {
-        match ty {
-            Ty::Bool => OutputColumn::Bool(vec![0; len]),
-            Ty::Date => OutputColumn::Date(vec![0; len]),
-            Ty::Enum(_) | Ty::Text => OutputColumn::Code(vec![0; len]),
-            _ => OutputColumn::Int(vec![0; len]),
-        }
-    }
-
-    /// The number of elements.
-    pub fn len(&self) -> usize {
-        match self {
-            OutputColumn::Int(v) => v.len(),
-            OutputColumn::Bool(v) => v.len(),
-            OutputColumn::Date(v) => v.len(),
-            OutputColumn::Code(v) => v.len(),
-        }
-    }
-
-    /// Whether the column has no elements.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Element `i` widened to the kernel's `i64`.
-    pub fn get(&self, i: usize) -> Option<i64> {
-        match self {
-            OutputColumn::Int(v) => v.get(i).copied(),
-            OutputColumn::Bool(v) => v.get(i).map(|x| i64::from(*x)),
-            OutputColumn::Date(v) => v.get(i).map(|x| i64::from(*x)),
-            OutputColumn::Code(v) => v.get(i).map(|x| i64::from(*x)),
-        }
-    }
-
-    fn width(&self) -> usize {
-        match self {
-            OutputColumn::Int(_) => 8,
-            OutputColumn::Bool(_) => 1,
-            OutputColumn::Date(_) | OutputColumn::Code(_) => 4,
-        }
-    }
-
-    fn as_mut_ptr(&mut self) -> *mut u8 {
-        match self {
-            OutputColumn::Int(v) => v.as_mut_ptr().cast(),
-            OutputColumn::Bool(v) => v.as_mut_ptr(),
-            OutputColumn::Date(v) => v.as_mut_ptr().cast(),
-            OutputColumn::Code(v) => v.as_mut_ptr().cast(),
-        }
+/// A zeroed column of `len` elements for an output of type `ty`.
+pub fn output_column(ty: Ty, len: usize) -> OutputColumn {
+    match ty {
+        Ty::Bool => OutputColumn::Bool(vec![0; len]),
+        Ty::Date => OutputColumn::Date(vec![0; len]),
+        Ty::Enum(_) | Ty::Text => OutputColumn::Code(vec![0; len]),
+        _ => OutputColumn::Int(vec![0; len]),
     }
 }
 
@@ -279,85 +221,10 @@ impl JitPolicy {
         p.outputs.iter().map(|d| p.def(*d).ty).collect()
     }
 
-    fn value(&self, ty: Ty, v: i64, dictionary: &[Arc<str>]) -> Value {
-        match ty {
-            Ty::Bool => Value::Bool(v != 0),
-            Ty::Date => Value::Date(v as i32),
-            Ty::Enum(_) => Value::Enum(v as u32),
-            Ty::Text => Value::Text(
-                usize::try_from(v)
-                    .ok()
-                    .and_then(|i| dictionary.get(i))
-                    .cloned()
-                    .unwrap_or_else(|| "".into()),
-            ),
-            _ => Value::Int(v),
-        }
-    }
-
     /// The interpreter's error for a kernel's error record: the same kind, definition
     /// and message.
     pub fn eval_error(&self, rec: &ErrorRecord) -> EvalError {
-        let program = &self.program;
-        let def = DefId(rec.def);
-        let day = date::format_date(self.date);
-        let missing = |detail: String| (ErrorKind::MissingValue, detail);
-        let (kind, detail) = match rec.kind {
-            ERR_OVERFLOW => (
-                ErrorKind::Arith(ArithError::Overflow),
-                ArithError::Overflow.to_string(),
-            ),
-            ERR_DIV_ZERO => (
-                ErrorKind::Arith(ArithError::DivisionByZero),
-                ArithError::DivisionByZero.to_string(),
-            ),
-            ERR_NO_VERSION => missing(format!(
-                "no version of `{}` is in force on {day}",
-                program
-                    .defs
-                    .get(def.index())
-                    .map_or("?", |d| d.name.as_str())
-            )),
-            ERR_MISSING_PARAM => {
-                let p = usize::try_from(rec.aux)
-                    .ok()
-                    .and_then(|i| program.params.get(i));
-                let name = p.map_or("?", |p| p.name.as_str());
-                let key = u32::try_from(rec.arg).ok();
-                let key_text = match (p.and_then(|p| p.by), key) {
-                    (Some(e), Some(k)) => program
-                        .enums
-                        .get(e.index())
-                        .and_then(|e| e.variants.get(k as usize))
-                        .map(|v| format!(" for `{}`", v.name))
-                        .unwrap_or_default(),
-                    _ => String::new(),
-                };
-                missing(format!("`{name}` has no value{key_text} on {day}"))
-            }
-            ERR_SCALE_NONE => missing(format!(
-                "scale `{}` has no brackets in force on {day}",
-                self.scale_name(rec.aux)
-            )),
-            ERR_BELOW_BRACKET => missing(format!(
-                "{} is below the first bracket of scale `{}`",
-                rec.arg,
-                self.scale_name(rec.aux)
-            )),
-            other => missing(format!("internal: unknown error code {other}")),
-        };
-        EvalError {
-            kind,
-            def: Some(def),
-            detail,
-        }
-    }
-
-    fn scale_name(&self, index: i64) -> &str {
-        usize::try_from(index)
-            .ok()
-            .and_then(|i| self.program.scales.get(i))
-            .map_or("?", |s| s.name.as_str())
+        decode::eval_error(&self.program, self.date, rec)
     }
 }
 
@@ -393,18 +260,13 @@ impl Bound<'_> {
         let n = rows.len();
         let types = policy.output_types();
         if out.outputs.len() != types.len() {
-            out.outputs = types.iter().map(|t| OutputColumn::zeroed(*t, 0)).collect();
+            out.outputs = types.iter().map(|t| output_column(*t, 0)).collect();
         }
         for (c, ty) in out.outputs.iter_mut().zip(&types) {
             if c.width() != translate::output_width(*ty) {
-                *c = OutputColumn::zeroed(*ty, n);
+                *c = output_column(*ty, n);
             }
-            match c {
-                OutputColumn::Int(v) => v.resize(n, 0),
-                OutputColumn::Bool(v) => v.resize(n, 0),
-                OutputColumn::Date(v) => v.resize(n, 0),
-                OutputColumn::Code(v) => v.resize(n, 0),
-            }
+            c.resize(n);
         }
         out.errors.resize(n, 0);
         out.dictionary = if types.contains(&Ty::Text) {
@@ -459,17 +321,7 @@ impl Bound<'_> {
     /// Row `i` of `columns` (root row `columns.rows.start + i`) as the interpreter
     /// gives it: its values, or its error.
     pub fn row_result(&self, columns: &ResultColumns, i: usize) -> RowResult {
-        let policy = self.policy;
-        if let Some(f) = columns.failure(columns.rows.start + i) {
-            return Err(policy.eval_error(&f.error));
-        }
-        let types = policy.output_types();
-        Ok(columns
-            .outputs
-            .iter()
-            .zip(&types)
-            .map(|(c, ty)| policy.value(*ty, c.get(i).unwrap_or(0), &columns.dictionary))
-            .collect())
+        decode::row_result(&self.policy.program, self.policy.date, columns, i)
     }
 
     /// Evaluates every output of each root row in `rows`. Rows past the end of the

@@ -390,14 +390,7 @@ fn channel_label(program: &Program, id: ExprId) -> String {
 
 /// A region code's key and Chinese name.
 fn region_names(program: &Program, cols: YearlyColumns, code: u32) -> (String, String) {
-    let schema = program
-        .schema
-        .root_entity()
-        .and_then(|e| e.fields.get(cols.region.0 as usize))
-        .and_then(|f| match &f.ty {
-            bylaw_runtime::schema::ColumnType::Enum(e) => Some(e.clone()),
-            _ => None,
-        });
+    let schema = crate::years::region_enum(program, cols);
     let variant = schema.as_ref().and_then(|e| {
         let v = e.variants.get(code as usize)?;
         let label = program

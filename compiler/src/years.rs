@@ -32,6 +32,21 @@ pub fn yearly_columns(program: &Program) -> Option<YearlyColumns> {
     })
 }
 
+/// The enumeration of the region field of a yearly table.
+pub fn region_enum(
+    program: &Program,
+    cols: YearlyColumns,
+) -> Option<std::sync::Arc<bylaw_runtime::schema::EnumSchema>> {
+    program
+        .schema
+        .root_entity()
+        .and_then(|e| e.fields.get(cols.region.0 as usize))
+        .and_then(|f| match &f.ty {
+            bylaw_runtime::schema::ColumnType::Enum(e) => Some(e.clone()),
+            _ => None,
+        })
+}
+
 /// Each root row's (region code, year).
 pub fn region_years(batch: &Batch, cols: YearlyColumns) -> Vec<(u32, i64)> {
     let Some(root) = batch.entity(batch.root) else {

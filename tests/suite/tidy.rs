@@ -20,7 +20,17 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn workspace_sources() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for krate in ["grammar", "compiler", "runtime", "cli", "tests"] {
+    for krate in [
+        "grammar",
+        "compiler",
+        "runtime",
+        "runtime-c",
+        "codegen",
+        "bench",
+        "cli",
+        "tests",
+        "examples/embed-rust",
+    ] {
         rust_files(&Path::new("..").join(krate), &mut files);
     }
     files.sort();

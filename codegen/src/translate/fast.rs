@@ -27,7 +27,7 @@ impl<M: Module> Fn<'_, '_, M> {
         let (p, overflow) = self.b.ins().smul_overflow(a, b);
         self.fast_or_helper(overflow, Helper::MulScaled, &[a, b], divisor, |s| {
             let d = s.iconst(divisor);
-            s.div_round(p, d, RoundingMode::HalfUp)
+            s.div_round(p, d, RoundingMode::HalfUp, Some(divisor))
         })
     }
 
@@ -58,7 +58,7 @@ impl<M: Module> Fn<'_, '_, M> {
         let v = self.call_helper(Helper::DivScaled, &[a, s, b])?;
         self.b.ins().jump(merge, &args(&[v]));
         self.b.switch_to_block(fast);
-        let v = self.div_round(p, b, RoundingMode::HalfUp);
+        let v = self.div_round(p, b, RoundingMode::HalfUp, None);
         self.b.ins().jump(merge, &args(&[v]));
         self.b.switch_to_block(merge);
         self.block_param(merge)
@@ -77,7 +77,7 @@ impl<M: Module> Fn<'_, '_, M> {
             return self.call_helper(Helper::RoundToUnit, &[value, u, m]);
         }
         let u = self.iconst(unit);
-        let q = self.div_round(value, u, mode);
+        let q = self.div_round(value, u, mode, Some(unit));
         let (r, overflow) = self.b.ins().smul_overflow(q, u);
         self.fail_if(overflow, ERR_OVERFLOW, 0, None);
         Ok(r)
@@ -142,7 +142,10 @@ impl<M: Module> Fn<'_, '_, M> {
     /// `arith::div_round` for an `i64` numerator and a divisor that is neither 0 nor
     /// −1 (the caller guarantees it): the division cannot trap and the rounded
     /// quotient always fits (a remainder implies |den| ≥ 2, so |q| ≤ |num| / 2).
-    fn div_round(&mut self, num: Val, den: Val, mode: RoundingMode) -> Val {
+    /// `known`: the divisor's value when it is a positive constant, which folds its
+    /// sign and magnitude.
+    fn div_round(&mut self, num: Val, den: Val, mode: RoundingMode, known: Option<i64>) -> Val {
+        let known = known.filter(|d| *d > 0);
         let q = self.b.ins().sdiv(num, den);
         let back = self.b.ins().imul(q, den);
         let r = self.b.ins().isub(num, back);
@@ -152,7 +155,10 @@ impl<M: Module> Fn<'_, '_, M> {
         let inexact = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
         // With a remainder both operands are non-zero: the exact quotient is positive
         // when their signs agree.
-        let signs = self.b.ins().bxor(num, den);
+        let signs = match known {
+            Some(_) => num,
+            None => self.b.ins().bxor(num, den),
+        };
         let positive = self
             .b
             .ins()
@@ -173,7 +179,10 @@ impl<M: Module> Fn<'_, '_, M> {
                 // is 2^63, the right magnitude. A zero remainder is never ≥ |den|.
                 let ar = self.b.ins().iabs(r);
                 let twice = self.b.ins().iadd(ar, ar);
-                let ad = self.b.ins().iabs(den);
+                let ad = match known {
+                    Some(d) => self.iconst(d),
+                    None => self.b.ins().iabs(den),
+                };
                 match mode {
                     RoundingMode::HalfUp => {
                         self.b

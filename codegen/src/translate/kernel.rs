@@ -20,6 +20,7 @@ use cranelift_module::Module;
 use super::{Fn, I64, args, off, trusted};
 use crate::CodegenError;
 use crate::layout::{ColumnView, ErrorRecord, FailedRow, KernelCtx};
+use bylaw_runtime::native::helpers::Helper;
 
 /// Pointers the kernel loads once.
 pub struct Hoisted {
@@ -29,6 +30,9 @@ pub struct Hoisted {
     pub offsets: Vec<Val>,
     pub tables: Val,
     pub texts: Val,
+    /// Per prefix-sum site of the plan: the prefix sums of this call's rows (0 when
+    /// they could overflow part-way) and the first child row they start at.
+    pub prefix: Vec<(Val, Val)>,
 }
 
 /// The width in bytes of an output column of type `ty`.
@@ -54,12 +58,14 @@ impl<M: Module> Fn<'_, '_, M> {
         };
         self.ctx = Some(ctx);
         self.hoist(ctx)?;
+        self.prefix_sums(start, end)?;
         let ro = trusted().with_readonly();
-        let mut out_columns = Vec::new();
-        for (k, d) in program.outputs.iter().enumerate() {
-            let base = self.b.ins().load(self.ptr, ro, outs, off(k * 8));
-            out_columns.push((base, output_width(program.def(*d).ty), *d));
-        }
+        let out_columns: Vec<(usize, usize, _)> = program
+            .outputs
+            .iter()
+            .enumerate()
+            .map(|(k, d)| (k, output_width(program.def(*d).ty), *d))
+            .collect();
 
         let row_var = self.b.declare_var(I64);
         self.b.def_var(row_var, start);
@@ -77,11 +83,14 @@ impl<M: Module> Fn<'_, '_, M> {
         let i = self.b.ins().isub(row, start);
         let root = program.schema.root;
         self.known.clear();
-        for (base, width, d) in &out_columns {
+        for (k, width, d) in &out_columns {
             let v = self.call_def(*d, &vec![(root, row)])?;
+            // Loaded at the store, not before the loop: a pointer per output held
+            // across the row would spill, inside the member loops too.
+            let base = self.b.ins().load(self.ptr, ro, outs, off(k * 8));
             let w = self.iconst(*width as i64);
             let o = self.b.ins().imul(i, w);
-            let addr = self.b.ins().iadd(*base, o);
+            let addr = self.b.ins().iadd(base, o);
             let flags = trusted();
             match width {
                 1 => self.b.ins().istore8(flags, v, addr, 0),
@@ -183,6 +192,37 @@ impl<M: Module> Fn<'_, '_, M> {
         Ok(())
     }
 
+    /// Calls `bylaw_rt_child_prefix` once per prefix-sum site, in the entry block.
+    fn prefix_sums(&mut self, start: Val, end: Val) -> Result<(), CodegenError> {
+        let sites = self.plan.prefix_sites.clone();
+        for (k, (relation, column)) in sites.into_iter().enumerate() {
+            let h = self
+                .hoisted
+                .as_ref()
+                .ok_or_else(|| CodegenError::Unsupported("internal: not hoisted".into()))?;
+            let (Some(values), Some(offsets)) = (
+                h.columns.get(column).copied(),
+                h.offsets.get(relation).copied(),
+            ) else {
+                return Err(CodegenError::Unsupported("internal: prefix site".into()));
+            };
+            let site = self.iconst(k as i64);
+            let p = self.call_helper(Helper::ChildPrefix, &[values, offsets, start, end, site])?;
+            let four = self.iconst(4);
+            let at = self.b.ins().imul(start, four);
+            let at = self.b.ins().iadd(offsets, at);
+            let base = self
+                .b
+                .ins()
+                .load(types::I32, trusted().with_readonly(), at, 0);
+            let base = self.b.ins().uextend(I64, base);
+            if let Some(h) = self.hoisted.as_mut() {
+                h.prefix.push((p, base));
+            }
+        }
+        Ok(())
+    }
+
     /// Loads every column, offset and table pointer once, in the entry block.
     fn hoist(&mut self, ctx: Val) -> Result<(), CodegenError> {
         let ro = trusted().with_readonly();
@@ -207,6 +247,7 @@ impl<M: Module> Fn<'_, '_, M> {
                 .b
                 .ins()
                 .load(self.ptr, ro, ctx, off(offset_of!(KernelCtx, texts))),
+            prefix: Vec::new(),
         };
         for slot in 0..self.plan.slots.columns {
             h.columns.push(

@@ -77,6 +77,9 @@ pub struct Plan<'p> {
     scales: Vec<Option<&'p ScaleVersion>>,
     /// Per entity: the entities from the root down to it.
     paths: Vec<Vec<EntityId>>,
+    /// `(relation slot, column slot)` of every `sum(rel: x)` of the root over a number
+    /// field of the child: the kernel computes their prefix sums once per call.
+    prefix_sites: Vec<(usize, usize)>,
 }
 
 impl<'p> Plan<'p> {
@@ -103,13 +106,23 @@ impl<'p> Plan<'p> {
             path.reverse();
             paths.push(path);
         }
+        let slots = Slots::new(schema);
+        let mut prefix_sites = Vec::new();
+        for node in &program.nodes {
+            if let Some(key) = prefix_key(program, &slots, node)
+                && !prefix_sites.contains(&key)
+            {
+                prefix_sites.push(key);
+            }
+        }
         Ok(Plan {
             program,
-            slots: Slots::new(schema),
+            slots,
             bodies,
             params,
             scales,
             paths,
+            prefix_sites,
         })
     }
 
@@ -119,6 +132,32 @@ impl<'p> Plan<'p> {
 
     fn path(&self, entity: EntityId) -> &[EntityId] {
         self.paths.get(entity.0 as usize).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// The `(relation slot, column slot)` of an aggregate that sums a number field of the
+/// root's children with no filter (`sum(members: income)`): a prefix-sum site.
+fn prefix_key(program: &Program, slots: &Slots, node: &Node) -> Option<(usize, usize)> {
+    let Node::Aggregate {
+        function: AggFn::Sum,
+        owner,
+        relation,
+        child,
+        body: Some(b),
+        filter: None,
+        ..
+    } = node
+    else {
+        return None;
+    };
+    match program.nodes.get(b.index()) {
+        Some(Node::Field { entity, field }) if *owner == program.schema.root && entity == child => {
+            Some((
+                slots.relation(owner.0 as usize, *relation),
+                slots.column(child.0 as usize, field.0 as usize),
+            ))
+        }
+        _ => None,
     }
 }
 
@@ -263,6 +302,13 @@ fn off(offset: usize) -> i32 {
 
 fn trusted() -> MemFlagsData {
     MemFlagsData::trusted()
+}
+
+/// Flags of a load from an input column or offsets array: never traps (the batch was
+/// checked, and rows index within it), and the data do not change while a kernel runs,
+/// so Cranelift may merge repeated loads and move them out of loops.
+fn column_flags() -> MemFlagsData {
+    trusted().with_readonly().with_can_move()
 }
 
 fn args(values: &[Val]) -> Vec<BlockArg> {
@@ -542,14 +588,26 @@ impl<M: Module> Fn<'_, '_, M> {
 
     /// Branches to the error block with `kind`, `aux`, `arg` when `cond` is non-zero.
     fn fail_if(&mut self, cond: Val, kind: u32, aux: i64, arg: Option<Val>) {
+        let site = self.cold_site(cond);
         let k = self.iconst(i64::from(kind));
         let a = self.iconst(aux);
         let arg = arg.unwrap_or_else(|| self.b.ins().iconst(I64, -1));
         let err = self.err_block();
-        let cont = self.b.create_block();
         let a = self.err_args(k, a, arg);
-        self.b.ins().brif(cond, err, &a, cont, &[]);
-        self.b.switch_to_block(cont);
+        self.b.ins().jump(err, &a);
+        self.b.switch_to_block(site);
+    }
+
+    /// Branches on `cond` to a new cold block, which becomes current; returns the block
+    /// to continue in when `cond` is zero. The error's arguments are made in the cold
+    /// block, so the hot path carries no moves for them.
+    fn cold_site(&mut self, cond: Val) -> Block {
+        let cold = self.b.create_block();
+        self.b.set_cold_block(cold);
+        let cont = self.b.create_block();
+        self.b.ins().brif(cond, cold, &[], cont, &[]);
+        self.b.switch_to_block(cold);
+        cont
     }
 
     /// Jumps to the error block unconditionally and continues in a dead block.
@@ -606,12 +664,12 @@ impl<M: Module> Fn<'_, '_, M> {
                 .b
                 .ins()
                 .uload32(trusted(), ctx, off(offset_of!(KernelCtx, status)));
+            let cont = self.cold_site(s);
             let minus = self.iconst(-1);
             let zero = self.iconst(0);
             let err = self.err_block();
-            let cont = self.b.create_block();
             let a = self.err_args(s, zero, minus);
-            self.b.ins().brif(s, err, &a, cont, &[]);
+            self.b.ins().jump(err, &a);
             self.b.switch_to_block(cont);
         }
         Ok(v)
@@ -690,6 +748,25 @@ impl<M: Module> Fn<'_, '_, M> {
         }
     }
 
+    /// Whether `id` cannot fail and costs little: constants, fields, definitions already
+    /// computed on this path, and `not`, `and`, `or` and comparisons of those. Such an
+    /// operand of `and` / `or` is evaluated without a branch, and a sum of such values
+    /// checks for overflow once, after the loop.
+    fn cheap_and_safe(&self, id: ExprId, depth: u32) -> bool {
+        if depth > 8 {
+            return false;
+        }
+        match self.plan.program.nodes.get(id.index()) {
+            Some(Node::Const(_) | Node::Field { .. }) => true,
+            Some(Node::Def(d)) => self.known.iter().any(|(k, _)| k == d),
+            Some(Node::Not(a)) => self.cheap_and_safe(*a, depth + 1),
+            Some(Node::And(a, b) | Node::Or(a, b) | Node::Cmp { lhs: a, rhs: b, .. }) => {
+                self.cheap_and_safe(*a, depth + 1) && self.cheap_and_safe(*b, depth + 1)
+            }
+            _ => false,
+        }
+    }
+
     fn bool_of(&mut self, c: Val) -> Val {
         let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, c, 0);
         self.b.ins().uextend(I64, b)
@@ -758,6 +835,16 @@ impl<M: Module> Fn<'_, '_, M> {
                 };
                 let r = self.b.ins().icmp(cc, a, c);
                 self.b.ins().uextend(I64, r)
+            }
+            Node::And(l, r) | Node::Or(l, r) if self.cheap_and_safe(*r, 0) => {
+                // Laziness only decides which error comes first; `r` has none.
+                let a = self.expr(*l, frame)?;
+                let c = self.expr(*r, frame)?;
+                if matches!(node, Node::And(..)) {
+                    self.b.ins().band(a, c)
+                } else {
+                    self.b.ins().bor(a, c)
+                }
             }
             Node::And(l, r) | Node::Or(l, r) => {
                 let is_and = matches!(node, Node::And(..));
@@ -829,17 +916,7 @@ impl<M: Module> Fn<'_, '_, M> {
                 builtin,
                 args: list,
             } => self.builtin(*builtin, list, frame)?,
-            Node::Aggregate {
-                function,
-                owner,
-                relation,
-                child,
-                body,
-                filter,
-                default,
-            } => self.aggregate(
-                frame, *function, *owner, *relation, *child, *body, *filter, *default,
-            )?,
+            Node::Aggregate { .. } => self.aggregate(frame, node)?,
         })
     }
 
@@ -885,17 +962,22 @@ impl<M: Module> Fn<'_, '_, M> {
                     .load(self.ptr, trusted().with_readonly(), columns, view)
             }
         };
+        // Plain `load`s (then an extension) with `column_flags`: Cranelift treats them
+        // as pure, so a field read twice on one path is read once.
         let (width, load): (i64, fn(&mut Self, Val) -> Val) = match ty {
             ColumnType::Bool => (1, |s, a| {
-                s.b.ins().uload8(I64, trusted().with_readonly(), a, 0)
+                let v = s.b.ins().load(types::I8, column_flags(), a, 0);
+                s.b.ins().uextend(I64, v)
             }),
-            ColumnType::Date => (4, |s, a| s.b.ins().sload32(trusted().with_readonly(), a, 0)),
-            ColumnType::Enum(_) | ColumnType::Text => {
-                (4, |s, a| s.b.ins().uload32(trusted().with_readonly(), a, 0))
-            }
-            _ => (8, |s, a| {
-                s.b.ins().load(I64, trusted().with_readonly(), a, 0)
+            ColumnType::Date => (4, |s, a| {
+                let v = s.b.ins().load(types::I32, column_flags(), a, 0);
+                s.b.ins().sextend(I64, v)
             }),
+            ColumnType::Enum(_) | ColumnType::Text => (4, |s, a| {
+                let v = s.b.ins().load(types::I32, column_flags(), a, 0);
+                s.b.ins().uextend(I64, v)
+            }),
+            _ => (8, |s, a| s.b.ins().load(I64, column_flags(), a, 0)),
         };
         let w = self.iconst(width);
         let byte = self.b.ins().imul(row, w);
@@ -1126,18 +1208,22 @@ impl<M: Module> Fn<'_, '_, M> {
         })
     }
 
-    #[allow(clippy::too_many_arguments, reason = "the parts of one aggregate node")]
-    fn aggregate(
-        &mut self,
-        frame: &mut Frame,
-        function: AggFn,
-        owner: EntityId,
-        relation: usize,
-        child: EntityId,
-        body: Option<ExprId>,
-        filter: Option<ExprId>,
-        default: Option<ExprId>,
-    ) -> Result<Val, CodegenError> {
+    /// An aggregate node (`Node::Aggregate`) in `frame`.
+    fn aggregate(&mut self, frame: &mut Frame, node: &Node) -> Result<Val, CodegenError> {
+        let &Node::Aggregate {
+            function,
+            owner,
+            relation,
+            child,
+            body,
+            filter,
+            default,
+        } = node
+        else {
+            return Err(CodegenError::Unsupported(
+                "internal: not an aggregate".into(),
+            ));
+        };
         let owner_row = self.bound_row(frame, owner)?;
         let slot = self.plan.slots.relation(owner.0 as usize, relation);
         let ro = trusted().with_readonly();
@@ -1159,17 +1245,74 @@ impl<M: Module> Fn<'_, '_, M> {
         let four = self.iconst(4);
         let o = self.b.ins().imul(owner_row, four);
         let addr = self.b.ins().iadd(data, o);
-        let start = self.b.ins().uload32(ro, addr, 0);
-        let end = self.b.ins().uload32(ro, addr, 4);
+        // Pure loads (see `field`): `count(members)` used three times reads once.
+        let start = self.b.ins().load(types::I32, column_flags(), addr, 0);
+        let start = self.b.ins().uextend(I64, start);
+        let end = self.b.ins().load(types::I32, column_flags(), addr, 4);
+        let end = self.b.ins().uextend(I64, end);
         if function == AggFn::Count && filter.is_none() {
             // Checked offsets never decrease.
             return Ok(self.b.ins().isub(end, start));
         }
+        let plan = self.plan;
+        let site = prefix_key(plan.program, &plan.slots, node)
+            .and_then(|key| plan.prefix_sites.iter().position(|s| *s == key));
+        if let Some((p, base)) = site.and_then(|k| self.hoisted.as_ref()?.prefix.get(k).copied()) {
+            // Prefix sums of the chunk (see `bylaw_rt_child_prefix`): the row's sum is a
+            // difference, with no loop; when they are absent (0) the loop below runs.
+            let fast = self.b.create_block();
+            let slow = self.b.create_block();
+            let done = self.b.create_block();
+            self.b.append_block_param(done, I64);
+            self.b.ins().brif(p, fast, &[], slow, &[]);
+            self.b.switch_to_block(fast);
+            let eight = self.iconst(8);
+            let at = |s: &mut Self, o: Val| {
+                let k = s.b.ins().isub(o, base);
+                let k = s.b.ins().imul(k, eight);
+                let a = s.b.ins().iadd(p, k);
+                s.b.ins().load(I64, trusted().with_readonly(), a, 0)
+            };
+            let before = at(self, start);
+            let upto = at(self, end);
+            let sum = self.b.ins().isub(upto, before);
+            self.b.ins().jump(done, &args(&[sum]));
+            self.b.switch_to_block(slow);
+            let v =
+                self.aggregate_loop(frame, function, child, body, filter, default, start, end)?;
+            self.b.ins().jump(done, &args(&[v]));
+            self.b.switch_to_block(done);
+            return self.block_param(done);
+        }
+        self.aggregate_loop(frame, function, child, body, filter, default, start, end)
+    }
+
+    /// The element-by-element loop of an aggregate over rows `start..end` of `child`.
+    #[allow(clippy::too_many_arguments, reason = "the parts of one aggregate node")]
+    fn aggregate_loop(
+        &mut self,
+        frame: &mut Frame,
+        function: AggFn,
+        child: EntityId,
+        body: Option<ExprId>,
+        filter: Option<ExprId>,
+        default: Option<ExprId>,
+        start: Val,
+        end: Val,
+    ) -> Result<Val, CodegenError> {
         let known = self.known.len();
+        // A sum of values that cannot fail overflows somewhere or nowhere: one check
+        // after the loop reports the same error as a check per element.
+        let deferred = function == AggFn::Sum
+            && body.is_some_and(|b| self.cheap_and_safe(b, 0))
+            && filter.is_none_or(|f| self.cheap_and_safe(f, 0));
 
         let r = self.b.declare_var(I64);
         let acc = self.b.declare_var(I64);
         let has = self.b.declare_var(I64);
+        let overflowed = self.b.declare_var(types::I8);
+        let no = self.b.ins().iconst(types::I8, 0);
+        self.b.def_var(overflowed, no);
         self.b.def_var(r, start);
         let init = match function {
             AggFn::All => 1,
@@ -1180,18 +1323,15 @@ impl<M: Module> Fn<'_, '_, M> {
         let zero = self.iconst(0);
         self.b.def_var(has, zero);
 
-        let header = self.b.create_block();
+        // A rotated loop: the test at the bottom, in `next`, so that an element costs
+        // one branch.
         let body_block = self.b.create_block();
         let next = self.b.create_block();
         let exit = self.b.create_block();
         let result = self.b.create_block();
         self.b.append_block_param(result, I64);
-        self.b.ins().jump(header, &[]);
-
-        self.b.switch_to_block(header);
-        let row = self.b.use_var(r);
-        let more = self.b.ins().icmp(IntCC::SignedLessThan, row, end);
-        self.b.ins().brif(more, body_block, &[], exit, &[]);
+        let any = self.b.ins().icmp(IntCC::SignedLessThan, start, end);
+        self.b.ins().brif(any, body_block, &[], exit, &[]);
 
         self.b.switch_to_block(body_block);
         let row = self.b.use_var(r);
@@ -1210,6 +1350,15 @@ impl<M: Module> Fn<'_, '_, M> {
                     let a = self.b.use_var(acc);
                     let one = self.iconst(1);
                     let a = self.b.ins().iadd(a, one);
+                    self.b.def_var(acc, a);
+                }
+                AggFn::Sum if deferred => {
+                    let v = self.expr(body_expr()?, frame)?;
+                    let a = self.b.use_var(acc);
+                    let (a, of) = self.b.ins().sadd_overflow(a, v);
+                    let o = self.b.use_var(overflowed);
+                    let o = self.b.ins().bor(o, of);
+                    self.b.def_var(overflowed, o);
                     self.b.def_var(acc, a);
                 }
                 AggFn::Sum => {
@@ -1260,9 +1409,14 @@ impl<M: Module> Fn<'_, '_, M> {
         let one = self.iconst(1);
         let row = self.b.ins().iadd(row, one);
         self.b.def_var(r, row);
-        self.b.ins().jump(header, &[]);
+        let more = self.b.ins().icmp(IntCC::SignedLessThan, row, end);
+        self.b.ins().brif(more, body_block, &[], exit, &[]);
 
         self.b.switch_to_block(exit);
+        if deferred {
+            let o = self.b.use_var(overflowed);
+            self.fail_if(o, ERR_OVERFLOW, 0, None);
+        }
         let a = self.b.use_var(acc);
         match function {
             AggFn::Min | AggFn::Max => {

@@ -1,10 +1,11 @@
-//! One case corpus through both engines: every `test` block of every bundled policy and
-//! every program of the cross-crate suite, compared output for output and error for
-//! error (code, definition and message).
+//! One case corpus through every engine: every `test` block of every bundled policy and
+//! every program of the cross-crate suite, run by the interpreter, the JIT and the AOT
+//! object (linked into a shared library and loaded), compared output for output and
+//! error for error (code, definition and message).
 
 use std::path::{Path, PathBuf};
 
-use bylaw_codegen::JitPolicy;
+use bylaw_codegen::{CodegenError, JitPolicy, LoadedPolicy};
 use bylaw_compiler::Program;
 use bylaw_compiler::interp::Evaluator;
 use bylaw_runtime::batch::Batch;
@@ -26,6 +27,40 @@ pub fn assert_same(program: &Program, date: i32, batch: &Batch, what: &str) {
     }
 }
 
+/// Evaluates every root row of `batch` with the AOT object and the interpreter and
+/// asserts they agree. Returns `false` for a program AOT does not take (one that reads
+/// or produces text: not part of the C ABI), which the JIT runs instead.
+pub fn assert_same_aot(program: &Program, date: i32, batch: &Batch, what: &str) -> bool {
+    let aot = match LoadedPolicy::build(program, date) {
+        Ok(aot) => aot,
+        Err(CodegenError::Unsupported(why)) if why.contains("text") => return false,
+        Err(e) => panic!("{what}: AOT: {e}"),
+    };
+    let bound = aot
+        .bind(batch)
+        .unwrap_or_else(|e| panic!("{what}: AOT: {e}"));
+    let n = batch.root_len();
+    let reference = Evaluator::new(program, date).eval_rows(batch, 0..n);
+    // Straight from the library's columns: no fallback to the interpreter.
+    let mut columns = bylaw_codegen::ResultColumns::default();
+    for start in [0, 1.min(n)] {
+        assert!(
+            bound.eval_columns_into(start..n, &mut columns),
+            "{what}: AOT refused the rows"
+        );
+        assert_eq!(columns.len(), n - start, "{what}: AOT");
+        for (i, expected) in reference[start..].iter().enumerate() {
+            assert_eq!(
+                &bound.row_result(&columns, i),
+                expected,
+                "{what}: AOT, row {}",
+                start + i
+            );
+        }
+    }
+    true
+}
+
 fn bylaw_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
@@ -37,8 +72,9 @@ fn bylaw_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-/// Runs every test case of `program` through both engines; returns how many.
-fn run_tests(program: &Program, what: &str) -> usize {
+/// Runs every test case of `program` through every engine; returns how many cases ran,
+/// and how many of them ran AOT too.
+fn run_tests(program: &Program, what: &str) -> (usize, usize) {
     // `x[last year]` reads another row of a yearly table: the JIT refuses it (fund rules
     // run in the interpreter, `bylaw budget` has no native path) rather than guessing.
     if program
@@ -53,12 +89,15 @@ fn run_tests(program: &Program, what: &str) -> usize {
             ),
             "{what}: the JIT must refuse `[last year]`"
         );
-        return 0;
+        return (0, 0);
     }
+    let mut aot = 0;
     for t in &program.tests {
-        assert_same(program, t.date, &t.batch, &format!("{what}: {}", t.name));
+        let what = format!("{what}: {}", t.name);
+        assert_same(program, t.date, &t.batch, &what);
+        aot += usize::from(assert_same_aot(program, t.date, &t.batch, &what));
     }
-    program.tests.len()
+    (program.tests.len(), aot)
 }
 
 #[test]
@@ -66,17 +105,23 @@ fn every_bundled_policy_test_agrees() {
     let mut files = Vec::new();
     bylaw_files(Path::new("../policies"), &mut files);
     files.sort();
-    let mut cases = 0;
+    let (mut cases, mut aot) = (0, 0);
     for file in &files {
         let compiled = bylaw_compiler::compile_file(file);
         let Some(program) = compiled.program else {
             continue;
         };
-        cases += run_tests(&program, &file.display().to_string());
+        let (c, a) = run_tests(&program, &file.display().to_string());
+        cases += c;
+        aot += a;
     }
     assert!(
         cases >= 50,
         "expected the policies' test cases, found {cases}"
+    );
+    assert!(
+        aot * 10 >= cases * 9,
+        "expected AOT to run nearly every case, ran {aot} of {cases}"
     );
 }
 
@@ -125,7 +170,7 @@ fn every_suite_program_with_tests_agrees() {
         let Some(program) = compiled.program else {
             continue;
         };
-        cases += run_tests(&program, &name);
+        cases += run_tests(&program, &name).0;
     }
     assert!(
         cases >= 4,
@@ -150,6 +195,7 @@ fn rows_agree(text: &str, csv: &str, date: &str) {
     std::fs::remove_dir_all(&dir).unwrap();
     let date = bylaw_runtime::date::parse_date(date).unwrap();
     assert_same(&program, date, &batch, text);
+    assert_same_aot(&program, date, &batch, text);
 }
 
 #[test]
@@ -208,6 +254,26 @@ fn expressions_of_the_suite_agree() {
         "when_ + 3 days",
         "where_",
         "not flag",
+        // The inline fast paths at their edges: i64::MIN and MAX, divisors −1 and 0,
+        // products that only just fit or overflow, rounding at exact halves.
+        "income / -1",
+        "income / count_of",
+        "income * count_of",
+        "count_of / count_of",
+        "income / 0.0001",
+        "income * 0.0001",
+        "income * 1.5",
+        "income / 3",
+        "income / -3",
+        "round_fen(income)",
+        "round_fen(income, half_even)",
+        "round_fen(income, floor)",
+        "round_fen(income, ceiling)",
+        "floor(income / 1 元)",
+        "ceil(income / 1 元)",
+        "income - 1 元",
+        "income + 1 元",
+        "income / 2 * 2",
     ];
     let decls = r#"
 enum region { gd "广东" gz "广州" in gd  ns "南沙" in gz  sz "深圳" in gd  hk "香港" }
@@ -238,7 +304,11 @@ scale tier "档次": single over money -> money {
         b,0,0,B,hk,2023-02-28,false\n\
         c,-1.5,-7,C,sz,1970-01-01,true\n\
         d,999.99,1,AB,gd,2000-02-29,false\n\
-        e,922337203685477.5807,2,D,gz,2023-12-31,true\n";
+        e,922337203685477.5807,2,D,gz,2023-12-31,true\n\
+        f,-922337203685477.5808,-1,E,gz,2023-12-31,false\n\
+        g,-922337203685477.5807,-1,F,ns,2023-12-31,true\n\
+        h,0.0050,-3,G,gz,2023-12-31,false\n\
+        i,-0.0150,9223372036854775807,H,gz,2023-12-31,false\n";
     for expr in exprs {
         let text = format!("{decls}\nlet result = {expr}\nrule ok = true\n");
         let compiled = bylaw_compiler::compile_text("case.bylaw", &text);
@@ -294,4 +364,64 @@ fn batches_that_fail_the_check_are_refused_and_the_interpreter_answers() {
         bound.eval_rows(0..n + 2),
         Evaluator::new(&program, test.date).eval_rows(&test.batch, 0..n + 2)
     );
+}
+
+/// A sum over members that overflows and comes back into range is still an overflow,
+/// whether checked per element or once after the loop; `and`/`or` evaluated without
+/// branches keep the interpreter's answers.
+#[test]
+fn member_sums_and_eager_conditions_agree() {
+    let text = r#"
+entity household {
+  id: text key
+  flag: bool
+  other: bool
+  members: many person
+}
+entity person {
+  income: money
+  adult: bool
+}
+let total = sum(members: income)
+let adults_total = sum(members: income where adult)
+let n = count(members)
+rule both = flag and other
+rule either = flag or other or n > 2
+rule guarded = n > 0 and total / n > 1 元
+"#;
+    let compiled = bylaw_compiler::compile_text("sums.bylaw", text);
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
+    let program = compiled.program.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let h = dir.path().join("h.csv");
+    let m = dir.path().join("m.csv");
+    std::fs::write(
+        &h,
+        "id,flag,other\na,true,false\nb,false,false\nc,true,true\nd,false,true\ne,true,true\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &m,
+        "household_id,income,adult\n\
+         a,922337203685477.5807,true\na,1,false\na,-5,true\n\
+         b,-922337203685477.5808,true\nb,-1,true\n\
+         c,10,true\nc,20,false\nc,30,true\n\
+         d,0,false\n",
+    )
+    .unwrap();
+    let batch =
+        bylaw_runtime::input::read_csv(&program.schema, &h, &[("members".into(), m)]).unwrap();
+    let date = bylaw_runtime::date::parse_date("2023-01-01").unwrap();
+    assert_same(&program, date, &batch, text);
+    assert!(assert_same_aot(&program, date, &batch, text));
+    // Without the households whose sums could overflow part-way, the rows run on the
+    // prefix sums (no loop): the same answers.
+    let jit = JitPolicy::new(&program, date).unwrap();
+    let bound = jit.bind(&batch).unwrap();
+    assert_eq!(
+        bound.eval_rows(2..5),
+        Evaluator::new(&program, date).eval_rows(&batch, 2..5)
+    );
+    let results = Evaluator::new(&program, 0).eval_rows(&batch, 0..5);
+    assert!(results[0].is_err() && results[1].is_err(), "{results:?}");
 }

@@ -9,7 +9,7 @@ use bylaw_compiler::interp::Evaluator;
 use bylaw_runtime::batch::{Batch, Column, EntityRows, Offsets};
 use proptest::prelude::*;
 
-use super::differential::assert_same;
+use super::differential::{assert_same, assert_same_aot};
 
 const SCHEMA: &str = r#"
 enum region { gd "广东" gz "广州" in gd  ns "南沙" in gz  sz "深圳" in gd  hk "香港" }
@@ -509,6 +509,27 @@ proptest! {
         // The interpreter must not panic either.
         let _ = Evaluator::new(&program, date).eval_rows(&b, 0..households.len());
         assert_same(&program, date, &b, &text);
+    }
+}
+
+proptest! {
+    // Each case links a shared library with the C compiler (tens of milliseconds):
+    // fewer cases than the JIT's, the same generator.
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256).min(100),
+        ..ProptestConfig::default()
+    })]
+
+    #[test]
+    fn generated_programs_agree_with_the_aot_object(
+        text in program(),
+        households in proptest::collection::vec(household(), 1..5),
+        date in proptest::sample::select(vec!["2023-08-01", "2022-06-01", "2024-02-01"]),
+    ) {
+        let program = bylaw_compiler::compile_text("generated.bylaw", &text).program.unwrap();
+        let b = batch(&households);
+        let date = bylaw_runtime::date::parse_date(date).unwrap();
+        prop_assert!(assert_same_aot(&program, date, &b, &text), "AOT refused:\n{text}");
     }
 }
 

@@ -95,6 +95,84 @@ pub extern "C" fn bylaw_rt_ceil_div(v: i64, scale: i64) -> i64 {
     arith::ceil_div(v, scale)
 }
 
+thread_local! {
+    /// Per sum site of a kernel: the prefix sums of its last call on this thread.
+    static PREFIX: std::cell::RefCell<Vec<Vec<i64>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Prefix sums for `sum(children: x)` over root rows `start..end`: with `c0 =
+/// offsets[start]`, `P[k] = values[c0] + … + values[c0 + k − 1]` (wrapping), so that a
+/// row's sum is `P[offsets[r + 1] − c0] − P[offsets[r] − c0]`. Returns the address of
+/// `P`, valid on this thread until the next call for the same `site`, or 0 when some
+/// row's running sum could overflow part-way (largest |value| × most children >
+/// `i64::MAX`): compiled code then adds element by element, checking each step. When
+/// no running sum can overflow, the wrapping difference is the exact sum.
+///
+/// # Safety
+/// `offsets` points to checked CSR offsets holding rows `start..=end`, and `values` to
+/// a column holding every child row they name (a checked batch, as kernels see it).
+pub unsafe extern "C" fn bylaw_rt_child_prefix(
+    values: i64,
+    offsets: i64,
+    start: i64,
+    end: i64,
+    site: i64,
+) -> i64 {
+    let (Ok(start), Ok(end), Ok(site)) = (
+        usize::try_from(start),
+        usize::try_from(end),
+        usize::try_from(site),
+    ) else {
+        return 0;
+    };
+    if end < start || values == 0 || offsets == 0 {
+        return 0;
+    }
+    // SAFETY: `offsets` holds rows `start..=end` (the caller's promise).
+    let offsets =
+        unsafe { std::slice::from_raw_parts((offsets as *const u32).add(start), end - start + 1) };
+    let (Some(&c0), Some(&c1)) = (offsets.first(), offsets.last()) else {
+        return 0;
+    };
+    let (c0, c1) = (c0 as usize, c1 as usize);
+    if c1 < c0 {
+        return 0;
+    }
+    // SAFETY: the children of rows `start..end` are rows `c0..c1` of `values` (checked
+    // offsets never decrease and stay within the child entity).
+    let values = unsafe { std::slice::from_raw_parts((values as *const i64).add(c0), c1 - c0) };
+    let most = offsets
+        .windows(2)
+        .map(|w| u64::from(w[1].saturating_sub(w[0])))
+        .max()
+        .unwrap_or(0);
+    PREFIX.with(|cell| {
+        let mut sites = cell.borrow_mut();
+        if sites.len() <= site {
+            sites.resize_with(site + 1, Vec::new);
+        }
+        let Some(p) = sites.get_mut(site) else {
+            return 0;
+        };
+        p.clear();
+        p.resize(values.len() + 1, 0);
+        // One pass: the running sum and the largest magnitude.
+        let (mut acc, mut largest) = (0i64, 0u64);
+        for (slot, v) in p.iter_mut().skip(1).zip(values) {
+            acc = acc.wrapping_add(*v);
+            largest = largest.max(v.unsigned_abs());
+            *slot = acc;
+        }
+        if largest
+            .checked_mul(most)
+            .is_none_or(|m| m > i64::MAX as u64)
+        {
+            return 0;
+        }
+        p.as_ptr() as i64
+    })
+}
+
 /// How a helper is called: its symbol, address, number of `i64` arguments (a `u32`
 /// mode counts as one), and whether it takes a status pointer last.
 #[derive(Debug, Clone, Copy)]
@@ -147,6 +225,7 @@ helpers! {
     DaysBetween = bylaw_rt_days_between(2, false, false),
     FloorDiv = bylaw_rt_floor_div(2, false, false),
     CeilDiv = bylaw_rt_ceil_div(2, false, false),
+    ChildPrefix = bylaw_rt_child_prefix(5, false, false),
 }
 
 impl Helper {
@@ -159,4 +238,43 @@ impl Helper {
 /// The helper table compiled code calls through (see [`KernelCtx::helpers`](super::layout::KernelCtx::helpers)).
 pub fn table() -> Vec<*const u8> {
     Helper::ALL.iter().map(|h| h.spec().address).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bylaw_rt_child_prefix;
+
+    /// The prefix sums of rows `start..end`, or `None` when the helper declines.
+    fn prefix(values: &[i64], offsets: &[u32], start: i64, end: i64) -> Option<Vec<i64>> {
+        let (v, o) = (values.as_ptr() as i64, offsets.as_ptr() as i64);
+        // SAFETY: `offsets` holds rows `start..=end` and names rows of `values`.
+        let p = unsafe { bylaw_rt_child_prefix(v, o, start, end, 0) };
+        let c0 = offsets[start as usize] as usize;
+        let n = offsets[end as usize] as usize - c0 + 1;
+        // SAFETY: a non-zero result points to `n` sums, valid until the next call.
+        (p != 0).then(|| unsafe { std::slice::from_raw_parts(p as *const i64, n) }.to_vec())
+    }
+
+    #[test]
+    fn prefix_sums_start_at_the_first_row_of_the_range() {
+        let values = [5, 7, -2, 10, 1];
+        let offsets = [0, 2, 3, 5];
+        assert_eq!(
+            prefix(&values, &offsets, 0, 3),
+            Some(vec![0, 5, 12, 10, 20, 21])
+        );
+        assert_eq!(prefix(&values, &offsets, 1, 3), Some(vec![0, -2, 8, 9]));
+        assert_eq!(prefix(&values, &offsets, 2, 2), Some(vec![0]));
+    }
+
+    #[test]
+    fn a_running_sum_that_could_overflow_declines() {
+        let offsets = [0, 2];
+        assert_eq!(prefix(&[i64::MAX, -1], &offsets, 0, 1), None);
+        assert_eq!(prefix(&[i64::MIN, 0], &[0, 1, 2], 0, 2), None);
+        // Largest × most children exactly at the limit is still safe.
+        let half = i64::MAX / 2;
+        assert!(prefix(&[half, half], &offsets, 0, 1).is_some());
+        assert_eq!(prefix(&[half + 1, 0], &offsets, 0, 1), None);
+    }
 }

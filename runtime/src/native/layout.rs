@@ -89,6 +89,85 @@ pub struct FailedRow {
     pub error: ErrorRecord,
 }
 
+/// The values of one output for a range of root rows, as a kernel writes them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputColumn {
+    /// Numbers (money, rates, decimals, counts, durations), scaled as in the runtime.
+    Int(Vec<i64>),
+    /// Booleans, 0 or 1.
+    Bool(Vec<u8>),
+    /// Day numbers.
+    Date(Vec<i32>),
+    /// Variant indexes, or for a text output indexes into the results' dictionary.
+    Code(Vec<u32>),
+}
+
+impl OutputColumn {
+    /// A zeroed column of `len` elements `width` bytes wide (1, 4 or 8). A 4-byte
+    /// output is taken as dates: a variant code reads back the same as an `i32`.
+    pub fn of_width(width: usize, len: usize) -> OutputColumn {
+        match width {
+            1 => OutputColumn::Bool(vec![0; len]),
+            4 => OutputColumn::Date(vec![0; len]),
+            _ => OutputColumn::Int(vec![0; len]),
+        }
+    }
+
+    /// The number of elements.
+    pub fn len(&self) -> usize {
+        match self {
+            OutputColumn::Int(v) => v.len(),
+            OutputColumn::Bool(v) => v.len(),
+            OutputColumn::Date(v) => v.len(),
+            OutputColumn::Code(v) => v.len(),
+        }
+    }
+
+    /// Whether the column has no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Element `i` widened to the kernel's `i64`.
+    pub fn get(&self, i: usize) -> Option<i64> {
+        match self {
+            OutputColumn::Int(v) => v.get(i).copied(),
+            OutputColumn::Bool(v) => v.get(i).map(|x| i64::from(*x)),
+            OutputColumn::Date(v) => v.get(i).map(|x| i64::from(*x)),
+            OutputColumn::Code(v) => v.get(i).map(|x| i64::from(*x)),
+        }
+    }
+
+    /// The width of an element in bytes.
+    pub fn width(&self) -> usize {
+        match self {
+            OutputColumn::Int(_) => 8,
+            OutputColumn::Bool(_) => 1,
+            OutputColumn::Date(_) | OutputColumn::Code(_) => 4,
+        }
+    }
+
+    /// Resizes to `len` elements, new ones zero.
+    pub fn resize(&mut self, len: usize) {
+        match self {
+            OutputColumn::Int(v) => v.resize(len, 0),
+            OutputColumn::Bool(v) => v.resize(len, 0),
+            OutputColumn::Date(v) => v.resize(len, 0),
+            OutputColumn::Code(v) => v.resize(len, 0),
+        }
+    }
+
+    /// The first element, for a kernel to write `len()` elements of `width()` bytes.
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        match self {
+            OutputColumn::Int(v) => v.as_mut_ptr().cast(),
+            OutputColumn::Bool(v) => v.as_mut_ptr(),
+            OutputColumn::Date(v) => v.as_mut_ptr().cast(),
+            OutputColumn::Code(v) => v.as_mut_ptr().cast(),
+        }
+    }
+}
+
 /// Numbering of the batch's columns and relations, fixed by the schema.
 #[derive(Debug, Clone, Default)]
 pub struct Slots {

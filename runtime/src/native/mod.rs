@@ -2,7 +2,8 @@
 //! runtime alone: the `#[repr(C)]` view of a batch and the kernel context
 //! ([`layout`]), the arithmetic helpers compiled code calls ([`helpers`]), and a
 //! compiled policy's descriptor with the C entry points that check a batch and run
-//! the kernel ([`policy`]). The only module of the runtime with `unsafe` code, each
+//! the kernel ([`policy`]), and the same for Rust programs that load a compiled
+//! library ([`library`]). The only module of the runtime with `unsafe` code, each
 //! block with a `// SAFETY:` note.
 #![allow(
     unsafe_code,
@@ -11,4 +12,5 @@
 
 pub mod helpers;
 pub mod layout;
+pub mod library;
 pub mod policy;

@@ -83,17 +83,21 @@ pub struct BatchView {
 }
 
 /// The input shape of a descriptor, read once.
-struct Shape<'a> {
+pub(super) struct Shape<'a> {
     desc: &'a PolicyDesc,
-    columns: &'a [u32],
-    relations: &'a [u32],
+    /// Per output: its width in bytes.
+    pub(super) widths: &'a [u32],
+    /// Per column slot: entity, kind, variants.
+    pub(super) columns: &'a [u32],
+    /// Per relation slot: parent entity, child entity.
+    pub(super) relations: &'a [u32],
 }
 
 /// The checked batch: rows per entity and the views.
-struct Checked<'a> {
-    rows: &'a [u64],
-    columns: &'a [ColumnView],
-    offsets: &'a [ColumnView],
+pub(super) struct Checked<'a> {
+    pub(super) rows: &'a [u64],
+    pub(super) columns: &'a [ColumnView],
+    pub(super) offsets: &'a [ColumnView],
 }
 
 fn width_of(kind: u32) -> usize {
@@ -121,7 +125,7 @@ impl<'a> Shape<'a> {
     /// # Safety
     /// `desc` is a descriptor emitted by `bylaw build`: `shape` holds the counts it
     /// declares.
-    unsafe fn new(desc: &'a PolicyDesc) -> Result<Shape<'a>, i32> {
+    pub(super) unsafe fn new(desc: &'a PolicyDesc) -> Result<Shape<'a>, i32> {
         if desc.abi != ABI_VERSION || desc.shape.is_null() || desc.kernel.is_none() {
             return Err(BYLAW_E_ABI);
         }
@@ -132,10 +136,11 @@ impl<'a> Shape<'a> {
         );
         // SAFETY: the descriptor's shape array has `o + c + r` elements (its contract).
         let all = unsafe { std::slice::from_raw_parts(desc.shape, o + c + r) };
-        let rest = all.get(o..).unwrap_or(&[]);
+        let (widths, rest) = all.split_at(o);
         let (columns, relations) = rest.split_at(c);
         Ok(Shape {
             desc,
+            widths,
             columns,
             relations,
         })
@@ -162,6 +167,28 @@ impl<'a> Shape<'a> {
                 slice_or_empty(batch.offsets, d.relations as usize),
             )
         };
+        // SAFETY: the caller's promise on the views.
+        unsafe { self.check_parts(rows, columns, offsets) }
+    }
+
+    /// Checks a batch given as slices against the shape.
+    ///
+    /// # Safety
+    /// Each view points to `len` readable elements of the kind its slot has in the
+    /// shape (text slots excepted: they are never read).
+    pub(super) unsafe fn check_parts(
+        &self,
+        rows: &'a [u64],
+        columns: &'a [ColumnView],
+        offsets: &'a [ColumnView],
+    ) -> Result<Checked<'a>, i32> {
+        let d = self.desc;
+        if rows.len() != d.entities as usize
+            || columns.len() != d.columns as usize
+            || offsets.len() != d.relations as usize
+        {
+            return Err(BYLAW_E_BATCH);
+        }
         for (view, c) in columns.iter().zip(self.columns.chunks_exact(3)) {
             let [entity, kind, variants] = [c[0], c[1], c[2]];
             let n = rows.get(entity as usize).copied().ok_or(BYLAW_E_ABI)?;
@@ -216,7 +243,7 @@ impl<'a> Shape<'a> {
     /// # Safety
     /// `outputs` holds one pointer per output, each to `end − start` writable elements
     /// of its width; `errors` and `failures` have room for `end − start` elements.
-    unsafe fn run(
+    pub(super) unsafe fn run(
         &self,
         batch: &Checked<'_>,
         start: u64,

@@ -1,0 +1,347 @@
+//! Compiled policies for Rust programs: a shared library written by `bylaw build --emit
+//! cdylib` opened at run time ([`Library`]), a batch built from borrowed slices whose
+//! kinds are checked against the policy's shape ([`Input`]), and evaluation through the
+//! same checks as the C entry points ([`Library::check`], [`Checked::eval`]). Safe to
+//! call: only opening a library is `unsafe`, as loading any native code is.
+
+use std::marker::PhantomData;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use super::layout::{ColumnView, FailedRow, OutputColumn};
+use super::policy::{
+    self, ABI_VERSION, BYLAW_E_BATCH, BYLAW_E_NULL, BYLAW_E_RANGE, KIND_BOOL, KIND_DATE, KIND_ENUM,
+    KIND_INT, PolicyDesc, Shape,
+};
+use crate::batch::{Batch, Column};
+use crate::native::layout::Slots;
+
+/// Why a library could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum LibraryError {
+    #[error("cannot load `{path}`: {reason}")]
+    Load { path: PathBuf, reason: String },
+    #[error("`{path}` holds no policy `{symbol}` (was it built by `bylaw build` for this policy?)")]
+    NoPolicy { path: PathBuf, symbol: String },
+    #[error(
+        "`{path}` was built for ABI version {found}; this runtime takes version {ABI_VERSION}: rebuild it with this `bylaw`"
+    )]
+    Abi { path: PathBuf, found: u32 },
+}
+
+/// Why a batch or a call was refused: one of the C entry points' `BYLAW_E_*` statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error("the descriptor is not of this runtime's ABI version")]
+    Abi,
+    #[error(
+        "the batch does not match the policy's input (lengths, offsets, booleans or variant codes)"
+    )]
+    Batch,
+    #[error("the rows are not within the batch")]
+    Range,
+    #[error("column slot {slot} is not a {kind} column of the policy's input")]
+    Slot { slot: usize, kind: &'static str },
+}
+
+impl Refused {
+    fn of_status(status: i32) -> Refused {
+        match status {
+            BYLAW_E_RANGE => Refused::Range,
+            BYLAW_E_BATCH | BYLAW_E_NULL => Refused::Batch,
+            _ => Refused::Abi,
+        }
+    }
+}
+
+/// A compiled policy loaded from a shared library.
+pub struct Library {
+    desc: *const PolicyDesc,
+    name: String,
+    /// Keeps the code and the descriptor mapped; dropped after `desc`'s last use.
+    _lib: libloading::Library,
+}
+
+// SAFETY: the descriptor, its tables and the code it points to are immutable once the
+// library is loaded; evaluation keeps all mutable state on the caller's side.
+unsafe impl Send for Library {}
+// SAFETY: as above: nothing reachable from `&Library` is ever written.
+unsafe impl Sync for Library {}
+
+impl std::fmt::Debug for Library {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Library").field("name", &self.name).finish()
+    }
+}
+
+impl Library {
+    /// Opens the shared library at `path` and finds the descriptor of policy `name`
+    /// (its C name, as in `bylaw_<name>.h`).
+    ///
+    /// # Safety
+    /// Loading a shared library runs its initialisers, and its kernel runs on every
+    /// evaluation: `path` must be a library written by `bylaw build` (or linked from
+    /// its object) for a policy you trust, as with any native plugin.
+    ///
+    /// # Errors
+    /// If the library cannot be loaded, holds no such policy, or was built for another
+    /// ABI version.
+    pub unsafe fn open(path: &Path, name: &str) -> Result<Library, LibraryError> {
+        // SAFETY: the caller vouches for the library (see above).
+        let lib = unsafe { libloading::Library::new(path) }.map_err(|e| LibraryError::Load {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+        let symbol = format!("bylaw_{name}_policy");
+        // SAFETY: `bylaw build` exports `bylaw_<name>_policy` as a `PolicyDesc`; the
+        // pointer stays valid while `lib` is loaded, which `Library` guarantees.
+        let desc = unsafe { lib.get::<*const PolicyDesc>(symbol.as_bytes()) }
+            .map(|s| *s)
+            .ok()
+            .filter(|p| !p.is_null())
+            .ok_or_else(|| LibraryError::NoPolicy {
+                path: path.to_path_buf(),
+                symbol: symbol.clone(),
+            })?;
+        // SAFETY: a descriptor from `bylaw build` (the caller's promise), readable.
+        let found = unsafe { (*desc).abi };
+        if found != ABI_VERSION {
+            return Err(LibraryError::Abi {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
+        Ok(Library {
+            desc,
+            name: name.to_owned(),
+            _lib: lib,
+        })
+    }
+
+    fn shape(&self) -> Result<Shape<'_>, Refused> {
+        // SAFETY: `desc` is a descriptor of this ABI version (checked in `open`) that
+        // lives as long as `self`.
+        unsafe { Shape::new(&*self.desc) }.map_err(Refused::of_status)
+    }
+
+    /// The policy's C name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The width in bytes of each output (1 boolean, 4 date or code, 8 number).
+    pub fn output_widths(&self) -> Vec<usize> {
+        self.shape()
+            .map(|s| s.widths.iter().map(|w| *w as usize).collect())
+            .unwrap_or_default()
+    }
+
+    /// An empty input for a batch with `entity_rows[e]` rows of entity `e`: every
+    /// column slot and relation slot still to be given.
+    pub fn input<'a>(&'a self, entity_rows: &[u64]) -> Input<'a> {
+        let (columns, relations) = self
+            .shape()
+            .map(|s| (s.columns.len() / 3, s.relations.len() / 2))
+            .unwrap_or_default();
+        Input {
+            library: self,
+            entity_rows: entity_rows.to_vec(),
+            columns: vec![EMPTY; columns],
+            offsets: vec![EMPTY; relations],
+            _borrow: PhantomData,
+        }
+    }
+
+    /// An input viewing `batch` (no copy), slots numbered by `slots` (the policy's
+    /// schema). Text columns are left out: compiled libraries do not read them.
+    ///
+    /// # Errors
+    /// [`Refused::Slot`] if a column's kind differs from the policy's.
+    pub fn input_of<'a>(&'a self, batch: &'a Batch, slots: &Slots) -> Result<Input<'a>, Refused> {
+        let rows: Vec<u64> = batch.entities.iter().map(|e| e.len as u64).collect();
+        let mut input = self.input(&rows);
+        for (e, entity) in batch.entities.iter().enumerate() {
+            for (f, column) in entity.columns.iter().enumerate() {
+                let slot = slots.column(e, f);
+                match column {
+                    Column::Int(v) => input.int(slot, v)?,
+                    Column::Bool(v) => input.bool(slot, v)?,
+                    Column::Date(v) => input.date(slot, v)?,
+                    Column::Enum(v) => input.variant(slot, v)?,
+                    Column::Text(_) => &mut input,
+                };
+            }
+            for (r, o) in entity.children.iter().enumerate() {
+                input.offsets(slots.relation(e, r), &o.0)?;
+            }
+        }
+        Ok(input)
+    }
+
+    /// Checks `input` once (lengths, CSR offsets, booleans, variant codes), for any
+    /// number of evaluations.
+    ///
+    /// # Errors
+    /// [`Refused::Batch`] if the input does not match the policy's shape.
+    pub fn check<'a>(&'a self, input: Input<'a>) -> Result<Checked<'a>, Refused> {
+        let shape = self.shape()?;
+        // SAFETY: every view was set from a slice of the element type its slot's kind
+        // has in this shape (`Input`'s setters check the kind), borrowed for `'a`.
+        unsafe { shape.check_parts(&input.entity_rows, &input.columns, &input.offsets) }
+            .map_err(Refused::of_status)?;
+        Ok(Checked { shape, input })
+    }
+}
+
+const EMPTY: ColumnView = ColumnView {
+    data: std::ptr::null(),
+    len: 0,
+};
+
+/// A batch as slices borrowed for `'a`: rows per entity, one column per slot and CSR
+/// offsets per relation slot, numbered as in the policy's header.
+pub struct Input<'a> {
+    library: &'a Library,
+    entity_rows: Vec<u64>,
+    columns: Vec<ColumnView>,
+    offsets: Vec<ColumnView>,
+    _borrow: PhantomData<&'a [u8]>,
+}
+
+impl<'a> Input<'a> {
+    fn set<T>(
+        &mut self,
+        slot: usize,
+        kind: u32,
+        what: &'static str,
+        values: &'a [T],
+    ) -> Result<&mut Self, Refused> {
+        let found = self.library.shape()?.columns.get(slot * 3 + 1).copied();
+        let view = self.columns.get_mut(slot);
+        match (found, view) {
+            (Some(k), Some(view)) if k == kind => {
+                *view = ColumnView {
+                    data: values.as_ptr().cast(),
+                    len: values.len() as u64,
+                };
+                Ok(self)
+            }
+            _ => Err(Refused::Slot { slot, kind: what }),
+        }
+    }
+
+    /// Column slot `slot`: numbers (money and rates scaled by 10⁴, counts, durations).
+    ///
+    /// # Errors
+    /// [`Refused::Slot`] if the slot is not a number column.
+    pub fn int(&mut self, slot: usize, values: &'a [i64]) -> Result<&mut Self, Refused> {
+        self.set(slot, KIND_INT, "number", values)
+    }
+
+    /// Column slot `slot`: booleans, 0 or 1.
+    ///
+    /// # Errors
+    /// [`Refused::Slot`] if the slot is not a boolean column.
+    pub fn bool(&mut self, slot: usize, values: &'a [u8]) -> Result<&mut Self, Refused> {
+        self.set(slot, KIND_BOOL, "boolean", values)
+    }
+
+    /// Column slot `slot`: dates as day numbers (days since 1970-01-01).
+    ///
+    /// # Errors
+    /// [`Refused::Slot`] if the slot is not a date column.
+    pub fn date(&mut self, slot: usize, values: &'a [i32]) -> Result<&mut Self, Refused> {
+        self.set(slot, KIND_DATE, "date", values)
+    }
+
+    /// Column slot `slot`: enumeration variants as indexes.
+    ///
+    /// # Errors
+    /// [`Refused::Slot`] if the slot is not an enumeration column.
+    pub fn variant(&mut self, slot: usize, values: &'a [u32]) -> Result<&mut Self, Refused> {
+        self.set(slot, KIND_ENUM, "enumeration", values)
+    }
+
+    /// Relation slot `slot`: CSR offsets, one more than the parent's rows.
+    ///
+    /// # Errors
+    /// [`Refused::Slot`] if there is no such relation slot.
+    pub fn offsets(&mut self, slot: usize, offsets: &'a [u32]) -> Result<&mut Self, Refused> {
+        let view = self.offsets.get_mut(slot).ok_or(Refused::Slot {
+            slot,
+            kind: "relation",
+        })?;
+        *view = ColumnView {
+            data: offsets.as_ptr().cast(),
+            len: offsets.len() as u64,
+        };
+        Ok(self)
+    }
+}
+
+/// An input checked against a library's policy: evaluate any rows of it, any number
+/// of times, from any number of threads.
+pub struct Checked<'a> {
+    shape: Shape<'a>,
+    /// Checked against `shape`; never changed after.
+    input: Input<'a>,
+}
+
+// SAFETY: the checked views and the descriptor are only read, by every evaluation; each
+// call writes to its own output buffers and kernel context.
+unsafe impl Sync for Checked<'_> {}
+
+impl Checked<'_> {
+    /// Evaluates root rows `rows`: output `k` of row `rows.start + i` into element `i`
+    /// of `outputs[k]` (resized, and replaced if of the wrong width), the row's error
+    /// code into `errors[i]` (0: none), and one record per failed row into `failures`.
+    ///
+    /// # Errors
+    /// [`Refused::Range`] if the rows are not within the root entity.
+    pub fn eval(
+        &self,
+        rows: Range<u64>,
+        outputs: &mut Vec<OutputColumn>,
+        errors: &mut Vec<u8>,
+        failures: &mut Vec<FailedRow>,
+    ) -> Result<(), Refused> {
+        let n = usize::try_from(rows.end.saturating_sub(rows.start)).map_err(|_| Refused::Range)?;
+        let widths = self.shape.widths;
+        outputs.resize_with(widths.len(), || OutputColumn::Int(Vec::new()));
+        for (column, width) in outputs.iter_mut().zip(widths) {
+            if column.width() != *width as usize {
+                *column = OutputColumn::of_width(*width as usize, n);
+            }
+            column.resize(n);
+        }
+        errors.clear();
+        errors.resize(n, 0);
+        failures.clear();
+        failures.reserve(n);
+        let pointers: Vec<*mut u8> = outputs.iter_mut().map(OutputColumn::as_mut_ptr).collect();
+        let batch = policy::Checked {
+            rows: &self.input.entity_rows,
+            columns: &self.input.columns,
+            offsets: &self.input.offsets,
+        };
+        // SAFETY: the batch was checked against this shape; every output column holds
+        // `n` elements of its width (resized above), `errors` holds `n` bytes and
+        // `failures` has room for `n` records.
+        let count = unsafe {
+            self.shape.run(
+                &batch,
+                rows.start,
+                rows.end,
+                pointers.as_ptr(),
+                errors.as_mut_ptr(),
+                failures.as_mut_ptr(),
+            )
+        }
+        .map_err(Refused::of_status)?;
+        let count = usize::try_from(count).map_or(0, |c| c.min(n));
+        // SAFETY: the kernel initialised the first `count` (at most `n`, the reserved
+        // capacity) records; `FailedRow` is plain old data.
+        unsafe { failures.set_len(count) };
+        Ok(())
+    }
+}
