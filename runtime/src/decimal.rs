@@ -172,7 +172,7 @@ impl ScaledFormat {
         // Trailing zeros are dropped down to `min_decimals`, then zeros added up to it.
         let mut frac = magnitude % self.scale;
         let mut digits = self.decimals;
-        while digits > self.min_decimals && frac % 10 == 0 {
+        while digits > self.min_decimals && frac.is_multiple_of(10) {
             frac /= 10;
             digits -= 1;
         }

@@ -312,8 +312,11 @@ mod tests {
 
     use super::*;
 
+    /// A record's fields and its reported line.
+    type Record = (Vec<Vec<u8>>, u64);
+
     /// Every record of `text` as the `csv` crate reads it: fields and line.
-    fn by_csv_crate(text: &[u8]) -> Vec<(Vec<Vec<u8>>, u64)> {
+    fn by_csv_crate(text: &[u8]) -> Vec<Record> {
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -331,7 +334,7 @@ mod tests {
 
     /// Every record of `text` as the splitter reads it, `max_rows` at a time, each
     /// chunk taking the width of its first record.
-    fn by_splitter(text: &[u8], max_rows: usize) -> Result<Vec<(Vec<Vec<u8>>, u64)>, String> {
+    fn by_splitter(text: &[u8], max_rows: usize) -> Result<Vec<Record>, String> {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.csv");
         std::fs::write(&path, text).unwrap();
