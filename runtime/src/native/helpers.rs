@@ -155,14 +155,15 @@ pub unsafe extern "C" fn bylaw_rt_child_prefix(
             return 0;
         };
         p.clear();
-        p.resize(values.len() + 1, 0);
-        // One pass: the running sum and the largest magnitude.
+        p.push(0);
+        // One pass: the running sum and the largest magnitude (`extend` from a slice's
+        // map checks the capacity once).
         let (mut acc, mut largest) = (0i64, 0u64);
-        for (slot, v) in p.iter_mut().skip(1).zip(values) {
+        p.extend(values.iter().map(|v| {
             acc = acc.wrapping_add(*v);
             largest = largest.max(v.unsigned_abs());
-            *slot = acc;
-        }
+            acc
+        }));
         if largest
             .checked_mul(most)
             .is_none_or(|m| m > i64::MAX as u64)
