@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use bylaw_compiler::interp::{ErrorKind, EvalError};
-use bylaw_compiler::ir::{DefId, Program, Value};
+use bylaw_compiler::interp::{ErrorKind, EvalError, missing_param_message};
+use bylaw_compiler::ir::{DefId, ParamId, Program, Value};
 use bylaw_compiler::types::Ty;
 use bylaw_runtime::arith::ArithError;
 use bylaw_runtime::date;
@@ -75,21 +75,9 @@ pub fn eval_error(program: &Program, date: i32, rec: &ErrorRecord) -> EvalError 
                 .map_or("?", |d| d.name.as_str())
         )),
         ERR_MISSING_PARAM => {
-            let p = usize::try_from(rec.aux)
-                .ok()
-                .and_then(|i| program.params.get(i));
-            let name = p.map_or("?", |p| p.name.as_str());
+            let id = ParamId(u32::try_from(rec.aux).unwrap_or(u32::MAX));
             let key = u32::try_from(rec.arg).ok();
-            let key_text = match (p.and_then(|p| p.by), key) {
-                (Some(e), Some(k)) => program
-                    .enums
-                    .get(e.index())
-                    .and_then(|e| e.variants.get(k as usize))
-                    .map(|v| format!(" for `{}`", v.name))
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
-            missing(format!("`{name}` has no value{key_text} on {day}"))
+            missing(missing_param_message(program, id, key, date))
         }
         ERR_SCALE_NONE => missing(format!(
             "scale `{}` has no brackets in force on {day}",

@@ -727,22 +727,7 @@ impl<'p> Evaluator<'p> {
             _ => None,
         };
         found.ok_or_else(|| {
-            let p = self.program.params.get(id.index());
-            let name = p.map_or("?", |p| p.name.as_str());
-            let key_text = match (p.and_then(|p| p.by), key) {
-                (Some(e), Some(k)) => self
-                    .program
-                    .enums
-                    .get(e.index())
-                    .and_then(|e| e.variants.get(k as usize))
-                    .map(|v| format!(" for `{}`", v.name))
-                    .unwrap_or_default(),
-                _ => String::new(),
-            };
-            EvalError::missing(format!(
-                "`{name}` has no value{key_text} on {}",
-                date::format_date(self.date)
-            ))
+            EvalError::missing(missing_param_message(self.program, id, key, self.date))
         })
     }
 
@@ -842,4 +827,29 @@ impl State<'_> {
             None => Value::Int(0),
         }
     }
+}
+
+/// The message of a missing parameter value (`` `p` has no value for `k` on D ``): the
+/// interpreter's, which native code's errors repeat word for word.
+pub fn missing_param_message(
+    program: &Program,
+    id: ParamId,
+    key: Option<u32>,
+    date: i32,
+) -> String {
+    let p = program.params.get(id.index());
+    let name = p.map_or("?", |p| p.name.as_str());
+    let key_text = match (p.and_then(|p| p.by), key) {
+        (Some(e), Some(k)) => program
+            .enums
+            .get(e.index())
+            .and_then(|e| e.variants.get(k as usize))
+            .map(|v| format!(" for `{}`", v.name))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
+    format!(
+        "`{name}` has no value{key_text} on {}",
+        date::format_date(date)
+    )
 }
