@@ -6,16 +6,33 @@
 //! zero or −1 divisors) calls the helper, so errors and edge cases stay the runtime's.
 
 use bylaw_runtime::arith::RoundingMode;
-use cranelift_codegen::ir::InstBuilder;
 use cranelift_codegen::ir::Value as Val;
 use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::types;
+use cranelift_codegen::ir::{InstBuilder, MemFlagsData};
 use cranelift_module::Module;
 
 use super::{Fn, I64, args};
 use crate::CodegenError;
 use crate::layout::ERR_OVERFLOW;
 use bylaw_runtime::native::helpers::{Helper, mode_index};
+
+/// Counts up to this have a reciprocal in the table (`div_by_count`).
+pub const RECIPROCALS: usize = 64;
+
+/// The multiplier and shift that divide by `d` (2 ≤ d ≤ 64) any magnitude up to
+/// 2^63: with `s = ⌈log2 d⌉`, `M = ⌈2^(63+s) / d⌉ < 2^64`, and `⌊a / d⌋ =
+/// ⌊a·M / 2^(63+s)⌋ = (umulhi(a, M)) >> (s − 1)` for every `a ≤ 2^63`: writing
+/// `M·d = 2^(63+s) + e` with `0 ≤ e < d`, the error `a·e / (d·2^(63+s))` is below
+/// `1/d`, and the fraction of `a / d` is at most `(d − 1)/d`. For `d = 1`: (0, 0).
+pub fn reciprocal(d: u64) -> (u64, u64) {
+    if d < 2 {
+        return (0, 0);
+    }
+    let s = 64 - u64::from((d - 1).leading_zeros());
+    let m = (1u128 << (63 + s)).div_ceil(u128::from(d));
+    (u64::try_from(m).unwrap_or(u64::MAX), s - 1)
+}
 
 impl<M: Module> Fn<'_, '_, M> {
     /// `(a × b) / divisor` rounded half up, as `arith::mul_scaled`.
@@ -31,8 +48,15 @@ impl<M: Module> Fn<'_, '_, M> {
         })
     }
 
-    /// `(a × scale) / b` rounded half up, as `arith::div_scaled`.
-    pub(super) fn div_scaled(&mut self, a: Val, scale: i64, b: Val) -> Result<Val, CodegenError> {
+    /// `(a × scale) / b` rounded half up, as `arith::div_scaled`. `by_count`: `b` is a
+    /// `count(…)`, never negative.
+    pub(super) fn div_scaled(
+        &mut self,
+        a: Val,
+        scale: i64,
+        b: Val,
+        by_count: bool,
+    ) -> Result<Val, CodegenError> {
         if scale < 1 {
             let s = self.iconst(scale);
             return self.call_helper(Helper::DivScaled, &[a, s, b]);
@@ -44,8 +68,12 @@ impl<M: Module> Fn<'_, '_, M> {
             self.b.ins().smul_overflow(a, s)
         };
         let zero = self.b.ins().icmp_imm_s(IntCC::Equal, b, 0);
-        let minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
-        let bad = self.b.ins().bor(zero, minus_one);
+        let bad = if by_count {
+            zero
+        } else {
+            let minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, b, -1);
+            self.b.ins().bor(zero, minus_one)
+        };
         let slow = self.b.ins().bor(overflow, bad);
         let s = self.iconst(scale);
         let merge = self.b.create_block();
@@ -58,6 +86,63 @@ impl<M: Module> Fn<'_, '_, M> {
         let v = self.call_helper(Helper::DivScaled, &[a, s, b])?;
         self.b.ins().jump(merge, &args(&[v]));
         self.b.switch_to_block(fast);
+        let v = if by_count {
+            self.div_by_count(p, b)?
+        } else {
+            self.div_round(p, b, RoundingMode::HalfUp, None)
+        };
+        self.b.ins().jump(merge, &args(&[v]));
+        self.b.switch_to_block(merge);
+        self.block_param(merge)
+    }
+
+    /// `arith::div_round(p, b, HalfUp)` for a count `b ≥ 1`: for household sizes up to
+    /// [`RECIPROCALS`] a multiplication by the reciprocal from a table replaces the
+    /// division (exact for every `i64`, see [`reciprocal`]); larger counts divide.
+    fn div_by_count(&mut self, p: Val, b: Val) -> Result<Val, CodegenError> {
+        let merge = self.b.create_block();
+        self.b.append_block_param(merge, I64);
+        let small = self.b.create_block();
+        let large = self.b.create_block();
+        let idx = self.b.ins().iadd_imm_s(b, -1);
+        let in_table = self
+            .b
+            .ins()
+            .icmp_imm_u(IntCC::UnsignedLessThan, idx, RECIPROCALS as i64);
+        self.b.ins().brif(in_table, small, &[], large, &[]);
+
+        self.b.switch_to_block(small);
+        let base = self.reciprocals()?;
+        let at = self.b.ins().imul_imm_s(idx, 16);
+        let at = self.b.ins().iadd(base, at);
+        let ro = MemFlagsData::trusted().with_readonly();
+        let m = self.b.ins().load(I64, ro, at, 0);
+        let shift = self.b.ins().load(I64, ro, at, 8);
+        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, p, 0);
+        // |i64::MIN| read unsigned is 2^63, within the table's exact range.
+        let magnitude = self.b.ins().iabs(p);
+        let high = self.b.ins().umulhi(magnitude, m);
+        let q_abs = self.b.ins().ushr(high, shift);
+        let q_neg = self.b.ins().ineg(q_abs);
+        let q = self.b.ins().select(negative, q_neg, q_abs);
+        let back = self.b.ins().imul(q, b);
+        let r = self.b.ins().isub(p, back);
+        let ar = self.b.ins().iabs(r);
+        let twice = self.b.ins().iadd(ar, ar);
+        let half_or_more = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, twice, b);
+        let plus = self.b.ins().iadd_imm_s(q, 1);
+        let minus = self.b.ins().iadd_imm_s(q, -1);
+        let away = self.b.ins().select(negative, minus, plus);
+        let rounded = self.b.ins().select(half_or_more, away, q);
+        // The table's entry for 1 is empty: a quotient by 1 is `p` itself.
+        let one = self.b.ins().icmp_imm_s(IntCC::Equal, b, 1);
+        let v = self.b.ins().select(one, p, rounded);
+        self.b.ins().jump(merge, &args(&[v]));
+
+        self.b.switch_to_block(large);
         let v = self.div_round(p, b, RoundingMode::HalfUp, None);
         self.b.ins().jump(merge, &args(&[v]));
         self.b.switch_to_block(merge);
@@ -204,5 +289,37 @@ impl<M: Module> Fn<'_, '_, M> {
             }
         };
         self.b.ins().select(take_away, away, q)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RECIPROCALS, reciprocal};
+
+    /// `⌊a / d⌋` through the table, as the generated code computes it.
+    fn by_table(a: u64, d: u64) -> u64 {
+        let (m, shift) = reciprocal(d);
+        let high = ((u128::from(a) * u128::from(m)) >> 64) as u64;
+        high >> shift
+    }
+
+    #[test]
+    fn reciprocals_divide_every_magnitude_exactly() {
+        let top = 1u64 << 63;
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for d in 2..=RECIPROCALS as u64 {
+            let mut cases = vec![0, 1, d - 1, d, d + 1, top, top - 1, top - d, top / d * d];
+            for k in [1u64, 2, 3, 1000, 1 << 20, 1 << 40, top / d] {
+                cases.extend([k * d, k * d - 1, k * d + 1, (k * d + d / 2).min(top)]);
+            }
+            for _ in 0..20_000 {
+                // A 64-bit LCG; magnitudes up to 2^63.
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                cases.push(seed >> (1 + seed % 60));
+            }
+            for a in cases.into_iter().filter(|a| *a <= top) {
+                assert_eq!(by_table(a, d), a / d, "{a} / {d}");
+            }
+        }
     }
 }

@@ -35,7 +35,7 @@ use cranelift_codegen::ir::{
     AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature, UserFuncName, types,
 };
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
-use cranelift_module::{FuncId, Linkage, Module};
+use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 
 use crate::CodegenError;
 use crate::layout::{
@@ -211,6 +211,7 @@ pub fn translate<M: Module>(
         .declare_function(kernel_name, linkage, &kernel_sig)
         .map_err(CodegenError::module)?;
 
+    let reciprocals = define_reciprocals(module)?;
     let mut ctx = module.make_context();
     let mut fctx = FunctionBuilderContext::new();
     let mut needs = Needs::default();
@@ -238,6 +239,7 @@ pub fn translate<M: Module>(
                 hoisted: None,
                 known: Vec::new(),
                 emitted: 0,
+                reciprocals,
             };
             t.def_body()?;
             t.finish();
@@ -271,6 +273,7 @@ pub fn translate<M: Module>(
             hoisted: None,
             known: Vec::new(),
             emitted: 0,
+            reciprocals,
         };
         t.kernel_body()?;
         t.finish();
@@ -282,6 +285,27 @@ pub fn translate<M: Module>(
         .map_err(|e| CodegenError::Module(format!("{e:?}")))?;
     module.clear_context(&mut ctx);
     Ok(Declared { kernel, needs })
+}
+
+/// The module's table of reciprocals of counts (`fast::reciprocal`): per count, the
+/// multiplier and the shift, as `u64`s.
+fn define_reciprocals<M: Module>(module: &mut M) -> Result<DataId, CodegenError> {
+    let id = module
+        .declare_data("bylaw_reciprocals", Linkage::Local, false, false)
+        .map_err(CodegenError::module)?;
+    let mut bytes = Vec::with_capacity(fast::RECIPROCALS * 16);
+    for d in 1..=fast::RECIPROCALS as u64 {
+        let (m, shift) = fast::reciprocal(d);
+        bytes.extend(m.to_le_bytes());
+        bytes.extend(shift.to_le_bytes());
+    }
+    let mut data = DataDescription::new();
+    data.define(bytes.into_boxed_slice());
+    data.set_align(16);
+    module
+        .define_data(id, &data)
+        .map_err(CodegenError::module)?;
+    Ok(id)
 }
 
 fn def_signature<M: Module>(module: &M, rows: usize) -> Signature {
@@ -344,12 +368,22 @@ struct Fn<'a, 'f, M: Module> {
     known: Vec<(DefId, Val)>,
     /// Expression nodes translated so far (see [`INLINE_BUDGET`]).
     emitted: usize,
+    /// The table of `fast::reciprocal` for counts 1 to `fast::RECIPROCALS`.
+    reciprocals: DataId,
 }
 
 impl<M: Module> Fn<'_, '_, M> {
     fn ctx(&self) -> Result<Val, CodegenError> {
         self.ctx
             .ok_or_else(|| CodegenError::Unsupported("internal: no context".into()))
+    }
+
+    /// The address of the reciprocal table.
+    fn reciprocals(&mut self) -> Result<Val, CodegenError> {
+        let gv = self
+            .module
+            .declare_data_in_func(self.reciprocals, self.b.func);
+        Ok(self.b.ins().symbol_value(self.ptr, gv))
     }
 
     fn iconst(&mut self, v: i64) -> Val {
@@ -815,7 +849,16 @@ impl<M: Module> Fn<'_, '_, M> {
                 match op {
                     ArithOp::Add | ArithOp::Sub | ArithOp::Mul => self.checked(*op, a, c),
                     ArithOp::MulScaled(d) => self.mul_scaled(a, c, *d)?,
-                    ArithOp::DivScaled(s) => self.div_scaled(a, *s, c)?,
+                    ArithOp::DivScaled(s) => {
+                        let by_count = matches!(
+                            program.nodes.get(rhs.index()),
+                            Some(Node::Aggregate {
+                                function: AggFn::Count,
+                                ..
+                            })
+                        );
+                        self.div_scaled(a, *s, c, by_count)?
+                    }
                     ArithOp::DateAddDays => self.call_helper(Helper::DateAddDays, &[a, c])?,
                     ArithOp::DateSubDays => self.call_helper(Helper::DateSubDays, &[a, c])?,
                     ArithOp::DateAddMonths => self.call_helper(Helper::DateAddMonths, &[a, c])?,
@@ -1185,7 +1228,7 @@ impl<M: Module> Fn<'_, '_, M> {
             Builtin::PerMonth => {
                 let a = self.expr(arg(0)?, frame)?;
                 let twelve = self.iconst(12);
-                self.div_scaled(a, 1, twelve)?
+                self.div_scaled(a, 1, twelve, false)?
             }
             Builtin::MonthsBetween | Builtin::DaysBetween => {
                 let a = self.expr(arg(0)?, frame)?;

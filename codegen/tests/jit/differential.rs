@@ -388,6 +388,8 @@ let n = count(members)
 rule both = flag and other
 rule either = flag or other or n > 2
 rule guarded = n > 0 and total / n > 1 元
+let per_head = total / count(members)
+let adults_per_head = adults_total / count(members)
 "#;
     let compiled = bylaw_compiler::compile_text("sums.bylaw", text);
     assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics);
@@ -397,7 +399,8 @@ rule guarded = n > 0 and total / n > 1 元
     let m = dir.path().join("m.csv");
     std::fs::write(
         &h,
-        "id,flag,other\na,true,false\nb,false,false\nc,true,true\nd,false,true\ne,true,true\n",
+        "id,flag,other\na,true,false\nb,false,false\nc,true,true\nd,false,true\ne,true,true\n\
+         f,true,false\ng,true,false\nh,true,false\ni,true,false\nj,true,false\n",
     )
     .unwrap();
     std::fs::write(
@@ -406,7 +409,12 @@ rule guarded = n > 0 and total / n > 1 元
          a,922337203685477.5807,true\na,1,false\na,-5,true\n\
          b,-922337203685477.5808,true\nb,-1,true\n\
          c,10,true\nc,20,false\nc,30,true\n\
-         d,0,false\n",
+         d,0,false\n\
+         f,1,true\nf,1,true\nf,0,false\n\
+         g,-1,true\ng,-1,false\ng,0,true\n\
+         h,0.0001,true\nh,0,true\n\
+         i,-0.0001,true\ni,0,false\n\
+         j,-922337203685477.5808,false\n",
     )
     .unwrap();
     let batch =
@@ -419,9 +427,9 @@ rule guarded = n > 0 and total / n > 1 元
     let jit = JitPolicy::new(&program, date).unwrap();
     let bound = jit.bind(&batch).unwrap();
     assert_eq!(
-        bound.eval_rows(2..5),
-        Evaluator::new(&program, date).eval_rows(&batch, 2..5)
+        bound.eval_rows(2..9),
+        Evaluator::new(&program, date).eval_rows(&batch, 2..9)
     );
-    let results = Evaluator::new(&program, 0).eval_rows(&batch, 0..5);
+    let results = Evaluator::new(&program, 0).eval_rows(&batch, 0..10);
     assert!(results[0].is_err() && results[1].is_err(), "{results:?}");
 }
