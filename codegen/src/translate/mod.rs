@@ -216,75 +216,84 @@ pub fn translate<M: Module>(
     let mut fctx = FunctionBuilderContext::new();
     let mut needs = Needs::default();
     let mut keyed_tables: HashMap<ParamId, usize> = HashMap::new();
+    let mut shared = Shared {
+        plan,
+        ptr,
+        helpers: &helpers,
+        defs: &defs,
+        needs: &mut needs,
+        keyed_tables: &mut keyed_tables,
+        reciprocals,
+    };
     for (i, d) in program.defs.iter().enumerate() {
         let Some(&id) = defs.get(i) else { continue };
         ctx.func.signature = def_signature(module, plan.path(d.entity).len());
+        shared.define(module, &mut ctx, &mut fctx, id, DefId(i as u32), |t| {
+            t.def_body()
+        })?;
+    }
+    ctx.func.signature = kernel_sig;
+    shared.define(module, &mut ctx, &mut fctx, kernel, DefId(0), |t| {
+        t.kernel_body()
+    })?;
+    Ok(Declared { kernel, needs })
+}
+
+/// What every function of one translation shares.
+struct Shared<'a, 'p> {
+    plan: &'a Plan<'p>,
+    ptr: types::Type,
+    helpers: &'a HashMap<Helper, Signature>,
+    defs: &'a [FuncId],
+    needs: &'a mut Needs,
+    keyed_tables: &'a mut HashMap<ParamId, usize>,
+    reciprocals: DataId,
+}
+
+impl Shared<'_, '_> {
+    /// Builds function `id` (signature already in `ctx`) with `body`, then defines it.
+    fn define<M: Module>(
+        &mut self,
+        module: &mut M,
+        ctx: &mut cranelift_codegen::Context,
+        fctx: &mut FunctionBuilderContext,
+        id: FuncId,
+        def: DefId,
+        body: impl FnOnce(&mut Fn<'_, '_, M>) -> Result<(), CodegenError>,
+    ) -> Result<(), CodegenError> {
         ctx.func.name = UserFuncName::user(0, id.as_u32());
         {
-            let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
+            let b = FunctionBuilder::new(&mut ctx.func, fctx);
             let mut t = Fn {
                 b,
                 module: &mut *module,
-                plan,
-                ptr,
-                helpers: &helpers,
-                defs: &defs,
+                plan: self.plan,
+                ptr: self.ptr,
+                helpers: self.helpers,
+                defs: self.defs,
                 refs: HashMap::new(),
                 ctx: None,
-                def: DefId(i as u32),
+                def,
                 err_block: None,
                 prop_block: None,
-                needs: &mut needs,
-                keyed_tables: &mut keyed_tables,
+                needs: &mut *self.needs,
+                keyed_tables: &mut *self.keyed_tables,
                 hoisted: None,
                 known: Vec::new(),
                 emitted: 0,
-                reciprocals,
+                reciprocals: self.reciprocals,
             };
-            t.def_body()?;
+            body(&mut t)?;
             t.finish();
             t.b.seal_all_blocks();
             t.b.finalize(module.target_config());
         }
         module
-            .define_function(id, &mut ctx)
+            .define_function(id, ctx)
             .map_err(|e| CodegenError::Module(format!("{e:?}")))?;
-        module.clear_context(&mut ctx);
+        module.clear_context(ctx);
+        Ok(())
     }
-
-    ctx.func.signature = kernel_sig;
-    ctx.func.name = UserFuncName::user(0, kernel.as_u32());
-    {
-        let b = FunctionBuilder::new(&mut ctx.func, &mut fctx);
-        let mut t = Fn {
-            b,
-            module: &mut *module,
-            plan,
-            ptr,
-            helpers: &helpers,
-            defs: &defs,
-            refs: HashMap::new(),
-            ctx: None,
-            def: DefId(0),
-            err_block: None,
-            prop_block: None,
-            needs: &mut needs,
-            keyed_tables: &mut keyed_tables,
-            hoisted: None,
-            known: Vec::new(),
-            emitted: 0,
-            reciprocals,
-        };
-        t.kernel_body()?;
-        t.finish();
-        t.b.seal_all_blocks();
-        t.b.finalize(module.target_config());
-    }
-    module
-        .define_function(kernel, &mut ctx)
-        .map_err(|e| CodegenError::Module(format!("{e:?}")))?;
-    module.clear_context(&mut ctx);
-    Ok(Declared { kernel, needs })
 }
 
 /// The module's table of reciprocals of counts (`fast::reciprocal`): per count, the
