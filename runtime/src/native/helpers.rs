@@ -104,8 +104,9 @@ thread_local! {
 /// offsets[start]`, `P[k] = values[c0] + … + values[c0 + k − 1]` (wrapping), so that a
 /// row's sum is `P[offsets[r + 1] − c0] − P[offsets[r] − c0]`. Returns the address of
 /// `P`, valid on this thread until the next call for the same `site`, or 0 when some
-/// row's running sum could overflow part-way (largest |value| × most children >
-/// `i64::MAX`): compiled code then adds element by element, checking each step. When
+/// row's running sum could overflow part-way (a bound on |value|, at most twice the
+/// largest, × most children > `i64::MAX`): compiled code then adds element by
+/// element, checking each step. When
 /// no running sum can overflow, the wrapping difference is the exact sum.
 ///
 /// # Safety
@@ -156,14 +157,17 @@ pub unsafe extern "C" fn bylaw_rt_child_prefix(
         };
         p.clear();
         p.push(0);
-        // One pass: the running sum and the largest magnitude (`extend` from a slice's
-        // map checks the capacity once).
-        let (mut acc, mut largest) = (0i64, 0u64);
+        // One pass: the running sum and a bound on every magnitude. `v ^ (v >> 63)` is
+        // `v` or `|v| − 1`, so the OR of them all, plus one, bounds every |v| (and is
+        // below twice the largest): a one-cycle chain per element where a running
+        // maximum of |v| would take two.
+        let (mut acc, mut bits) = (0i64, 0u64);
         p.extend(values.iter().map(|v| {
             acc = acc.wrapping_add(*v);
-            largest = largest.max(v.unsigned_abs());
+            bits |= (*v ^ (*v >> 63)) as u64;
             acc
         }));
+        let largest = bits.saturating_add(1);
         if largest
             .checked_mul(most)
             .is_none_or(|m| m > i64::MAX as u64)
@@ -273,9 +277,32 @@ mod tests {
         let offsets = [0, 2];
         assert_eq!(prefix(&[i64::MAX, -1], &offsets, 0, 1), None);
         assert_eq!(prefix(&[i64::MIN, 0], &[0, 1, 2], 0, 2), None);
-        // Largest × most children exactly at the limit is still safe.
-        let half = i64::MAX / 2;
-        assert!(prefix(&[half, half], &offsets, 0, 1).is_some());
-        assert_eq!(prefix(&[half + 1, 0], &offsets, 0, 1), None);
+        // The bound on |value| is a power of two here: 2^61 + 1 (twice is safe), 2^62.
+        let q = 1i64 << 61;
+        assert!(prefix(&[q, q], &offsets, 0, 1).is_some());
+        assert_eq!(prefix(&[-(q * 2), 0], &offsets, 0, 1), None);
+    }
+
+    #[test]
+    fn accepted_sums_never_overflow_part_way() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let shift = (seed % 64) as u32;
+            let values: Vec<i64> = (0..4)
+                .map(|k| (seed.rotate_left(k * 16) as i64) >> shift)
+                .collect();
+            let offsets = [0, 1, 3, 4];
+            if prefix(&values, &offsets, 0, 3).is_some() {
+                for w in offsets.windows(2) {
+                    let run = values[w[0] as usize..w[1] as usize]
+                        .iter()
+                        .try_fold(0i64, |acc, v| acc.checked_add(*v));
+                    assert!(run.is_some(), "{values:?} accepted but overflows");
+                }
+            }
+        }
     }
 }
