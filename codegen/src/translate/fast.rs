@@ -20,7 +20,7 @@ use bylaw_runtime::native::helpers::{Helper, mode_index};
 /// Counts up to this have a reciprocal in the table (`div_by_count`).
 pub const RECIPROCALS: usize = 64;
 
-/// The multiplier and shift that divide by `d` (2 ≤ d ≤ 64) any magnitude up to
+/// The multiplier and shift that divide by `d` (2 ≤ d ≤ 2^63) any magnitude up to
 /// 2^63: with `s = ⌈log2 d⌉`, `M = ⌈2^(63+s) / d⌉ < 2^64`, and `⌊a / d⌋ =
 /// ⌊a·M / 2^(63+s)⌋ = (umulhi(a, M)) >> (s − 1)` for every `a ≤ 2^63`: writing
 /// `M·d = 2^(63+s) + e` with `0 ≤ e < d`, the error `a·e / (d·2^(63+s))` is below
@@ -118,25 +118,23 @@ impl<M: Module> Fn<'_, '_, M> {
         let ro = MemFlagsData::trusted().with_readonly();
         let m = self.b.ins().load(I64, ro, at, 0);
         let shift = self.b.ins().load(I64, ro, at, 8);
+        // In magnitudes, half up is one comparison: `q = ⌊|p| / b⌋ + (2r ≥ b)`, then
+        // the sign. |i64::MIN| read unsigned is 2^63, within the table's exact range.
         let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, p, 0);
-        // |i64::MIN| read unsigned is 2^63, within the table's exact range.
         let magnitude = self.b.ins().iabs(p);
         let high = self.b.ins().umulhi(magnitude, m);
         let q_abs = self.b.ins().ushr(high, shift);
-        let q_neg = self.b.ins().ineg(q_abs);
-        let q = self.b.ins().select(negative, q_neg, q_abs);
-        let back = self.b.ins().imul(q, b);
-        let r = self.b.ins().isub(p, back);
-        let ar = self.b.ins().iabs(r);
-        let twice = self.b.ins().iadd(ar, ar);
+        let back = self.b.ins().imul(q_abs, b);
+        let r = self.b.ins().isub(magnitude, back);
+        let twice = self.b.ins().iadd(r, r);
         let half_or_more = self
             .b
             .ins()
             .icmp(IntCC::UnsignedGreaterThanOrEqual, twice, b);
-        let plus = self.b.ins().iadd_imm_s(q, 1);
-        let minus = self.b.ins().iadd_imm_s(q, -1);
-        let away = self.b.ins().select(negative, minus, plus);
-        let rounded = self.b.ins().select(half_or_more, away, q);
+        let up = self.b.ins().uextend(I64, half_or_more);
+        let q_abs = self.b.ins().iadd(q_abs, up);
+        let q_neg = self.b.ins().ineg(q_abs);
+        let rounded = self.b.ins().select(negative, q_neg, q_abs);
         // The table's entry for 1 is empty: a quotient by 1 is `p` itself.
         let one = self.b.ins().icmp_imm_s(IntCC::Equal, b, 1);
         let v = self.b.ins().select(one, p, rounded);
@@ -161,11 +159,75 @@ impl<M: Module> Fn<'_, '_, M> {
             let m = self.b.ins().iconst(types::I32, i64::from(mode_index(mode)));
             return self.call_helper(Helper::RoundToUnit, &[value, u, m]);
         }
-        let u = self.iconst(unit);
-        let q = self.div_round(value, u, mode, Some(unit));
-        let (r, overflow) = self.b.ins().smul_overflow(q, u);
+        let (negative, q_abs) = self.round_magnitude(value, unit, mode);
+        // |q| × unit ≤ 2^63 + unit fits a u64, and the result if below 2^63 (one sign
+        // test on the hot path), or if exactly 2^63 for a negative value (`i64::MIN`).
+        let m = self.b.ins().imul_imm_s(q_abs, unit);
+        let m_neg = self.b.ins().ineg(m);
+        let rounded = self.b.ins().select(negative, m_neg, m);
+        let big = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, m, 0);
+        let cont = self.cold_site(big);
+        let min = self.b.ins().icmp_imm_s(IntCC::Equal, m, i64::MIN);
+        let fits = self.b.ins().band(negative, min);
+        let overflow = self.b.ins().icmp_imm_s(IntCC::Equal, fits, 0);
         self.fail_if(overflow, ERR_OVERFLOW, 0, None);
-        Ok(r)
+        self.b.ins().jump(cont, &[]);
+        self.b.switch_to_block(cont);
+        Ok(rounded)
+    }
+
+    /// `|value| / unit` rounded by `mode`, for a constant `unit ≥ 2`, and whether
+    /// `value` is negative: the quotient's sign is the value's, so every mode is a
+    /// decision on the magnitude alone (the result is at most 2^62 + 1).
+    fn round_magnitude(&mut self, value: Val, unit: i64, mode: RoundingMode) -> (Val, Val) {
+        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, value, 0);
+        // |i64::MIN| read unsigned is 2^63.
+        let magnitude = self.b.ins().iabs(value);
+        // The magnitude is at most 2^63: a multiplication by the reciprocal divides.
+        let (multiplier, shift) = reciprocal(unit as u64);
+        let multiplier = self.iconst(multiplier as i64);
+        let high = self.b.ins().umulhi(magnitude, multiplier);
+        let q = self.b.ins().ushr_imm_u(high, shift as i64);
+        let back = self.b.ins().imul_imm_s(q, unit);
+        let r = self.b.ins().isub(magnitude, back);
+        let inexact = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+        // 2r ≥ unit ⇔ r ≥ ⌈unit / 2⌉; 2r > unit ⇔ r > ⌊unit / 2⌋.
+        let up = match mode {
+            RoundingMode::Down => return (negative, q),
+            RoundingMode::Up => inexact,
+            RoundingMode::Ceiling => {
+                let positive = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, value, 0);
+                self.b.ins().band(inexact, positive)
+            }
+            RoundingMode::Floor => self.b.ins().band(inexact, negative),
+            RoundingMode::HalfUp => {
+                self.b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThanOrEqual, r, (unit + 1) / 2)
+            }
+            RoundingMode::HalfDown => {
+                self.b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThan, r, unit / 2)
+            }
+            RoundingMode::HalfEven => {
+                let above = self
+                    .b
+                    .ins()
+                    .icmp_imm_u(IntCC::UnsignedGreaterThan, r, unit / 2);
+                let twice = self.b.ins().iadd(r, r);
+                let tie = self.b.ins().icmp_imm_s(IntCC::Equal, twice, unit);
+                let odd = self.b.ins().band_imm_u(q, 1);
+                let odd = self.b.ins().icmp_imm_s(IntCC::NotEqual, odd, 0);
+                let tie_odd = self.b.ins().band(tie, odd);
+                self.b.ins().bor(above, tie_odd)
+            }
+        };
+        let up = self.b.ins().uextend(I64, up);
+        (negative, self.b.ins().iadd(q, up))
     }
 
     /// `⌊value / scale⌋` or `⌈value / scale⌉`, as `arith::floor_div` / `ceil_div`.
@@ -230,6 +292,11 @@ impl<M: Module> Fn<'_, '_, M> {
     /// `known`: the divisor's value when it is a positive constant, which folds its
     /// sign and magnitude.
     fn div_round(&mut self, num: Val, den: Val, mode: RoundingMode, known: Option<i64>) -> Val {
+        if let Some(d) = known.filter(|d| *d >= 2) {
+            let (negative, q_abs) = self.round_magnitude(num, d, mode);
+            let q_neg = self.b.ins().ineg(q_abs);
+            return self.b.ins().select(negative, q_neg, q_abs);
+        }
         let known = known.filter(|d| *d > 0);
         let q = self.b.ins().sdiv(num, den);
         let back = self.b.ins().imul(q, den);
@@ -307,10 +374,14 @@ mod tests {
     fn reciprocals_divide_every_magnitude_exactly() {
         let top = 1u64 << 63;
         let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        for d in 2..=RECIPROCALS as u64 {
+        let units = [100, 1_000, 10_000, 1_000_000, 999_999_937, 1 << 40, 1 << 62];
+        for d in (2..=RECIPROCALS as u64).chain(units).chain([top - 1, top]) {
             let mut cases = vec![0, 1, d - 1, d, d + 1, top, top - 1, top - d, top / d * d];
             for k in [1u64, 2, 3, 1000, 1 << 20, 1 << 40, top / d] {
-                cases.extend([k * d, k * d - 1, k * d + 1, (k * d + d / 2).min(top)]);
+                let Some(kd) = k.checked_mul(d).filter(|kd| *kd <= top) else {
+                    continue;
+                };
+                cases.extend([kd, kd - 1, kd + 1, (kd + d / 2).min(top)]);
             }
             for _ in 0..20_000 {
                 // A 64-bit LCG; magnitudes up to 2^63.
