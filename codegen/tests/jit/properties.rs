@@ -421,7 +421,8 @@ fn household() -> impl Strategy<Value = Household> {
         any::<bool>(),
         proptest::collection::vec(
             (money_value(), small_count(), small_count(), any::<bool>()),
-            0..4,
+            // Past 4 so that aggregates of cheap values take more than one group.
+            0..10,
         ),
     )
         .prop_map(|(city, m1, m2, n1, r1, d1, b1, members)| Household {
