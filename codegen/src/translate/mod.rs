@@ -34,7 +34,7 @@ use cranelift_codegen::ir::condcodes::IntCC;
 use cranelift_codegen::ir::{
     AbiParam, Block, BlockArg, FuncRef, InstBuilder, MemFlagsData, Signature, UserFuncName, types,
 };
-use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
+use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use cranelift_module::{DataDescription, DataId, FuncId, Linkage, Module};
 
 use crate::CodegenError;
@@ -286,6 +286,7 @@ impl Shared<'_, '_> {
                 known: Vec::new(),
                 emitted: 0,
                 reciprocals: self.reciprocals,
+                speculating: None,
             };
             body(&mut t)?;
             t.finish();
@@ -383,6 +384,9 @@ struct Fn<'a, 'f, M: Module> {
     emitted: usize,
     /// The table of `fast::reciprocal` for counts 1 to `fast::RECIPROCALS`.
     reciprocals: DataId,
+    /// While both sides of an `if` are built without branches (`speculable`): the
+    /// flag (`i8`) a failure sets instead of leaving for the error block.
+    speculating: Option<Variable>,
 }
 
 impl<M: Module> Fn<'_, '_, M> {
@@ -635,6 +639,17 @@ impl<M: Module> Fn<'_, '_, M> {
 
     /// Branches to the error block with `kind`, `aux`, `arg` when `cond` is non-zero.
     fn fail_if(&mut self, cond: Val, kind: u32, aux: i64, arg: Option<Val>) {
+        if let Some(flag) = self.speculating {
+            let cond = if self.b.func.dfg.value_type(cond) == types::I8 {
+                cond
+            } else {
+                self.b.ins().icmp_imm_s(IntCC::NotEqual, cond, 0)
+            };
+            let f = self.b.use_var(flag);
+            let f = self.b.ins().bor(f, cond);
+            self.b.def_var(flag, f);
+            return;
+        }
         let site = self.cold_site(cond);
         let k = self.iconst(i64::from(kind));
         let a = self.iconst(aux);
@@ -814,6 +829,88 @@ impl<M: Module> Fn<'_, '_, M> {
         }
     }
 
+    /// Whether `id` can be built without a branch, a failure only setting a flag
+    /// (see [`Self::speculative_if`]): what [`Self::cheap_and_safe`] accepts, with
+    /// negation, `+`, `-`, `×` (checked) and `count(…)` without a filter. Nothing that
+    /// reads memory at a computed index (keyed parameters) or calls out.
+    fn speculable(&self, id: ExprId, depth: u32) -> bool {
+        if depth > 6 {
+            return false;
+        }
+        match self.plan.program.nodes.get(id.index()) {
+            Some(Node::Const(_) | Node::Field { .. }) => true,
+            Some(Node::Def(d)) => self.known.iter().any(|(k, _)| k == d),
+            Some(Node::Not(a) | Node::Neg(a)) => self.speculable(*a, depth + 1),
+            Some(
+                Node::And(a, b)
+                | Node::Or(a, b)
+                | Node::Cmp { lhs: a, rhs: b, .. }
+                | Node::Arith {
+                    op: ArithOp::Add | ArithOp::Sub | ArithOp::Mul,
+                    lhs: a,
+                    rhs: b,
+                },
+            ) => self.speculable(*a, depth + 1) && self.speculable(*b, depth + 1),
+            Some(Node::Aggregate {
+                function: AggFn::Count,
+                filter: None,
+                ..
+            }) => true,
+            _ => false,
+        }
+    }
+
+    /// `if c then a else b` with both sides built and one chosen by `select`, when
+    /// both are [`Self::speculable`]: a condition that is true for some households
+    /// and false for others costs no mispredicted branch. A failure on the side not
+    /// chosen is ignored; on the chosen side, a cold block builds that side again with
+    /// its branches, which reports the failure exactly as the lazy `if` would.
+    fn speculative_if(
+        &mut self,
+        c: Val,
+        then: ExprId,
+        otherwise: ExprId,
+        frame: &mut Frame,
+    ) -> Result<Val, CodegenError> {
+        let outer = self.speculating;
+        let mut side = |s: &mut Self, e: ExprId| -> Result<(Val, Val), CodegenError> {
+            let flag = s.b.declare_var(types::I8);
+            let no = s.b.ins().iconst(types::I8, 0);
+            s.b.def_var(flag, no);
+            s.speculating = Some(flag);
+            let known = s.known.len();
+            let v = s.expr(e, frame);
+            s.known.truncate(known);
+            s.speculating = outer;
+            Ok((v?, s.b.use_var(flag)))
+        };
+        let (vt, ft) = side(self, then)?;
+        let (ve, fe) = side(self, otherwise)?;
+        let v = self.b.ins().select(c, vt, ve);
+        let failed = self.b.ins().select(c, ft, fe);
+        if let Some(flag) = outer {
+            // Inside another speculative `if`: its cold block rebuilds this one too.
+            let f = self.b.use_var(flag);
+            let f = self.b.ins().bor(f, failed);
+            self.b.def_var(flag, f);
+            return Ok(v);
+        }
+        let cont = self.cold_site(failed);
+        let t = self.b.create_block();
+        let e = self.b.create_block();
+        self.b.ins().brif(c, t, &[], e, &[]);
+        for (block, side) in [(t, then), (e, otherwise)] {
+            self.b.switch_to_block(block);
+            self.b.set_cold_block(block);
+            let known = self.known.len();
+            self.expr(side, frame)?;
+            self.known.truncate(known);
+            self.b.ins().jump(cont, &[]);
+        }
+        self.b.switch_to_block(cont);
+        Ok(v)
+    }
+
     fn bool_of(&mut self, c: Val) -> Val {
         let b = self.b.ins().icmp_imm_s(IntCC::NotEqual, c, 0);
         self.b.ins().uextend(I64, b)
@@ -929,6 +1026,9 @@ impl<M: Module> Fn<'_, '_, M> {
                 otherwise,
             } => {
                 let c = self.expr(*condition, frame)?;
+                if self.speculable(*then, 0) && self.speculable(*otherwise, 0) {
+                    return self.speculative_if(c, *then, *otherwise, frame);
+                }
                 let merge = self.b.create_block();
                 self.b.append_block_param(merge, I64);
                 let t = self.b.create_block();

@@ -274,6 +274,11 @@ fn expressions_of_the_suite_agree() {
         "income - 1 元",
         "income + 1 元",
         "income / 2 * 2",
+        // Both sides built without a branch: a failure counts only on the side taken.
+        "if flag then income * count_of else income - 1 元",
+        "if flag then 0 元 else -income * count_of",
+        "if income > 0 元 then (income + income) * count_of else 0 元",
+        "round_fen(if flag then income + 1 元 else income * 2)",
     ];
     let decls = r#"
 enum region { gd "广东" gz "广州" in gd  ns "南沙" in gz  sz "深圳" in gd  hk "香港" }
