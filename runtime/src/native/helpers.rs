@@ -105,8 +105,8 @@ thread_local! {
 /// row's sum is `P[offsets[r + 1] − c0] − P[offsets[r] − c0]`. Returns the address of
 /// `P`, valid on this thread until the next call for the same `site`, or 0 when some
 /// row's running sum could overflow part-way (a bound on |value|, at most twice the
-/// largest, × most children > `i64::MAX`): compiled code then adds element by
-/// element, checking each step. When
+/// largest, × the chunk's children, or failing that × most children of one row, >
+/// `i64::MAX`): compiled code then adds element by element, checking each step. When
 /// no running sum can overflow, the wrapping difference is the exact sum.
 ///
 /// # Safety
@@ -142,11 +142,26 @@ pub unsafe extern "C" fn bylaw_rt_child_prefix(
     // SAFETY: the children of rows `start..end` are rows `c0..c1` of `values` (checked
     // offsets never decrease and stay within the child entity).
     let values = unsafe { std::slice::from_raw_parts((values as *const i64).add(c0), c1 - c0) };
-    let most = offsets
-        .windows(2)
-        .map(|w| u64::from(w[1].saturating_sub(w[0])))
-        .max()
-        .unwrap_or(0);
+    // A bound on every |v|: `v ^ (v >> 63)` is `v` or `|v| − 1`, so the OR of them
+    // all, plus one, bounds every magnitude (and is below twice the largest). A
+    // separate pass, which the compiler vectorizes.
+    let bits = values
+        .iter()
+        .fold(0u64, |b, v| b | (*v ^ (*v >> 63)) as u64);
+    let largest = bits.saturating_add(1);
+    let fits = |n: u64| largest.checked_mul(n).is_some_and(|m| m <= i64::MAX as u64);
+    // A row's running sum adds at most all the chunk's children; only when that bound
+    // is too coarse is the row with the most children looked for.
+    if !fits(values.len() as u64) {
+        let most = offsets
+            .windows(2)
+            .map(|w| u64::from(w[1].saturating_sub(w[0])))
+            .max()
+            .unwrap_or(0);
+        if !fits(most) {
+            return 0;
+        }
+    }
     PREFIX.with(|cell| {
         let mut sites = cell.borrow_mut();
         if sites.len() <= site {
@@ -157,23 +172,12 @@ pub unsafe extern "C" fn bylaw_rt_child_prefix(
         };
         p.clear();
         p.push(0);
-        // One pass: the running sum and a bound on every magnitude. `v ^ (v >> 63)` is
-        // `v` or `|v| − 1`, so the OR of them all, plus one, bounds every |v| (and is
-        // below twice the largest): a one-cycle chain per element where a running
-        // maximum of |v| would take two.
-        let (mut acc, mut bits) = (0i64, 0u64);
+        // `map` over a slice keeps the exact length, so `extend` reserves once.
+        let mut acc = 0i64;
         p.extend(values.iter().map(|v| {
             acc = acc.wrapping_add(*v);
-            bits |= (*v ^ (*v >> 63)) as u64;
             acc
         }));
-        let largest = bits.saturating_add(1);
-        if largest
-            .checked_mul(most)
-            .is_none_or(|m| m > i64::MAX as u64)
-        {
-            return 0;
-        }
         p.as_ptr() as i64
     })
 }
@@ -281,6 +285,9 @@ mod tests {
         let q = 1i64 << 61;
         assert!(prefix(&[q, q], &offsets, 0, 1).is_some());
         assert_eq!(prefix(&[-(q * 2), 0], &offsets, 0, 1), None);
+        // Too many children in the chunk for the coarse bound, one per row: accepted.
+        let one_each = prefix(&[q, q, q, -q], &[0, 1, 2, 3, 4], 0, 4);
+        assert_eq!(one_each.map(|p| p[1]), Some(q));
     }
 
     #[test]
