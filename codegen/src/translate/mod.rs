@@ -68,6 +68,17 @@ pub struct Needs {
     pub tables: Vec<TableCell>,
 }
 
+/// What an aggregate computes over one relation's rows (the parts of
+/// `Node::Aggregate` after its rows are found).
+#[derive(Clone, Copy)]
+struct Over {
+    function: AggFn,
+    child: EntityId,
+    body: Option<ExprId>,
+    filter: Option<ExprId>,
+    default: Option<ExprId>,
+}
+
 /// Child rows an aggregate of values that cannot fail takes per iteration
 /// (`aggregate_groups`).
 const GROUP: i64 = 4;
@@ -1385,6 +1396,13 @@ impl<M: Module> Fn<'_, '_, M> {
                 "internal: not an aggregate".into(),
             ));
         };
+        let over = Over {
+            function,
+            child,
+            body,
+            filter,
+            default,
+        };
         let owner_row = self.bound_row(frame, owner)?;
         let slot = self.plan.slots.relation(owner.0 as usize, relation);
         let ro = trusted().with_readonly();
@@ -1439,13 +1457,12 @@ impl<M: Module> Fn<'_, '_, M> {
             let sum = self.b.ins().isub(upto, before);
             self.b.ins().jump(done, &args(&[sum]));
             self.b.switch_to_block(slow);
-            let v =
-                self.aggregate_loop(frame, function, child, body, filter, default, start, end)?;
+            let v = self.aggregate_loop(frame, over, start, end)?;
             self.b.ins().jump(done, &args(&[v]));
             self.b.switch_to_block(done);
             return self.block_param(done);
         }
-        self.aggregate_loop(frame, function, child, body, filter, default, start, end)
+        self.aggregate_loop(frame, over, start, end)
     }
 
     /// A sum, count, `any` or `all` of values that cannot fail, over rows `start..end`
@@ -1455,26 +1472,22 @@ impl<M: Module> Fn<'_, '_, M> {
     /// predicted, where a loop per member mispredicts the exit at nearly every row.
     /// A sum adds in row order and checks for overflow once, after the loop: absent
     /// rows add 0, so it fails exactly when the running sum does.
-    #[allow(clippy::too_many_arguments, reason = "the parts of one aggregate node")]
     fn aggregate_groups(
         &mut self,
         frame: &mut Frame,
-        function: AggFn,
-        child: EntityId,
-        body: Option<ExprId>,
-        filter: Option<ExprId>,
+        over: Over,
         start: Val,
         end: Val,
     ) -> Result<Val, CodegenError> {
+        let Over {
+            function,
+            child,
+            body,
+            filter,
+            ..
+        } = over;
         let known = self.known.len();
-        let r = self.b.declare_var(I64);
-        let acc = self.b.declare_var(I64);
-        let overflowed = self.b.declare_var(types::I8);
-        let no = self.b.ins().iconst(types::I8, 0);
-        self.b.def_var(overflowed, no);
-        self.b.def_var(r, start);
-        let init = self.iconst(i64::from(function == AggFn::All));
-        self.b.def_var(acc, init);
+        let (r, acc, overflowed) = self.loop_vars(function, start);
         let group = self.b.create_block();
         let exit = self.b.create_block();
         let any = self.b.ins().icmp(IntCC::SignedLessThan, start, end);
@@ -1564,19 +1577,35 @@ impl<M: Module> Fn<'_, '_, M> {
         Ok(self.b.use_var(acc))
     }
 
+    /// An aggregate loop's variables: the child row (from `start`), the accumulator
+    /// (1 for `all`, else 0) and the overflow flag of a deferred sum (clear).
+    fn loop_vars(&mut self, function: AggFn, start: Val) -> (Variable, Variable, Variable) {
+        let r = self.b.declare_var(I64);
+        self.b.def_var(r, start);
+        let acc = self.b.declare_var(I64);
+        let init = self.iconst(i64::from(function == AggFn::All));
+        self.b.def_var(acc, init);
+        let overflowed = self.b.declare_var(types::I8);
+        let no = self.b.ins().iconst(types::I8, 0);
+        self.b.def_var(overflowed, no);
+        (r, acc, overflowed)
+    }
+
     /// The element-by-element loop of an aggregate over rows `start..end` of `child`.
-    #[allow(clippy::too_many_arguments, reason = "the parts of one aggregate node")]
     fn aggregate_loop(
         &mut self,
         frame: &mut Frame,
-        function: AggFn,
-        child: EntityId,
-        body: Option<ExprId>,
-        filter: Option<ExprId>,
-        default: Option<ExprId>,
+        over: Over,
         start: Val,
         end: Val,
     ) -> Result<Val, CodegenError> {
+        let Over {
+            function,
+            child,
+            body,
+            filter,
+            default,
+        } = over;
         let known = self.known.len();
         let cheap = body.is_none_or(|b| self.cheap_and_safe(b, 0))
             && filter.is_none_or(|f| self.cheap_and_safe(f, 0));
@@ -1586,25 +1615,14 @@ impl<M: Module> Fn<'_, '_, M> {
                 AggFn::Sum | AggFn::Count | AggFn::Any | AggFn::All
             )
         {
-            return self.aggregate_groups(frame, function, child, body, filter, start, end);
+            return self.aggregate_groups(frame, over, start, end);
         }
         // A sum of values that cannot fail overflows somewhere or nowhere: one check
         // after the loop reports the same error as a check per element.
         let deferred = function == AggFn::Sum && cheap;
 
-        let r = self.b.declare_var(I64);
-        let acc = self.b.declare_var(I64);
+        let (r, acc, overflowed) = self.loop_vars(function, start);
         let has = self.b.declare_var(I64);
-        let overflowed = self.b.declare_var(types::I8);
-        let no = self.b.ins().iconst(types::I8, 0);
-        self.b.def_var(overflowed, no);
-        self.b.def_var(r, start);
-        let init = match function {
-            AggFn::All => 1,
-            _ => 0,
-        };
-        let init = self.iconst(init);
-        self.b.def_var(acc, init);
         let zero = self.iconst(0);
         self.b.def_var(has, zero);
 
