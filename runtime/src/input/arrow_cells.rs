@@ -173,9 +173,12 @@ fn value_at(array: &dyn Array, row: usize, field: &FieldSchema) -> Result<Scalar
             let raw = array
                 .as_primitive::<arrow_array::types::Decimal128Type>()
                 .value(row);
-            let shown = format_decimal(raw, *scale);
+            // The text only for a message: formatting every cell would cost more than
+            // reading it.
+            let shown = || format_decimal(raw, *scale);
             let want = digits(ty).unwrap_or(0);
             let scaled = rescale(raw, i32::from(*scale), want).ok_or_else(|| {
+                let shown = shown();
                 problem(
                     format!("`{shown}` is too precise or out of range for {}", ty.describe()),
                     shown.clone(),
@@ -191,6 +194,7 @@ fn value_at(array: &dyn Array, row: usize, field: &FieldSchema) -> Result<Scalar
                 Some(scaled)
             };
             scaled.map(Scalar::Int).ok_or_else(|| {
+                let shown = shown();
                 problem(
                     format!("`{shown}` is out of range"),
                     shown.clone(),
