@@ -110,7 +110,18 @@ pub(crate) fn append_array(
         }
         return;
     }
+    // Text cells parse straight into the column, as a CSV cell does; only a cell that
+    // does not parse (or is empty) takes the general way, for its default or message.
+    let text = Texts::of(array);
     for row in 0..array.len() {
+        if let Some(text) = &text
+            && !array.is_null(row)
+        {
+            let t = text.value(row).trim();
+            if !t.is_empty() && parse_into(column, &field.ty, t) {
+                continue;
+            }
+        }
         let value = if array.is_null(row) {
             match &field.default {
                 Some(d) => d.clone(),
@@ -143,17 +154,37 @@ pub(crate) fn append_array(
     }
 }
 
+/// A text array of any of Arrow's three layouts, downcast once.
+enum Texts<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    Large(&'a arrow_array::LargeStringArray),
+    View(&'a arrow_array::StringViewArray),
+}
+
+impl<'a> Texts<'a> {
+    fn of(array: &'a dyn Array) -> Option<Texts<'a>> {
+        match array.data_type() {
+            DataType::Utf8 => Some(Texts::Utf8(array.as_string::<i32>())),
+            DataType::LargeUtf8 => Some(Texts::Large(array.as_string::<i64>())),
+            DataType::Utf8View => Some(Texts::View(array.as_string_view())),
+            _ => None,
+        }
+    }
+
+    fn value(&self, row: usize) -> &'a str {
+        match self {
+            Texts::Utf8(a) => a.value(row),
+            Texts::Large(a) => a.value(row),
+            Texts::View(a) => a.value(row),
+        }
+    }
+}
+
 /// The value at `row` (not null).
 fn value_at(array: &dyn Array, row: usize, field: &FieldSchema) -> Result<Scalar, ArrowProblem> {
     let ty = &field.ty;
-    let text = match array.data_type() {
-        DataType::Utf8 => Some(array.as_string::<i32>().value(row)),
-        DataType::LargeUtf8 => Some(array.as_string::<i64>().value(row)),
-        DataType::Utf8View => Some(array.as_string_view().value(row)),
-        _ => None,
-    };
-    if let Some(text) = text {
-        return from_text(text.trim(), row, field);
+    if let Some(text) = Texts::of(array) {
+        return from_text(text.value(row).trim(), row, field);
     }
     let problem = |message: String, value: String, help: String| ArrowProblem {
         row: Some(row),
