@@ -1,9 +1,10 @@
 //! Scaled products, quotients and rounding built inline, with the runtime helper as the
 //! slow path. `runtime::arith` computes them in `i128`; when the exact numerator fits an
 //! `i64` and the division cannot trap (divisor neither 0 nor −1), the same quotient and
-//! the same rounding decision come from one `i64` division — by a constant, usually,
-//! which Cranelift turns into a multiplication. Every other case (overflowing products,
-//! zero or −1 divisors) calls the helper, so errors and edge cases stay the runtime's.
+//! the same rounding decision come from one `i64` division. A constant divisor, or a
+//! count up to 64, is a multiplication by its reciprocal, with the rounding decided on
+//! the magnitude. Every other case (overflowing products, zero or −1 divisors) calls
+//! the helper, so errors and edge cases stay the runtime's.
 
 use bylaw_runtime::arith::RoundingMode;
 use cranelift_codegen::ir::Value as Val;
@@ -43,8 +44,9 @@ impl<M: Module> Fn<'_, '_, M> {
         }
         let (p, overflow) = self.b.ins().smul_overflow(a, b);
         self.fast_or_helper(overflow, Helper::MulScaled, &[a, b], divisor, |s| {
-            let d = s.iconst(divisor);
-            s.div_round(p, d, RoundingMode::HalfUp, Some(divisor))
+            let (negative, q_abs) = s.round_magnitude(p, divisor, RoundingMode::HalfUp);
+            let q_neg = s.b.ins().ineg(q_abs);
+            s.b.ins().select(negative, q_neg, q_abs)
         })
     }
 
@@ -89,7 +91,7 @@ impl<M: Module> Fn<'_, '_, M> {
         let v = if by_count {
             self.div_by_count(p, b)?
         } else {
-            self.div_round(p, b, RoundingMode::HalfUp, None)
+            self.div_round(p, b, RoundingMode::HalfUp)
         };
         self.b.ins().jump(merge, &args(&[v]));
         self.b.switch_to_block(merge);
@@ -141,7 +143,7 @@ impl<M: Module> Fn<'_, '_, M> {
         self.b.ins().jump(merge, &args(&[v]));
 
         self.b.switch_to_block(large);
-        let v = self.div_round(p, b, RoundingMode::HalfUp, None);
+        let v = self.div_round(p, b, RoundingMode::HalfUp);
         self.b.ins().jump(merge, &args(&[v]));
         self.b.switch_to_block(merge);
         self.block_param(merge)
@@ -289,15 +291,8 @@ impl<M: Module> Fn<'_, '_, M> {
     /// `arith::div_round` for an `i64` numerator and a divisor that is neither 0 nor
     /// −1 (the caller guarantees it): the division cannot trap and the rounded
     /// quotient always fits (a remainder implies |den| ≥ 2, so |q| ≤ |num| / 2).
-    /// `known`: the divisor's value when it is a positive constant, which folds its
-    /// sign and magnitude.
-    fn div_round(&mut self, num: Val, den: Val, mode: RoundingMode, known: Option<i64>) -> Val {
-        if let Some(d) = known.filter(|d| *d >= 2) {
-            let (negative, q_abs) = self.round_magnitude(num, d, mode);
-            let q_neg = self.b.ins().ineg(q_abs);
-            return self.b.ins().select(negative, q_neg, q_abs);
-        }
-        let known = known.filter(|d| *d > 0);
+    /// (A constant divisor takes [`Self::round_magnitude`] instead.)
+    fn div_round(&mut self, num: Val, den: Val, mode: RoundingMode) -> Val {
         let q = self.b.ins().sdiv(num, den);
         let back = self.b.ins().imul(q, den);
         let r = self.b.ins().isub(num, back);
@@ -307,10 +302,7 @@ impl<M: Module> Fn<'_, '_, M> {
         let inexact = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
         // With a remainder both operands are non-zero: the exact quotient is positive
         // when their signs agree.
-        let signs = match known {
-            Some(_) => num,
-            None => self.b.ins().bxor(num, den),
-        };
+        let signs = self.b.ins().bxor(num, den);
         let positive = self
             .b
             .ins()
@@ -331,10 +323,7 @@ impl<M: Module> Fn<'_, '_, M> {
                 // is 2^63, the right magnitude. A zero remainder is never ≥ |den|.
                 let ar = self.b.ins().iabs(r);
                 let twice = self.b.ins().iadd(ar, ar);
-                let ad = match known {
-                    Some(d) => self.iconst(d),
-                    None => self.b.ins().iabs(den),
-                };
+                let ad = self.b.ins().iabs(den);
                 match mode {
                     RoundingMode::HalfUp => {
                         self.b

@@ -1457,12 +1457,12 @@ impl<M: Module> Fn<'_, '_, M> {
             let sum = self.b.ins().isub(upto, before);
             self.b.ins().jump(done, &args(&[sum]));
             self.b.switch_to_block(slow);
-            let v = self.aggregate_loop(frame, over, start, end)?;
+            let v = self.aggregate_rows(frame, over, start, end)?;
             self.b.ins().jump(done, &args(&[v]));
             self.b.switch_to_block(done);
             return self.block_param(done);
         }
-        self.aggregate_loop(frame, over, start, end)
+        self.aggregate_rows(frame, over, start, end)
     }
 
     /// A sum, count, `any` or `all` of values that cannot fail, over rows `start..end`
@@ -1487,7 +1487,10 @@ impl<M: Module> Fn<'_, '_, M> {
             ..
         } = over;
         let known = self.known.len();
-        let (r, acc, overflowed) = self.loop_vars(function, start);
+        let (r, acc) = self.loop_vars(function, start);
+        let overflowed = self.b.declare_var(types::I8);
+        let no = self.b.ins().iconst(types::I8, 0);
+        self.b.def_var(overflowed, no);
         let group = self.b.create_block();
         let exit = self.b.create_block();
         let any = self.b.ins().icmp(IntCC::SignedLessThan, start, end);
@@ -1577,18 +1580,38 @@ impl<M: Module> Fn<'_, '_, M> {
         Ok(self.b.use_var(acc))
     }
 
-    /// An aggregate loop's variables: the child row (from `start`), the accumulator
-    /// (1 for `all`, else 0) and the overflow flag of a deferred sum (clear).
-    fn loop_vars(&mut self, function: AggFn, start: Val) -> (Variable, Variable, Variable) {
+    /// An aggregate loop's variables: the child row (from `start`) and the
+    /// accumulator (1 for `all`, else 0).
+    fn loop_vars(&mut self, function: AggFn, start: Val) -> (Variable, Variable) {
         let r = self.b.declare_var(I64);
         self.b.def_var(r, start);
         let acc = self.b.declare_var(I64);
         let init = self.iconst(i64::from(function == AggFn::All));
         self.b.def_var(acc, init);
-        let overflowed = self.b.declare_var(types::I8);
-        let no = self.b.ins().iconst(types::I8, 0);
-        self.b.def_var(overflowed, no);
-        (r, acc, overflowed)
+        (r, acc)
+    }
+
+    /// An aggregate over rows `start..end` of `over.child`: grouped when its values
+    /// cannot fail and it needs no early exit or running best, else element by element.
+    fn aggregate_rows(
+        &mut self,
+        frame: &mut Frame,
+        over: Over,
+        start: Val,
+        end: Val,
+    ) -> Result<Val, CodegenError> {
+        let cheap = over.body.is_none_or(|b| self.cheap_and_safe(b, 0))
+            && over.filter.is_none_or(|f| self.cheap_and_safe(f, 0));
+        if cheap
+            && matches!(
+                over.function,
+                AggFn::Sum | AggFn::Count | AggFn::Any | AggFn::All
+            )
+        {
+            self.aggregate_groups(frame, over, start, end)
+        } else {
+            self.aggregate_loop(frame, over, start, end)
+        }
     }
 
     /// The element-by-element loop of an aggregate over rows `start..end` of `child`.
@@ -1607,21 +1630,7 @@ impl<M: Module> Fn<'_, '_, M> {
             default,
         } = over;
         let known = self.known.len();
-        let cheap = body.is_none_or(|b| self.cheap_and_safe(b, 0))
-            && filter.is_none_or(|f| self.cheap_and_safe(f, 0));
-        if cheap
-            && matches!(
-                function,
-                AggFn::Sum | AggFn::Count | AggFn::Any | AggFn::All
-            )
-        {
-            return self.aggregate_groups(frame, over, start, end);
-        }
-        // A sum of values that cannot fail overflows somewhere or nowhere: one check
-        // after the loop reports the same error as a check per element.
-        let deferred = function == AggFn::Sum && cheap;
-
-        let (r, acc, overflowed) = self.loop_vars(function, start);
+        let (r, acc) = self.loop_vars(function, start);
         let has = self.b.declare_var(I64);
         let zero = self.iconst(0);
         self.b.def_var(has, zero);
@@ -1653,15 +1662,6 @@ impl<M: Module> Fn<'_, '_, M> {
                     let a = self.b.use_var(acc);
                     let one = self.iconst(1);
                     let a = self.b.ins().iadd(a, one);
-                    self.b.def_var(acc, a);
-                }
-                AggFn::Sum if deferred => {
-                    let v = self.expr(body_expr()?, frame)?;
-                    let a = self.b.use_var(acc);
-                    let (a, of) = self.b.ins().sadd_overflow(a, v);
-                    let o = self.b.use_var(overflowed);
-                    let o = self.b.ins().bor(o, of);
-                    self.b.def_var(overflowed, o);
                     self.b.def_var(acc, a);
                 }
                 AggFn::Sum => {
@@ -1716,10 +1716,6 @@ impl<M: Module> Fn<'_, '_, M> {
         self.b.ins().brif(more, body_block, &[], exit, &[]);
 
         self.b.switch_to_block(exit);
-        if deferred {
-            let o = self.b.use_var(overflowed);
-            self.fail_if(o, ERR_OVERFLOW, 0, None);
-        }
         let a = self.b.use_var(acc);
         match function {
             AggFn::Min | AggFn::Max => {

@@ -83,13 +83,15 @@ fn scaled(text: &str, scale: i64) -> Option<i64> {
     plain_decimal(text.as_bytes(), scale).or_else(|| parse_scaled(text, scale).ok())
 }
 
+/// Pushes `x` onto `v` if there is one; whether there was.
+fn push<T>(v: &mut Vec<T>, x: Option<T>) -> bool {
+    x.map(|x| v.push(x)).is_some()
+}
+
 /// Parses `text` (trimmed, non-empty) straight into `column`, the column of a field of
 /// type `ty`, as [`parse_cell`] would. Returns `false`, having pushed nothing, where
 /// [`parse_cell`] fails (call it then for the error).
 pub(crate) fn parse_into(column: &mut Column, ty: &ColumnType, text: &str) -> bool {
-    fn push<T>(v: &mut Vec<T>, x: Option<T>) -> bool {
-        x.map(|x| v.push(x)).is_some()
-    }
     match (column, ty) {
         (Column::Int(v), ColumnType::Rate) => {
             let t = text.strip_suffix('%').unwrap_or(text).trim_end();
@@ -124,9 +126,6 @@ pub(crate) fn parse_plain_into(column: &mut Column, ty: &ColumnType, bytes: &[u8
     let printable = |b: Option<&u8>| b.is_some_and(|b| (0x21..=0x7e).contains(b));
     if !printable(bytes.first()) || !printable(bytes.last()) {
         return false;
-    }
-    fn push<T>(v: &mut Vec<T>, x: Option<T>) -> bool {
-        x.map(|x| v.push(x)).is_some()
     }
     match (column, ty) {
         (Column::Int(v), ColumnType::Rate) => push(v, plain_decimal(bytes, MICRO / 100)),
