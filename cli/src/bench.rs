@@ -20,11 +20,11 @@ pub struct BenchArgs {
     #[arg(long, default_value = "2023-08-01")]
     pub date: String,
     /// Threads for the parallel native run (default: all cores).
-    #[arg(long)]
-    pub threads: Option<usize>,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub threads: Option<u32>,
     /// Rounds: every engine runs once a round, and its best round is kept.
-    #[arg(long, default_value_t = 3)]
-    pub reps: usize,
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    pub reps: u32,
 }
 
 pub fn run(args: &BenchArgs, format: ErrorFormat) -> Exit {
@@ -36,11 +36,11 @@ pub fn run(args: &BenchArgs, format: ErrorFormat) -> Exit {
         Ok(b) => b,
         Err(exit) => return exit,
     };
-    let threads = args
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-        .max(1);
-    match measure::run_all(&program, date, &batch, threads, args.reps) {
+    let threads = args.threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        |t| t as usize,
+    );
+    match measure::run_all(&program, date, &batch, threads, args.reps as usize) {
         Ok(report) => {
             print(&report, &args.policy);
             Exit::Ok

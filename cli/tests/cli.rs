@@ -287,6 +287,12 @@ fn bad_arguments_are_explained() {
     let o = bylaw(&["eval", NANSHA, "x.csv", "--date", "2023-13-01"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("YYYY-MM-DD"), "{}", stderr(&o));
+    // No rounds or no threads would measure nothing: refused before any work.
+    for flag in ["--reps", "--threads"] {
+        let o = bylaw(&["bench", NANSHA, "x.csv", flag, "0"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("not in 1.."), "{}", stderr(&o));
+    }
     let o = bylaw(&["explain-code", "E0004"]);
     assert_eq!(o.status.code(), Some(0));
     assert!(stdout(&o).contains("comparison"));
