@@ -8,7 +8,7 @@ households="${1:-100000}"
 out="out/demo"
 
 cargo build --release --quiet -p bylaw-cli
-bylaw=target/release/bylaw
+bylaw="${CARGO_TARGET_DIR:-target}/release/bylaw"
 
 echo "== check: every bundled policy"
 $bylaw check policies/regions.bylaw policies/*/*.bylaw
