@@ -36,7 +36,14 @@ pub fn parse_date(text: &str) -> Result<i32, LiteralError> {
 }
 
 fn number(digits: &str, negative: bool, scale: i64, what: &str) -> Result<i64, LiteralError> {
-    let v = parse_scaled(digits, scale).map_err(|e| match e {
+    // The sign goes to the parser with the digits, so the most negative value
+    // (`-922337203685477.5808 元`, whose magnitude alone does not fit) can be written.
+    let signed = if negative {
+        format!("-{digits}")
+    } else {
+        digits.to_string()
+    };
+    let v = parse_scaled(&signed, scale).map_err(|e| match e {
         NumberError::TooPrecise { max_decimals } => bad(
             codes::BAD_LITERAL,
             format!("`{digits}` is finer than {what} can hold"),
@@ -44,7 +51,7 @@ fn number(digits: &str, negative: bool, scale: i64, what: &str) -> Result<i64, L
         ),
         other => bad(codes::BAD_LITERAL, format!("`{digits}` is not a valid number: {other}"), None),
     })?;
-    Ok(if negative { -v } else { v })
+    Ok(v)
 }
 
 /// The type and value of a number literal in an expression.
