@@ -19,6 +19,7 @@ pub mod explain;
 pub mod format;
 pub mod interp;
 pub mod ir;
+mod listing;
 pub mod load;
 pub mod scenario;
 pub mod testing;
