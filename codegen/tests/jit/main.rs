@@ -9,5 +9,6 @@
     reason = "tests"
 )]
 
+mod conformance;
 mod differential;
 mod properties;
