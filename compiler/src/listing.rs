@@ -292,6 +292,7 @@ fn expr(program: &Program, id: ExprId, out: &mut String) {
 }
 
 #[cfg(test)]
+#[allow(clippy::panic, reason = "tests")]
 mod tests {
     #[test]
     fn a_listing_has_a_line_per_definition_with_its_rounding_points() {
