@@ -1,6 +1,6 @@
 //! House rules checked by a test, not by reviewers: every Rust module opens with a `//!`
 //! header saying what it is for, no test is skipped or expected to panic, and every
-//! bundled policy is in canonical `bylaw fmt` form.
+//! bundled policy and conformance case file is in canonical `bylaw fmt` form.
 
 use std::path::{Path, PathBuf};
 
@@ -76,6 +76,7 @@ fn bundled_policies_are_formatted() {
     let mut files = Vec::new();
     walk(Path::new("../policies"), &mut files);
     walk(Path::new("../examples"), &mut files);
+    walk(Path::new("../tests/conformance"), &mut files);
     for file in files {
         let text = std::fs::read_to_string(&file).unwrap();
         let module = bylaw_grammar::parse(&text).unwrap();
