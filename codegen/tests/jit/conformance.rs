@@ -5,6 +5,8 @@
 //! the test's expectations and with the interpreter, value for value and error for error
 //! (kind, definition and message). A divergence names the case file and test, the
 //! backend, the household, the definition and both values, and prints the program's IR.
+//! The one-household tests of a file at one date are also evaluated together in one
+//! batch, so the kernels' loops over rows are exercised.
 //!
 //! A backend that declines a program fails the case, unless the case carries a named flag
 //! in its file, a comment line:
@@ -31,6 +33,7 @@ use bylaw_codegen::{JitPolicy, LoadedPolicy, ResultColumns, RowResult};
 use bylaw_compiler::Program;
 use bylaw_compiler::interp::EvalError;
 use bylaw_compiler::ir::{Expect, TestCase, Value};
+use bylaw_runtime::batch::{Batch, Column};
 
 /// One way to evaluate a checked program: it evaluates every root row of a test's batch
 /// at the test's date, or says why it declines the program or the batch.
@@ -371,11 +374,95 @@ fn run_backend(
     true
 }
 
+/// The batches of several one-household tests as one batch, households in order.
+fn concatenate(program: &Program, batches: &[&Batch]) -> Batch {
+    let mut out = batches[0].clone();
+    for next in &batches[1..] {
+        // Offsets point into the child entity's rows: shift them by its length so far.
+        let lens: Vec<usize> = out.entities.iter().map(|e| e.len).collect();
+        for (id, (rows, more)) in out.entities.iter_mut().zip(&next.entities).enumerate() {
+            let relations = &program.schema.entities[id].relations;
+            for ((offsets, extra), relation) in
+                rows.children.iter_mut().zip(&more.children).zip(relations)
+            {
+                let base = lens[relation.child.0 as usize] as u32;
+                offsets.0.extend(extra.0.iter().skip(1).map(|o| o + base));
+            }
+            for (column, extra) in rows.columns.iter_mut().zip(&more.columns) {
+                match (column, extra) {
+                    (Column::Int(a), Column::Int(b)) => a.extend_from_slice(b),
+                    (Column::Bool(a), Column::Bool(b)) => a.extend_from_slice(b),
+                    (Column::Date(a), Column::Date(b)) => a.extend_from_slice(b),
+                    (Column::Enum(a), Column::Enum(b)) => a.extend_from_slice(b),
+                    (Column::Text(a), Column::Text(b)) => a.extend_from_slice(b),
+                    _ => panic!("columns of different kinds"),
+                }
+            }
+            rows.keys.extend_from_slice(&more.keys);
+            rows.source_rows.extend_from_slice(&more.source_rows);
+            rows.len += more.len;
+        }
+    }
+    out
+}
+
+/// Every one-household test of a file at one date, evaluated together in one batch: the
+/// kernels loop over rows and keep state between them (memos, prefix sums), which a
+/// one-household batch never shows. Each backend must give each household what the
+/// interpreter gave it alone (the interpreter too, which checks the concatenation).
+/// Returns how many households were evaluated together.
+fn run_together(
+    backends: &[&dyn Backend],
+    program: &Program,
+    flags: &Flags,
+    file: &str,
+    alone: &[(&TestCase, RowResult)],
+    failures: &mut Vec<String>,
+) -> usize {
+    let mut dates: BTreeMap<i32, Vec<&(&TestCase, RowResult)>> = BTreeMap::new();
+    for entry in alone.iter().filter(|(case, _)| case.batch.root_len() == 1) {
+        dates.entry(entry.0.date).or_default().push(entry);
+    }
+    let mut households = 0;
+    for (date, group) in dates.into_iter().filter(|(_, g)| g.len() > 1) {
+        households += group.len();
+        let batches: Vec<&Batch> = group.iter().map(|(case, _)| &case.batch).collect();
+        let together = TestCase {
+            batch: concatenate(program, &batches),
+            ..group[0].0.clone()
+        };
+        let expected: Vec<RowResult> = group.iter().map(|(_, row)| row.clone()).collect();
+        let at = format!(
+            "{file}: the {} households of the tests at {} in one batch",
+            group.len(),
+            bylaw_runtime::date::format_date(date)
+        );
+        for backend in backends {
+            if group
+                .iter()
+                .any(|(case, _)| flags.get(&case.name, backend.name()).is_some())
+            {
+                continue;
+            }
+            match backend.evaluate(program, &together) {
+                Err(why) => failures.push(format!("{at}: {}: declined: {why}", backend.name())),
+                Ok(rows) => {
+                    for p in against_oracle(program, &rows, &expected) {
+                        failures.push(format!("{at}: {}: {p}", backend.name()));
+                    }
+                }
+            }
+        }
+    }
+    households
+}
+
 #[test]
 fn every_conformance_case_agrees_on_every_backend() {
     let backends: [&dyn Backend; 3] = [&Interpreter, &Jit, &Aot];
     let mut failures = Vec::new();
     let mut cases = 0;
+    let mut together = 0;
     let mut ran: BTreeMap<&str, usize> = BTreeMap::new();
     let mut skipped: BTreeMap<&str, usize> = BTreeMap::new();
     for file in case_files() {
@@ -420,9 +507,13 @@ fn every_conformance_case_agrees_on_every_backend() {
             }
         }
         let before = failures.len();
+        let mut alone = Vec::new();
         for case in &program.tests {
             cases += 1;
             let oracle = Interpreter.evaluate(&program, case).unwrap();
+            if let Some(row) = oracle.first() {
+                alone.push((case, row.clone()));
+            }
             for backend in backends {
                 let place = Place {
                     file: name,
@@ -446,6 +537,7 @@ fn every_conformance_case_agrees_on_every_backend() {
                 *counter.entry(backend.name()).or_default() += 1;
             }
         }
+        together += run_together(&backends, &program, &flags, name, &alone, &mut failures);
         if failures.len() > before {
             let mut listing = format!("{name}: the program's IR:\n");
             for line in program.listing().lines() {
@@ -465,6 +557,10 @@ fn every_conformance_case_agrees_on_every_backend() {
         "expected at least 150 conformance cases, found {cases}"
     );
     assert_eq!(ran.get("interpreter"), Some(&cases), "{ran:?} of {cases}");
+    assert!(
+        together * 10 >= cases * 8,
+        "only {together} of {cases} households were also evaluated in shared batches"
+    );
     for backend in ["jit", "aot"] {
         let count = |m: &BTreeMap<&str, usize>| m.get(backend).copied().unwrap_or(0);
         assert_eq!(
