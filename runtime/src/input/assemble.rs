@@ -7,7 +7,7 @@
 //! grouped in parent order. Relations' CSR offsets and `at least` checks are computed
 //! here.
 
-use super::error::{DataError, DataErrorKind, DataErrors};
+use super::error::{DataError, DataErrorKind, DataErrors, shown};
 use crate::batch::{Batch, Column, EntityRows, Offsets};
 use crate::schema::{EntitySchema, Scalar, Schema};
 use std::path::PathBuf;
@@ -218,16 +218,21 @@ pub(crate) fn assemble(
                     DataErrorKind::TooFewChildren,
                     &parent_table.file,
                     format!(
-                        "`{}` `{key}` has {c} `{}`, at least {} required",
-                        parent_entity.name, rel.name, rel.at_least
+                        "`{}` `{}` has {c} `{}`, at least {} required",
+                        parent_entity.name,
+                        shown(key),
+                        rel.name,
+                        rel.at_least
                     ),
                 )
                 .at_row(line)
                 .in_column(rel.name.clone())
                 .with_value(c.to_string())
                 .with_help(format!(
-                    "add the missing `{}` rows for `{key}`, or remove this `{}`",
-                    entity.name, parent_entity.name
+                    "add the missing `{}` rows for `{}`, or remove this `{}`",
+                    entity.name,
+                    shown(key),
+                    parent_entity.name
                 ));
                 if let Some(path) = row.and_then(|row| parent_table.paths.get(row)) {
                     err = err.at_path(format!("{path}.{}", rel.name));

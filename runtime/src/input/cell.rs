@@ -3,7 +3,7 @@
 //! Shared by the CSV and JSON readers. The text is already trimmed and non-empty;
 //! empty cells (defaults, missing values) are the caller's business.
 
-use super::error::DataErrorKind;
+use super::error::{DataErrorKind, shown};
 use crate::arith::MICRO;
 use crate::batch::Column;
 use crate::decimal::{NumberError, parse_scaled};
@@ -197,7 +197,7 @@ pub(crate) fn parse_cell(ty: &ColumnType, text: &str) -> Result<Scalar, CellErro
                 Scalar::Int(y) => y.checked_mul(12).map(Scalar::Int).ok_or_else(|| {
                     cell_error(
                         DataErrorKind::BadNumber,
-                        format!("`{text}` years is out of range"),
+                        format!("`{}` years is out of range", shown(text)),
                         "write a whole number of years, like `40`",
                     )
                 }),
@@ -208,9 +208,9 @@ pub(crate) fn parse_cell(ty: &ColumnType, text: &str) -> Result<Scalar, CellErro
             .map(Scalar::Date)
             .map_err(|e| {
                 let message = match e {
-                    crate::date::DateError::Malformed => format!("`{text}` is not a date"),
+                    crate::date::DateError::Malformed => format!("`{}` is not a date", shown(text)),
                     crate::date::DateError::NoSuchDay => {
-                        format!("`{text}` is not a day in the calendar")
+                        format!("`{}` is not a day in the calendar", shown(text))
                     }
                 };
                 cell_error(
@@ -222,7 +222,7 @@ pub(crate) fn parse_cell(ty: &ColumnType, text: &str) -> Result<Scalar, CellErro
         ColumnType::Bool => parse_bool(text).map(Scalar::Bool).ok_or_else(|| {
             cell_error(
                 DataErrorKind::BadBool,
-                format!("`{text}` is not a boolean"),
+                format!("`{}` is not a boolean", shown(text)),
                 "write `true` or `false` (also accepted: `1`/`0`, `yes`/`no`, `是`/`否`)",
             )
         }),
@@ -240,7 +240,7 @@ fn number(text: &str, scale: i64, example: &str, unit: &str) -> Result<Scalar, C
         match e {
             NumberError::Malformed => cell_error(
                 kind,
-                format!("`{text}` is not a number"),
+                format!("`{}` is not a number", shown(text)),
                 format!("write {example}, without units or spaces"),
             ),
             NumberError::ThousandsSeparator => {
@@ -252,32 +252,32 @@ fn number(text: &str, scale: i64, example: &str, unit: &str) -> Result<Scalar, C
                 if decimal_comma {
                     cell_error(
                         kind,
-                        format!("`{text}` uses a comma as the decimal mark"),
-                        format!("the decimal mark is `.`: write `{}`", text.replace(',', ".")),
+                        format!("`{}` uses a comma as the decimal mark", shown(text)),
+                        format!("the decimal mark is `.`: write `{}`", shown(text).replace(',', ".")),
                     )
                 } else {
                     cell_error(
                         kind,
-                        format!("`{text}` contains a thousands separator"),
-                        format!("remove the commas (write `{}`); the decimal mark is `.`", text.replace(',', "")),
+                        format!("`{}` contains a thousands separator", shown(text)),
+                        format!("remove the commas (write `{}`); the decimal mark is `.`", shown(text).replace(',', "")),
                     )
                 }
             }
             NumberError::TooPrecise { max_decimals: 0 } => cell_error(
                 kind,
-                format!("`{text}` is not a whole number"),
+                format!("`{}` is not a whole number", shown(text)),
                 format!("write {example}"),
             ),
             NumberError::TooPrecise { max_decimals } => cell_error(
                 kind,
-                format!("`{text}` has more than {max_decimals} decimals"),
+                format!("`{}` has more than {max_decimals} decimals", shown(text)),
                 format!(
                     "{unit} values are exact to {max_decimals} decimals; finer data is refused rather than rounded"
                 ),
             ),
             NumberError::OutOfRange => cell_error(
                 kind,
-                format!("`{text}` is out of range"),
+                format!("`{}` is out of range", shown(text)),
                 format!("the value does not fit a 64-bit {unit} value; write {example}"),
             ),
         }
@@ -301,7 +301,7 @@ fn parse_bool(text: &str) -> Option<bool> {
 }
 
 fn unknown_variant(e: &EnumSchema, text: &str) -> CellError {
-    let message = format!("`{text}` is not a variant of `{}`", e.name);
+    let message = format!("`{}` is not a variant of `{}`", shown(text), e.name);
     let kind = DataErrorKind::UnknownVariant;
     if let Some(v) = e.variants.iter().find(|v| v.label == text) {
         let code = v
@@ -318,9 +318,14 @@ fn unknown_variant(e: &EnumSchema, text: &str) -> CellError {
             ),
         );
     }
+    // Jaro-Winkler takes time quadratic in the length: a text far longer than every
+    // name cannot be a near-miss, and a 10 MB cell must not take seconds to refuse.
+    let longest = e.variants.iter().map(|v| v.name.len()).max().unwrap_or(0);
+    let plausible = text.len() <= 2 * longest + 8;
     let best = e
         .variants
         .iter()
+        .filter(|_| plausible)
         .map(|v| {
             (
                 strsim::jaro_winkler(&v.name.to_lowercase(), &text.to_lowercase()),

@@ -7,7 +7,7 @@
 
 use super::assemble::{NO_PARENT, Table, assemble};
 use super::cell::{parse_cell, parse_into, placeholder, push_value};
-use super::error::{DataError, DataErrorKind, DataErrors};
+use super::error::{DataError, DataErrorKind, DataErrors, shown};
 use crate::batch::Batch;
 use crate::schema::{EntitySchema, Schema};
 use std::collections::HashMap;
@@ -291,7 +291,7 @@ impl ParentKeys {
                 DataError::new(
                     DataErrorKind::DuplicateKey,
                     &table.file,
-                    format!("duplicate key `{key}`"),
+                    format!("duplicate key `{}`", shown(key)),
                 )
                 .at_row(line)
                 .in_column(key_field.name.clone())
@@ -611,7 +611,7 @@ fn read_table(
                 DataError::new(
                     DataErrorKind::MalformedFile,
                     path,
-                    format!("column `{name}` appears more than once"),
+                    format!("column `{}` appears more than once", shown(name)),
                 )
                 .at_row(header_line)
                 .in_column(name.clone())
@@ -630,6 +630,8 @@ fn read_table(
         }
         let suggestion = missing
             .iter()
+            // Jaro-Winkler is quadratic in the length; a far longer name is no near-miss.
+            .filter(|m| name.len() <= 2 * m.len() + 8)
             .map(|m| (strsim::jaro_winkler(m, name), *m))
             .filter(|(s, _)| *s >= 0.8)
             .max_by(|a, b| a.0.total_cmp(&b.0));
@@ -641,7 +643,7 @@ fn read_table(
             DataError::new(
                 DataErrorKind::ExtraColumn,
                 path,
-                format!("`{}` has no field `{name}`", entity.name),
+                format!("`{}` has no field `{}`", entity.name, shown(name)),
             )
             .at_row(header_line)
             .in_column(name.clone())

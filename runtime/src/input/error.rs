@@ -11,6 +11,24 @@ use std::path::{Path, PathBuf};
 /// At most this many errors are kept; the rest are only counted.
 pub const MAX_ERRORS: usize = 50;
 
+/// A value longer than this many characters is shown cut in messages.
+pub const SHOWN_CHARS: usize = 60;
+
+/// `text` as messages echo it: whole when short, else its first [`SHOWN_CHARS`]
+/// characters and its length (`1111…(10000000 bytes)`), so a 10 MB cell does not
+/// become a 10 MB message.
+#[must_use]
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(SHOWN_CHARS) {
+        None => std::borrow::Cow::Borrowed(text),
+        Some((cut, _)) => std::borrow::Cow::Owned(format!(
+            "{}…({} bytes)",
+            text.get(..cut).unwrap_or_default(),
+            text.len()
+        )),
+    }
+}
+
 /// The kind of a data error, with a stable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataErrorKind {
@@ -123,10 +141,14 @@ impl DataError {
         self
     }
 
-    /// Sets the offending value.
+    /// Sets the offending value, cut to [`SHOWN_CHARS`] characters (see [`shown`]).
     #[must_use]
     pub fn with_value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
+        let value = value.into();
+        self.value = Some(match shown(&value) {
+            std::borrow::Cow::Borrowed(_) => value,
+            std::borrow::Cow::Owned(cut) => cut,
+        });
         self
     }
 

@@ -7,7 +7,7 @@
 
 use super::assemble::{NO_PARENT, Table, assemble};
 use super::cell::{parse_cell, placeholder};
-use super::error::{DataError, DataErrorKind, DataErrors};
+use super::error::{DataError, DataErrorKind, DataErrors, shown};
 use crate::batch::Batch;
 use crate::schema::{ColumnType, EntityId, Scalar, Schema};
 use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
@@ -99,6 +99,42 @@ fn build<'a>(raw: &'a RawValue, base: &'a str) -> Result<Node<'a>, serde_json::E
     Ok(Node { offset, value })
 }
 
+/// The deepest nesting of arrays and objects read. A schema nests a few levels (root,
+/// members, …); the limit keeps the recursive walk below (and the re-parse of each
+/// level) far from the stack's end and linear in the file's size.
+pub const MAX_JSON_DEPTH: usize = 64;
+
+/// The byte offset of the first bracket nested deeper than [`MAX_JSON_DEPTH`], found
+/// in one pass before any parsing (brackets inside strings do not count).
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (i, &b) in text.as_bytes().iter().enumerate() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_JSON_DEPTH {
+                    return Some(i);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Maps byte offsets to 1-based lines.
 struct Lines(Vec<usize>);
 
@@ -172,6 +208,18 @@ pub fn read_json(schema: &Schema, path: &Path) -> Result<Batch, DataErrors> {
         .at_row(u32::try_from(e.line()).unwrap_or(u32::MAX))
         .with_help("check brackets, commas and quotes near this line")
     };
+    if let Some(offset) = too_deep(text) {
+        errors.push(
+            DataError::new(
+                DataErrorKind::MalformedFile,
+                path,
+                format!("arrays and objects are nested more than {MAX_JSON_DEPTH} deep"),
+            )
+            .at_row(lines.line(offset))
+            .with_help("a data file nests an array of records and their relations' arrays, a few levels; check the brackets"),
+        );
+        return Err(errors);
+    }
     let root = match serde_json::from_str::<&RawValue>(text).and_then(|raw| build(raw, text)) {
         Ok(node) => node,
         Err(e) => {
@@ -226,7 +274,7 @@ pub fn read_json(schema: &Schema, path: &Path) -> Result<Batch, DataErrors> {
                 let err = DataError::new(
                     DataErrorKind::DuplicateKey,
                     path,
-                    format!("duplicate key `{key}`"),
+                    format!("duplicate key `{}`", shown(key)),
                 )
                 .at_row(line)
                 .in_column(key_field.name.clone())
@@ -301,7 +349,7 @@ impl Reader<'_> {
                         DataErrorKind::MalformedFile,
                         value,
                         &member_path,
-                        format!("property `{name}` appears more than once"),
+                        format!("property `{}` appears more than once", shown(name)),
                     )
                     .in_column(name.clone())
                     .with_help("keep one value per field");
@@ -322,6 +370,9 @@ impl Reader<'_> {
                     .iter()
                     .map(|f| f.name.as_str())
                     .chain(entity.relations.iter().map(|r| r.name.as_str()))
+                    // Jaro-Winkler is quadratic in the length; a far longer name is no
+                    // near-miss.
+                    .filter(|n| name.len() <= 2 * n.len() + 8)
                     .map(|n| (strsim::jaro_winkler(n, name), n))
                     .filter(|(s, _)| *s >= 0.8)
                     .max_by(|a, b| a.0.total_cmp(&b.0));
@@ -337,7 +388,7 @@ impl Reader<'_> {
                         DataErrorKind::ExtraColumn,
                         value,
                         &member_path,
-                        format!("`{}` has no field `{name}`", entity.name),
+                        format!("`{}` has no field `{}`", entity.name, shown(name)),
                     )
                     .in_column(name.clone())
                     .with_value(name.clone())

@@ -15,8 +15,8 @@ mod split;
 pub mod stream;
 
 pub use csv_in::read_csv;
-pub use error::{DataError, DataErrorKind, DataErrors, MAX_ERRORS};
-pub use json_in::read_json;
+pub use error::{DataError, DataErrorKind, DataErrors, MAX_ERRORS, SHOWN_CHARS, shown};
+pub use json_in::{MAX_JSON_DEPTH, read_json};
 pub use parquet_in::read_parquet;
 pub use stream::{BatchStream, DataFormat, Fallback, RawBatch};
 

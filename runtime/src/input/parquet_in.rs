@@ -6,7 +6,7 @@
 use super::arrow_cells::{ArrowProblem, accepts, append_array, wrong_type};
 use super::assemble::{NO_PARENT, Table};
 use super::csv_in::{Parent, io_error, number_key, read_tables};
-use super::error::{DataError, DataErrorKind, DataErrors};
+use super::error::{DataError, DataErrorKind, DataErrors, shown};
 use super::raw::RawChunk;
 use crate::batch::Batch;
 use crate::schema::{EntitySchema, Schema};
@@ -64,7 +64,21 @@ fn read_table(
         .iter()
         .map(|f| f.name().as_str())
         .collect();
-    let column_of: HashMap<&str, usize> = names.iter().enumerate().map(|(i, n)| (*n, i)).collect();
+    // A repeated name is refused, as in CSV: with a map the last copy would silently win.
+    let mut column_of: HashMap<&str, usize> = HashMap::new();
+    for (i, name) in names.iter().enumerate() {
+        if column_of.insert(name, i).is_some() {
+            errors.push(
+                DataError::new(
+                    DataErrorKind::MalformedFile,
+                    path,
+                    format!("column `{}` appears more than once", shown(name)),
+                )
+                .in_column(*name)
+                .with_help("keep one column per field"),
+            );
+        }
+    }
     let parent_col = parent.as_ref().map(|p| p.col.to_owned());
     let expected: Vec<&str> = parent_col
         .as_deref()
@@ -82,7 +96,7 @@ fn read_table(
                 DataError::new(
                     DataErrorKind::ExtraColumn,
                     path,
-                    format!("`{}` has no field `{name}`", entity.name),
+                    format!("`{}` has no field `{}`", entity.name, shown(name)),
                 )
                 .in_column(*name)
                 .with_value(*name)

@@ -662,6 +662,71 @@ fn malformed_json() {
     assert_eq!(f.json("[]").unwrap().root_len(), 0);
 }
 
+#[test]
+fn json_nested_past_the_limit_is_one_located_error() {
+    let f = Files::new();
+    // 100,000 levels used to overflow the stack after seconds of re-parsing.
+    let n = 100_000;
+    let deep = format!("[\n{}{}]", "[".repeat(n), "]".repeat(n));
+    let errs = f.json(&deep).unwrap_err();
+    assert_eq!(
+        summary(&errs),
+        vec![("bylaw::data::malformed_file", Some(2), None, None)]
+    );
+    assert_eq!(
+        errs.errors[0].message,
+        format!("arrays and objects are nested more than {MAX_JSON_DEPTH} deep")
+    );
+    // One level past the limit is refused; at the limit the nesting is not the
+    // complaint; brackets inside strings (escaped quotes too) do not count.
+    let nested = |d: usize| format!("{}{}", "[".repeat(d), "]".repeat(d));
+    let past = f.json(&nested(MAX_JSON_DEPTH + 1)).unwrap_err();
+    assert!(past.errors[0].message.contains("nested more than"));
+    let at = f.json(&nested(MAX_JSON_DEPTH)).unwrap_err();
+    assert!(!at.errors[0].message.contains("nested more than"), "{at:?}");
+    let quoted = format!(
+        r#"[{{"id": "h1\"{}", "city": "nansha", "residence": 1, "members": [{{"income": 1}}]}}]"#,
+        "[".repeat(MAX_JSON_DEPTH * 2)
+    );
+    assert_eq!(f.json(&quoted).unwrap().root_len(), 1);
+}
+
+#[test]
+fn long_bad_values_are_echoed_cut() {
+    let f = Files::new();
+    let long = "9".repeat(1_000_000);
+    let city = "x".repeat(1_000_000);
+    for (households, column) in [
+        (
+            format!("id,city,residence\nh1,nansha,{long}\n"),
+            "residence",
+        ),
+        (format!("id,city,residence\nh1,{city},1\n"), "city"),
+        (
+            format!("id,city,residence,{city}\nh1,nansha,1,2\n"),
+            city.as_str(),
+        ),
+    ] {
+        let errs = f.csv(&households, MEMBERS_OK).unwrap_err();
+        let first = &errs.errors[0];
+        assert_eq!(first.column.as_deref(), Some(column));
+        let value = first.value.as_deref().unwrap();
+        assert!(value.ends_with("…(1000000 bytes)"), "{value}");
+        assert_eq!(
+            value.chars().count(),
+            SHOWN_CHARS + "…(1000000 bytes)".chars().count()
+        );
+        assert!(first.message.len() < 200, "{}", first.message);
+        assert!(first.help.as_ref().unwrap().len() < 300);
+    }
+    // Short values are kept whole.
+    assert_eq!(shown("12,5"), "12,5");
+    assert_eq!(
+        shown(&"é".repeat(61)),
+        format!("{}…(122 bytes)", "é".repeat(60))
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(64))]
 

@@ -408,6 +408,25 @@ fn malformed_parquet_is_located_with_a_hint() {
         "size",
         "whole number",
     );
+    // A repeated column: refused as in CSV, not read as its last copy.
+    let size = |v: Vec<i64>| Arc::new(Int64Array::from(v)) as ArrayRef;
+    let root = parquet_file(
+        dir.path(),
+        "twice.parquet",
+        vec![
+            ("id", ids()),
+            ("size", size(vec![1, 2])),
+            ("size", size(vec![3, 4])),
+        ],
+    );
+    check(
+        &root,
+        &children,
+        "bylaw::data::malformed_file",
+        None,
+        "size",
+        "keep one column per field",
+    );
     // Not a Parquet file at all.
     let root = write(dir.path(), "fake.parquet", "id,size\nh1,1\n");
     let e = read_parquet(&s, &root, &children).unwrap_err();
