@@ -9,8 +9,8 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use bylaw_runtime::native::layout::OutputColumn;
-use bylaw_runtime::native::library::{Library, Refused};
+use bylaw_runtime_core::native::layout::OutputColumn;
+use bylaw_runtime_core::native::library::{Library, Refused};
 
 /// Column slots, relation slots, outputs and variants, from `bylaw_guangdong_dibao.h`.
 mod header {
