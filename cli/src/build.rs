@@ -60,7 +60,12 @@ pub fn run(args: &BuildArgs, format: ErrorFormat) -> Exit {
                 .file_stem()
                 .map_or("policy".into(), |s| s.to_string_lossy().into_owned())
         });
-    let native = match bylaw_codegen::aot::compile_object(&program, date, &name) {
+    // The files were just read and compiled; reading them again for the hash costs
+    // less than carrying every source through the shared loading path.
+    let source_hash = bylaw_compiler::load::source_hash(
+        &bylaw_compiler::load::load(&args.policy, &mut Vec::new()).sources,
+    );
+    let native = match bylaw_codegen::aot::compile_object(&program, date, &name, &source_hash) {
         Ok(n) => n,
         Err(e) => {
             eprintln!(

@@ -438,3 +438,19 @@ let adults_per_head = adults_total / count(members)
     let results = Evaluator::new(&program, 0).eval_rows(&batch, 0..10);
     assert!(results[0].is_err() && results[1].is_err(), "{results:?}");
 }
+
+#[test]
+fn a_loaded_library_says_what_it_is() {
+    let compiled = bylaw_compiler::compile_file(Path::new("../policies/guangdong/dibao.bylaw"));
+    let program = compiled.program.unwrap();
+    let date = bylaw_runtime::date::parse_date("2024-01-01").unwrap();
+    let aot = LoadedPolicy::build(&program, date).unwrap();
+    let library = aot.library();
+    assert_eq!(library.policy_name(), "guangdong_dibao");
+    assert_eq!(library.date(), date);
+    assert_eq!(
+        library.abi_version(),
+        bylaw_runtime::native::policy::ABI_VERSION
+    );
+    assert_eq!(library.source_hash(), [0; 32]);
+}
