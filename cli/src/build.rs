@@ -1,9 +1,9 @@
 //! `bylaw build`: a policy compiled ahead of time for one date into a native object,
 //! static library or shared library, with its C header. The object comes from
 //! `bylaw_codegen::aot`; libraries are archived with `ar` or linked with `cc` against
-//! the runtime's static library (`libbylaw_runtime_c.a`, built by
-//! `cargo build -p bylaw-runtime-c`), found beside the `bylaw` executable unless
-//! `--runtime` or `BYLAW_RUNTIME_LIB` names it.
+//! the runtime's static library (`libbylaw_runtime_c.a`). That archive is built with
+//! the binary (the `embed_runtime.rs` build script) and embedded in it, so an installed
+//! `bylaw` needs nothing beside it; `--runtime` or `BYLAW_RUNTIME_LIB` name another.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,8 +39,8 @@ pub struct BuildArgs {
     /// The output directory (created if missing).
     #[arg(short, long, default_value = ".")]
     pub output: PathBuf,
-    /// The runtime's static library (default: `BYLAW_RUNTIME_LIB`, else
-    /// `libbylaw_runtime_c.a` beside the `bylaw` executable).
+    /// The runtime's static library (default: `BYLAW_RUNTIME_LIB`, else the one built
+    /// into `bylaw`).
     #[arg(long)]
     pub runtime: Option<PathBuf>,
 }
@@ -60,7 +60,12 @@ pub fn run(args: &BuildArgs, format: ErrorFormat) -> Exit {
                 .file_stem()
                 .map_or("policy".into(), |s| s.to_string_lossy().into_owned())
         });
-    let native = match bylaw_codegen::aot::compile_object(&program, date, &name) {
+    // The files were just read and compiled; reading them again for the hash costs
+    // less than carrying every source through the shared loading path.
+    let source_hash = bylaw_compiler::load::source_hash(
+        &bylaw_compiler::load::load(&args.policy, &mut Vec::new()).sources,
+    );
+    let native = match bylaw_codegen::aot::compile_object(&program, date, &name, &source_hash) {
         Ok(n) => n,
         Err(e) => {
             eprintln!(
@@ -99,7 +104,7 @@ pub fn run(args: &BuildArgs, format: ErrorFormat) -> Exit {
             let made = if args.emit == Emit::Staticlib {
                 staticlib(
                     &object,
-                    &runtime,
+                    runtime.path(),
                     &args.output.join(format!("lib{prefix}.a")),
                 )
             } else {
@@ -110,7 +115,7 @@ pub fn run(args: &BuildArgs, format: ErrorFormat) -> Exit {
                 };
                 cdylib(
                     &object,
-                    &runtime,
+                    runtime.path(),
                     &args.output.join(format!("lib{prefix}.{ext}")),
                 )
             };
@@ -136,11 +141,34 @@ pub fn run(args: &BuildArgs, format: ErrorFormat) -> Exit {
     Exit::Ok
 }
 
-fn runtime_library(given: Option<&Path>) -> Result<PathBuf, String> {
-    let hint = "build it with `cargo build -p bylaw-runtime-c` (same profile as `bylaw`), or pass --runtime PATH";
+/// The runtime archive this binary was built with (see `embed_runtime.rs`).
+static EMBEDDED_RUNTIME: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/libbylaw_runtime_c.a"));
+
+/// Where the runtime archive to link comes from.
+enum Runtime {
+    /// A file the user named.
+    Given(PathBuf),
+    /// The embedded archive, written to a temporary directory (removed on drop) for
+    /// the link.
+    Embedded {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    },
+}
+
+impl Runtime {
+    fn path(&self) -> &Path {
+        match self {
+            Runtime::Given(p) | Runtime::Embedded { path: p, .. } => p,
+        }
+    }
+}
+
+fn runtime_library(given: Option<&Path>) -> Result<Runtime, String> {
+    let hint = "pass --runtime PATH naming a `libbylaw_runtime_c.a` (`cargo build -p bylaw-runtime-c`), or leave it out to use the one built into `bylaw`";
     if let Some(p) = given {
         return if p.is_file() {
-            Ok(p.to_path_buf())
+            Ok(Runtime::Given(p.to_path_buf()))
         } else {
             Err(format!(
                 "the runtime library `{}` does not exist\n  help: {hint}",
@@ -150,7 +178,7 @@ fn runtime_library(given: Option<&Path>) -> Result<PathBuf, String> {
     }
     if let Some(p) = std::env::var_os("BYLAW_RUNTIME_LIB").map(PathBuf::from) {
         return if p.is_file() {
-            Ok(p)
+            Ok(Runtime::Given(p))
         } else {
             Err(format!(
                 "BYLAW_RUNTIME_LIB names `{}`, which does not exist\n  help: {hint}",
@@ -158,15 +186,12 @@ fn runtime_library(given: Option<&Path>) -> Result<PathBuf, String> {
             ))
         };
     }
-    let beside = std::env::current_exe()
-        .ok()
-        .and_then(|e| e.parent().map(|d| d.join("libbylaw_runtime_c.a")));
-    match beside {
-        Some(p) if p.is_file() => Ok(p),
-        _ => Err(format!(
-            "the runtime library `libbylaw_runtime_c.a` was not found beside the `bylaw` executable\n  help: {hint}"
-        )),
-    }
+    let dir = tempfile::tempdir()
+        .map_err(|e| format!("cannot create a temporary directory for the runtime: {e}"))?;
+    let path = dir.path().join("libbylaw_runtime_c.a");
+    std::fs::write(&path, EMBEDDED_RUNTIME)
+        .map_err(|e| format!("cannot write `{}`: {e}", path.display()))?;
+    Ok(Runtime::Embedded { _dir: dir, path })
 }
 
 /// `out` holds the policy's object alone, and the runtime archive is copied beside it

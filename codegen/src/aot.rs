@@ -51,7 +51,8 @@ pub fn c_name(name: &str) -> String {
 }
 
 /// Compiles `program` at `date` (a day number) to an object exporting
-/// `bylaw_<name>_*`.
+/// `bylaw_<name>_*`, its descriptor carrying `source_hash` (see
+/// `bylaw_compiler::load::source_hash`).
 ///
 /// # Errors
 /// [`CodegenError::Unsupported`] for a program that reads or produces text (text is
@@ -61,25 +62,27 @@ pub fn compile_object(
     program: &Program,
     date: i32,
     name: &str,
+    source_hash: &[u8; 32],
 ) -> Result<NativeObject, CodegenError> {
-    compile(program, date, name, true)
+    compile(program, date, name, source_hash, true)
 }
 
 /// As [`compile_object`] without the two exported C functions: an object that needs
 /// no symbol from the runtime, for a process that runs it through its own runtime
-/// ([`crate::LoadedPolicy`]).
+/// ([`crate::LoadedPolicy`]); its source hash is all zeros.
 pub fn compile_object_for_loading(
     program: &Program,
     date: i32,
     name: &str,
 ) -> Result<NativeObject, CodegenError> {
-    compile(program, date, name, false)
+    compile(program, date, name, &[0; 32], false)
 }
 
 fn compile(
     program: &Program,
     date: i32,
     name: &str,
+    source_hash: &[u8; 32],
     wrappers: bool,
 ) -> Result<NativeObject, CodegenError> {
     let prefix = format!("bylaw_{}", c_name(name));
@@ -145,13 +148,21 @@ fn compile(
             .flat_map(|v| v.to_le_bytes())
             .collect::<Vec<_>>(),
     )?;
+    let mut name_bytes = name.as_bytes().to_vec();
+    name_bytes.push(0);
+    let name_id = define_words(&mut module, &format!("{prefix}_name"), &name_bytes)?;
     let desc_id = define_desc(
         &mut module,
         &prefix,
         program,
-        declared.kernel,
-        tables_id,
-        shape_id,
+        Described {
+            kernel: declared.kernel,
+            tables: tables_id,
+            shape: shape_id,
+            name: name_id,
+            date,
+            source_hash,
+        },
     )?;
     if wrappers {
         define_wrappers(&mut module, &prefix, desc_id)?;
@@ -213,14 +224,30 @@ fn define_words<M: Module>(
     Ok(id)
 }
 
+/// What a descriptor points to and says besides the program's counts.
+struct Described<'a> {
+    kernel: FuncId,
+    tables: DataId,
+    shape: DataId,
+    name: DataId,
+    date: i32,
+    source_hash: &'a [u8; 32],
+}
+
 fn define_desc(
     module: &mut ObjectModule,
     prefix: &str,
     program: &Program,
-    kernel: FuncId,
-    tables: DataId,
-    shape: DataId,
+    described: Described<'_>,
 ) -> Result<DataId, CodegenError> {
+    let Described {
+        kernel,
+        tables,
+        shape,
+        name,
+        date,
+        source_hash,
+    } = described;
     let schema = &program.schema;
     let count = |f: &dyn Fn(&bylaw_runtime::schema::EntitySchema) -> usize| {
         schema.entities.iter().map(f).sum::<usize>() as u32
@@ -237,6 +264,10 @@ fn define_desc(
     ];
     let mut bytes: Vec<u8> = head.iter().flat_map(|v| v.to_le_bytes()).collect();
     bytes.resize(std::mem::size_of::<PolicyDesc>(), 0);
+    let at = offset_of!(PolicyDesc, date);
+    bytes[at..at + 4].copy_from_slice(&date.to_le_bytes());
+    let at = offset_of!(PolicyDesc, source_hash);
+    bytes[at..at + 32].copy_from_slice(source_hash);
     let id = module
         .declare_data(&format!("{prefix}_policy"), Linkage::Export, false, false)
         .map_err(CodegenError::module)?;
@@ -249,15 +280,17 @@ fn define_desc(
     data.write_data_addr(offset_of!(PolicyDesc, tables) as u32, t, 0);
     let s = module.declare_data_in_data(shape, &mut data);
     data.write_data_addr(offset_of!(PolicyDesc, shape) as u32, s, 0);
+    let n = module.declare_data_in_data(name, &mut data);
+    data.write_data_addr(offset_of!(PolicyDesc, name) as u32, n, 0);
     module
         .define_data(id, &data)
         .map_err(CodegenError::module)?;
     Ok(id)
 }
 
-/// `<prefix>_eval_batch(batch, start, end, outputs, errors, failures, failure_count)`
-/// and `<prefix>_eval_one(batch, row, values, error)`: the runtime's entry points with
-/// this policy's descriptor as first argument.
+/// `<prefix>_eval_batch(batch, start, end, outputs, errors, failures, failure_count)`,
+/// `<prefix>_eval_one(batch, row, values, error)` and `<prefix>_policy_info(info)`: the
+/// runtime's entry points with this policy's descriptor as first argument.
 fn define_wrappers(
     module: &mut ObjectModule,
     prefix: &str,
@@ -268,11 +301,13 @@ fn define_wrappers(
     let p = |t| AbiParam::new(t);
     let batch_params = [ptr, i64t, i64t, ptr, ptr, ptr, ptr];
     let one_params = [ptr, i64t, ptr, ptr];
+    let info_params = [ptr];
     let mut ctx = module.make_context();
     let mut fctx = FunctionBuilderContext::new();
     for (suffix, params) in [
         ("eval_batch", &batch_params[..]),
         ("eval_one", &one_params[..]),
+        ("policy_info", &info_params[..]),
     ] {
         let mut sig = module.make_signature();
         sig.params.extend(params.iter().map(|t| p(*t)));

@@ -12,9 +12,9 @@ use bylaw_runtime::schema::ColumnType;
 
 use crate::aot::c_name;
 
-const COMMON: &str = r#"#ifndef BYLAW_ABI_V1
-#define BYLAW_ABI_V1
-/* ---- The Bylaw native ABI, version 1 (shared by every compiled policy) ----------
+const COMMON: &str = r#"#ifndef BYLAW_ABI_V2
+#define BYLAW_ABI_V2
+/* ---- The Bylaw native ABI, version 2 (shared by every compiled policy) ----------
  *
  * Values: money is int64_t in units of 0.0001 yuan; rates and decimals int64_t
  * millionths; counts, days and months int64_t; durations declared in years are
@@ -56,6 +56,17 @@ typedef struct bylaw_failed_row {
     bylaw_error_record error;
 } bylaw_failed_row;
 
+/* What a compiled library is: see <policy>_policy_info. */
+#define BYLAW_ABI_VERSION 2
+typedef struct bylaw_policy_info {
+    uint32_t abi;            /* the library's ABI version: compare with BYLAW_ABI_VERSION */
+    int32_t date;            /* the evaluation date, days since 1970-01-01 */
+    const char *name;        /* the policy's name, NUL-terminated UTF-8, owned by the library */
+    uint8_t source_hash[32]; /* SHA-256 of the policy's source files: each file (the policy,
+                                then the files it uses, in load order) as its length in
+                                bytes, a little-endian uint64_t, then its bytes */
+} bylaw_policy_info;
+
 /* Call status (the return value of every function). */
 #define BYLAW_OK 0          /* evaluated; each household's own error is in `errors` */
 #define BYLAW_E_NULL (-1)   /* a required pointer was NULL */
@@ -73,7 +84,7 @@ typedef struct bylaw_failed_row {
 #define BYLAW_ERR_MISSING_PARAM 4 /* parameter `aux` has no value (for key `arg`) */
 #define BYLAW_ERR_SCALE_NONE 5    /* scale `aux` has no brackets in force */
 #define BYLAW_ERR_BELOW_BRACKET 6 /* `arg` is below the first bracket of scale `aux` */
-#endif /* BYLAW_ABI_V1 */
+#endif /* BYLAW_ABI_V2 */
 "#;
 
 fn column_c(ty: &ColumnType) -> &'static str {
@@ -232,6 +243,11 @@ int32_t {prefix}_eval_batch(const bylaw_batch *batch, uint64_t start, uint64_t e
  * was computed). */
 int32_t {prefix}_eval_one(const bylaw_batch *batch, uint64_t row, int64_t *values,
                           bylaw_error_record *error);
+
+/* Writes what this library is into *info: its ABI version (always), its policy's name,
+ * evaluation date and source hash. Returns BYLAW_OK, or BYLAW_E_ABI when the library
+ * was built for another ABI version than its runtime's (only info->abi is written). */
+int32_t {prefix}_policy_info(bylaw_policy_info *info);
 
 #ifdef __cplusplus
 }}

@@ -65,6 +65,11 @@ impl LoadedPolicy {
         })
     }
 
+    /// The loaded library (its name, date and ABI version; its source hash is zero).
+    pub fn library(&self) -> &Library {
+        &self.library
+    }
+
     /// How long compiling, linking and loading took.
     pub fn build_time(&self) -> Duration {
         self.build_time

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "bylaw_guangdong_dibao.h"
 
@@ -12,6 +13,19 @@
 #define M 4 /* members */
 
 int main(void) {
+    /* What the library is: refuse one built for another ABI than this header's. */
+    bylaw_policy_info info;
+    if (bylaw_guangdong_dibao_policy_info(&info) != BYLAW_OK || info.abi != BYLAW_ABI_VERSION) {
+        fprintf(stderr, "library built for ABI %u, this program for %d\n", info.abi, BYLAW_ABI_VERSION);
+        return 1;
+    }
+    time_t seconds = (time_t)info.date * 86400;
+    char date[16];
+    strftime(date, sizeof date, "%Y-%m-%d", gmtime(&seconds));
+    printf("policy %s for %s, ABI %u, sources sha256 ", info.name, date, info.abi);
+    for (int i = 0; i < 32; i++) printf("%02x", info.source_hash[i]);
+    printf("\n");
+
     /* Household columns (the `id` text column is not read by the policy). */
     uint32_t city[H] = {P(V_REGION_GUANGZHOU), P(V_REGION_SHENZHEN), P(V_REGION_GUANGZHOU)};
     uint32_t hukou[H] = {P(V_HUKOU_TYPE_LOCAL), P(V_HUKOU_TYPE_LOCAL), P(V_HUKOU_TYPE_OTHER_CITY)};

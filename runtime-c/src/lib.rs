@@ -3,4 +3,4 @@
 //! --emit staticlib|cdylib` links a compiled policy against it. Kept out of the
 //! workspace's default members so that ordinary builds and tests never archive it.
 
-pub use bylaw_runtime::native::policy::{bylaw_rt_eval_batch, bylaw_rt_eval_one};
+pub use bylaw_runtime_core::native::policy::{bylaw_rt_eval_batch, bylaw_rt_eval_one};

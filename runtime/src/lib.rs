@@ -1,19 +1,15 @@
-//! Bylaw runtime: the exact arithmetic shared by the interpreter and generated code,
-//! the input schema and columnar batch layout, data in (CSV, JSON, Parquet) with
-//! diagnostics, streaming input in bounded memory, Parquet output, atomic output
-//! writing, and the native ABI compiled checkers use ([`native`]).
+//! Bylaw runtime: data in (CSV, JSON, Parquet) with diagnostics, streaming input in
+//! bounded memory, Parquet output, atomic output writing, periods and the service log,
+//! over the core it re-exports from `bylaw-runtime-core` (exact arithmetic, dates, the
+//! schema and batch layout, the native ABI compiled checkers use).
 //!
-//! This crate never depends on the compiler: ahead-of-time compiled checkers link
-//! against it alone.
+//! This crate never depends on the compiler. Ahead-of-time compiled checkers link
+//! against the core alone.
 
-pub mod arith;
-pub mod batch;
-pub mod date;
-pub mod decimal;
+pub use bylaw_runtime_core::{arith, batch, date, decimal, native, schema};
+
 pub mod input;
-pub mod native;
 pub mod output;
 pub mod parquet_out;
 pub mod period;
-pub mod schema;
 pub mod servicelog;

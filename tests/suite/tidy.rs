@@ -23,6 +23,7 @@ fn workspace_sources() -> Vec<PathBuf> {
     for krate in [
         "grammar",
         "compiler",
+        "runtime-core",
         "runtime",
         "runtime-c",
         "codegen",

@@ -170,3 +170,19 @@ fn batches_that_fail_the_check_are_refused_and_the_interpreter_answers() {
         Evaluator::new(&program, test.date).eval_rows(&test.batch, 0..n + 2)
     );
 }
+
+#[test]
+fn a_loaded_library_says_what_it_is() {
+    let compiled = bylaw_compiler::compile_file(Path::new("../policies/guangdong/dibao.bylaw"));
+    let program = compiled.program.unwrap();
+    let date = bylaw_runtime::date::parse_date("2024-01-01").unwrap();
+    let aot = LoadedPolicy::build(&program, date).unwrap();
+    let library = aot.library();
+    assert_eq!(library.policy_name(), "guangdong_dibao");
+    assert_eq!(library.date(), date);
+    assert_eq!(
+        library.abi_version(),
+        bylaw_runtime::native::policy::ABI_VERSION
+    );
+    assert_eq!(library.source_hash(), [0; 32]);
+}

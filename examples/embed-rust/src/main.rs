@@ -9,8 +9,9 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use bylaw_runtime::native::layout::OutputColumn;
-use bylaw_runtime::native::library::{Library, Refused};
+use bylaw_runtime_core::date::format_date;
+use bylaw_runtime_core::native::layout::OutputColumn;
+use bylaw_runtime_core::native::library::{Library, Refused};
 
 /// Column slots, relation slots, outputs and variants, from `bylaw_guangdong_dibao.h`.
 mod header {
@@ -135,6 +136,17 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let hash: String = library
+        .source_hash()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    println!(
+        "policy {} for {}, ABI {}, sources sha256 {hash}",
+        library.policy_name(),
+        format_date(library.date()),
+        library.abi_version()
+    );
     let mut h = households();
     match evaluate(&library, &h) {
         Ok(lines) => lines.iter().for_each(|l| println!("{l}")),

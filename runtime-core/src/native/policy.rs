@@ -13,7 +13,9 @@ use super::helpers;
 use super::layout::{ColumnView, ErrorRecord, FailedRow, KernelCtx};
 
 /// The version of this ABI; a descriptor of another version is refused.
-pub const ABI_VERSION: u32 = 1;
+/// Version 2 added the policy's name, evaluation date and source hash
+/// ([`bylaw_rt_policy_info`]).
+pub const ABI_VERSION: u32 = 2;
 
 /// Call status: the rows were evaluated (each row's own error is in `errors`).
 pub const BYLAW_OK: i32 = 0;
@@ -67,6 +69,77 @@ pub struct PolicyDesc {
     /// `outputs` widths, then `(entity, kind, variants)` per column slot, then
     /// `(parent, child)` per relation slot.
     pub shape: *const u32,
+    /// The policy's name, NUL-terminated UTF-8.
+    pub name: *const u8,
+    /// The evaluation date the policy was compiled for, in days since 1970-01-01.
+    pub date: i32,
+    /// Padding; 0.
+    pub reserved2: u32,
+    /// SHA-256 of the policy's source files (see `bylaw_compiler::load::source_hash`).
+    pub source_hash: [u8; 32],
+}
+
+/// What a compiled library is, as [`bylaw_rt_policy_info`] reports it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct PolicyInfo {
+    /// The descriptor's ABI version (written even when it is not [`ABI_VERSION`]).
+    pub abi: u32,
+    /// The evaluation date, in days since 1970-01-01.
+    pub date: i32,
+    /// The policy's name, NUL-terminated UTF-8, owned by the library.
+    pub name: *const u8,
+    /// SHA-256 of the policy's source files.
+    pub source_hash: [u8; 32],
+}
+
+impl Default for PolicyInfo {
+    fn default() -> PolicyInfo {
+        PolicyInfo {
+            abi: 0,
+            date: 0,
+            name: std::ptr::null(),
+            source_hash: [0; 32],
+        }
+    }
+}
+
+/// Writes what the compiled policy `desc` is into `info`: its ABI version, always,
+/// and when that is this runtime's [`ABI_VERSION`] also its name, evaluation date and
+/// source hash. Returns [`BYLAW_OK`], [`BYLAW_E_NULL`], or [`BYLAW_E_ABI`] for a
+/// descriptor of another version (only `info.abi` is then written).
+///
+/// # Safety
+/// `desc` is a descriptor emitted by `bylaw build` (of any ABI version: the version
+/// is read first) and `info` points to a writable [`PolicyInfo`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn bylaw_rt_policy_info(
+    desc: *const PolicyDesc,
+    info: *mut PolicyInfo,
+) -> i32 {
+    if desc.is_null() || info.is_null() {
+        return BYLAW_E_NULL;
+    }
+    // SAFETY: every version of the descriptor starts with its `u32` version.
+    let abi = unsafe { desc.cast::<u32>().read() };
+    let mut out = PolicyInfo {
+        abi,
+        ..PolicyInfo::default()
+    };
+    let status = if abi == ABI_VERSION {
+        // SAFETY: a descriptor of this version (checked above), valid by the caller's
+        // promise.
+        let d = unsafe { &*desc };
+        out.date = d.date;
+        out.name = d.name;
+        out.source_hash = d.source_hash;
+        BYLAW_OK
+    } else {
+        BYLAW_E_ABI
+    };
+    // SAFETY: writable by the caller's promise.
+    unsafe { info.write(out) };
+    status
 }
 
 /// A batch as C passes it: rows per entity, one view per column slot, the CSR offsets
@@ -447,4 +520,97 @@ pub unsafe extern "C" fn bylaw_rt_eval_one(
         ErrorRecord::default()
     };
     BYLAW_OK
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    /// A kernel that evaluates nothing: the descriptor's checks are what is tested.
+    unsafe extern "C" fn no_kernel(
+        _: *mut KernelCtx,
+        _: i64,
+        _: i64,
+        _: *const *mut u8,
+        _: *mut u8,
+    ) {
+    }
+
+    const NO_SHAPE: [u32; 1] = [0];
+
+    fn desc(abi: u32, name: &'static [u8]) -> PolicyDesc {
+        PolicyDesc {
+            abi,
+            outputs: 0,
+            defs: 0,
+            entities: 1,
+            root: 0,
+            columns: 0,
+            relations: 0,
+            reserved: 0,
+            kernel: Some(no_kernel),
+            tables: std::ptr::null(),
+            shape: NO_SHAPE.as_ptr(),
+            name: name.as_ptr(),
+            date: 19_723,
+            reserved2: 0,
+            source_hash: [7; 32],
+        }
+    }
+
+    fn eval(desc: &PolicyDesc) -> i32 {
+        let rows = [1u64];
+        let batch = BatchView {
+            entity_rows: rows.as_ptr(),
+            columns: std::ptr::null(),
+            offsets: std::ptr::null(),
+        };
+        let mut errors = [0u8];
+        // SAFETY: a descriptor with no columns, relations or outputs; one root row.
+        unsafe {
+            bylaw_rt_eval_batch(
+                desc,
+                &batch,
+                0,
+                1,
+                std::ptr::null(),
+                errors.as_mut_ptr(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+            )
+        }
+    }
+
+    #[test]
+    fn a_descriptor_of_another_abi_version_is_refused() {
+        assert_eq!(eval(&desc(ABI_VERSION, b"p\0")), BYLAW_OK);
+        let old = desc(1, b"p\0");
+        assert_eq!(eval(&old), BYLAW_E_ABI);
+        let mut info = PolicyInfo::default();
+        // SAFETY: a descriptor and a writable record.
+        let status = unsafe { bylaw_rt_policy_info(&old, &mut info) };
+        assert_eq!(status, BYLAW_E_ABI);
+        assert_eq!(info.abi, 1);
+        assert!(info.name.is_null());
+        assert_eq!(info.source_hash, [0; 32]);
+    }
+
+    #[test]
+    fn policy_info_reports_the_name_date_and_source_hash() {
+        let d = desc(ABI_VERSION, b"guangdong_dibao\0");
+        let mut info = PolicyInfo::default();
+        // SAFETY: a descriptor and a writable record.
+        assert_eq!(unsafe { bylaw_rt_policy_info(&d, &mut info) }, BYLAW_OK);
+        assert_eq!(info.abi, ABI_VERSION);
+        assert_eq!(info.date, 19_723);
+        assert_eq!(info.source_hash, [7; 32]);
+        // SAFETY: the name is the descriptor's NUL-terminated static string.
+        let name = unsafe { std::ffi::CStr::from_ptr(info.name.cast()) };
+        assert_eq!(name.to_str().unwrap(), "guangdong_dibao");
+        // SAFETY: null pointers are refused before anything is read.
+        let null = unsafe { bylaw_rt_policy_info(std::ptr::null(), &mut info) };
+        assert_eq!(null, BYLAW_E_NULL);
+    }
 }

@@ -1,7 +1,7 @@
 //! The input schema: entities, their typed fields and one-to-many relations.
 //!
 //! The compiler builds a [`Schema`] from `entity` declarations; the readers in
-//! [`crate::input`] use it to parse data into a [`crate::batch::Batch`]. Values of
+//! `bylaw_runtime::input` use it to parse data into a [`crate::batch::Batch`]. Values of
 //! numeric columns are already scaled per [`ColumnType::scale`].
 
 use crate::arith::{MICRO, MONEY_SCALE};

@@ -124,9 +124,45 @@ impl Library {
         unsafe { Shape::new(&*self.desc) }.map_err(Refused::of_status)
     }
 
-    /// The policy's C name.
+    /// The policy's C name, as given to [`Library::open`].
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    fn desc(&self) -> &PolicyDesc {
+        // SAFETY: `desc` is a descriptor of this ABI version (checked in `open`),
+        // mapped while `self` lives.
+        unsafe { &*self.desc }
+    }
+
+    /// The ABI version the library was built for (always this runtime's
+    /// [`ABI_VERSION`]: [`Library::open`] refuses any other).
+    pub fn abi_version(&self) -> u32 {
+        self.desc().abi
+    }
+
+    /// The policy's name as written in its `policy` line (empty if it is not UTF-8).
+    pub fn policy_name(&self) -> &str {
+        let name = self.desc().name;
+        if name.is_null() {
+            return "";
+        }
+        // SAFETY: `bylaw build` writes the name NUL-terminated, in the library's
+        // read-only data, which lives as long as `self`.
+        let name = unsafe { std::ffi::CStr::from_ptr(name.cast()) };
+        name.to_str().unwrap_or("")
+    }
+
+    /// The evaluation date the policy was compiled for, in days since 1970-01-01
+    /// (`bylaw_runtime_core::date::format_date` writes it as `YYYY-MM-DD`).
+    pub fn date(&self) -> i32 {
+        self.desc().date
+    }
+
+    /// The SHA-256 of the policy's source files (the policy, then the files it
+    /// `use`s, each preceded by its length), as `bylaw build` computed it.
+    pub fn source_hash(&self) -> [u8; 32] {
+        self.desc().source_hash
     }
 
     /// The width in bytes of each output (1 boolean, 4 date or code, 8 number).
@@ -343,5 +379,55 @@ impl Checked<'_> {
         // capacity) records; `FailedRow` is plain old data.
         unsafe { failures.set_len(count) };
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    /// A shared library exporting a descriptor of ABI version 1, linked with `cc`.
+    fn old_library(dir: &Path) -> PathBuf {
+        let c = dir.join("old.c");
+        std::fs::write(
+            &c,
+            "#include <stdint.h>\n\
+             struct { uint32_t abi; uint32_t counts[7]; void *kernel, *tables, *shape; }\n\
+             bylaw_old_policy = { 1 };\n",
+        )
+        .unwrap();
+        let so = dir.join("libold.so");
+        let cc = std::env::var_os("CC").unwrap_or_else(|| "cc".into());
+        let status = std::process::Command::new(cc)
+            .args(["-shared", "-fPIC", "-o"])
+            .arg(&so)
+            .arg(&c)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        so
+    }
+
+    #[test]
+    fn a_library_of_another_abi_version_or_policy_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let so = old_library(dir.path());
+        // SAFETY: the library was just built from a C file that only defines data.
+        let opened = unsafe { Library::open(&so, "old") };
+        match opened {
+            Err(LibraryError::Abi { found: 1, .. }) => {}
+            other => unreachable!("expected an ABI refusal, got {other:?}"),
+        }
+        // SAFETY: as above.
+        let opened = unsafe { Library::open(&so, "other") };
+        assert!(matches!(opened, Err(LibraryError::NoPolicy { .. })));
+        // SAFETY: as above.
+        let message = match unsafe { Library::open(&so, "old") } {
+            Err(e) => e.to_string(),
+            Ok(_) => String::new(),
+        };
+        assert!(message.contains("ABI version 1"), "{message}");
     }
 }
