@@ -61,18 +61,73 @@ pub struct SourceFile {
     /// The name shown in diagnostics (the path as the user gave it).
     pub name: String,
     pub text: String,
+    /// Byte offset of each line's start, built on first use: diagnostics look lines up by
+    /// binary search instead of scanning the file each time (thousands of warnings on a
+    /// large file would otherwise take quadratic time).
+    pub line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
+    pub fn new(path: PathBuf, name: String, text: String) -> SourceFile {
+        SourceFile {
+            path,
+            name,
+            text,
+            line_starts: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The byte offset where each line starts (the first is 0).
+    pub fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(newline_offsets(&self.text).map(|i| i + 1))
+                .collect()
+        })
+    }
+
+    /// The 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_starts()
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1)
+    }
+
+    /// The byte range of 0-based line `line`, without its line break.
+    pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
+        let starts = self.line_starts();
+        let start = starts.get(line).copied().unwrap_or(self.text.len());
+        let end = starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next.saturating_sub(1));
+        let end = if self.text.as_bytes().get(end.saturating_sub(1)) == Some(&b'\r') && end > start
+        {
+            end - 1
+        } else {
+            end
+        };
+        start..end.max(start)
+    }
+
     /// 1-based line and character column of a byte offset.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
         let offset = (offset as usize).min(self.text.len());
-        let before = self.text.get(..offset).unwrap_or("");
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let col = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
-        (line, col)
+        let line = self.line_of(offset);
+        let line_start = self.line_starts().get(line).copied().unwrap_or(0);
+        let col = self
+            .text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count())
+            + 1;
+        (line + 1, col)
     }
+}
+
+fn newline_offsets(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter(|&(_, b)| b == b'\n')
+        .map(|(i, _)| i)
 }
 
 /// All source files of one compilation, each stored once.
@@ -92,11 +147,8 @@ impl SourceMap {
             return None;
         }
         let id = FileId(u32::try_from(self.files.len()).ok()?);
-        self.files.push(SourceFile {
-            path: path.to_path_buf(),
-            name,
-            text,
-        });
+        self.files
+            .push(SourceFile::new(path.to_path_buf(), name, text));
         Some(id)
     }
 
@@ -132,12 +184,15 @@ mod tests {
 
     #[test]
     fn line_col_counts_characters_not_bytes() {
-        let file = SourceFile {
-            path: PathBuf::from("a.bylaw"),
-            name: "a.bylaw".into(),
-            text: "rule 甲 =\n  收入 < 5".into(),
-        };
+        let file = SourceFile::new(
+            PathBuf::from("a.bylaw"),
+            "a.bylaw".into(),
+            "rule 甲 =\n  收入 < 5".into(),
+        );
         let offset = file.text.find('<').map(|o| o as u32).unwrap_or(0);
         assert_eq!(file.line_col(offset), (2, 6));
+        assert_eq!(file.line_col(0), (1, 1));
+        assert_eq!(file.line_col(file.text.len() as u32), (2, 8));
+        assert_eq!(file.line_range(0), 0.."rule 甲 =".len());
     }
 }
