@@ -75,6 +75,15 @@ impl LoadedPolicy {
         self.build_time
     }
 
+    /// The interpreter's error for a kernel's error record: the same kind, definition
+    /// and message.
+    pub fn eval_error(
+        &self,
+        rec: &bylaw_runtime::native::layout::ErrorRecord,
+    ) -> bylaw_compiler::interp::EvalError {
+        decode::eval_error(&self.program, self.date, rec)
+    }
+
     /// Checks `batch` against the program's schema, then against the library's shape.
     ///
     /// # Errors
