@@ -192,7 +192,7 @@ mod tests {
         let offset = file.text.find('<').map(|o| o as u32).unwrap_or(0);
         assert_eq!(file.line_col(offset), (2, 6));
         assert_eq!(file.line_col(0), (1, 1));
-        assert_eq!(file.line_col(file.text.len() as u32), (2, 8));
+        assert_eq!(file.line_col(file.text.len() as u32), (2, 9));
         assert_eq!(file.line_range(0), 0.."rule 甲 =".len());
     }
 }
