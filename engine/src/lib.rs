@@ -23,7 +23,7 @@
 //! let batch = bylaw_runtime::input::read_json(&policy.program().schema, &data)?;
 //! let interp = policy.backend(BackendKind::Interpreter, Date::parse("2024-01-01")?)?;
 //! let result = interp.evaluate(&batch, 0..1)?;
-//! assert_eq!(result.row(0)?, vec![bylaw_compiler::ir::Value::Bool(true)]);
+//! assert_eq!(result.row(0), Ok(vec![bylaw_compiler::ir::Value::Bool(true)]));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
