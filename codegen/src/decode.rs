@@ -36,7 +36,9 @@ pub fn row_result(program: &Program, date: i32, columns: &ResultColumns, i: usiz
         .collect())
 }
 
-fn value(ty: Ty, v: i64, dictionary: &[Arc<str>]) -> Value {
+/// A kernel's raw output of type `ty` as a value; a text output's code indexes
+/// `dictionary`.
+pub fn value(ty: Ty, v: i64, dictionary: &[Arc<str>]) -> Value {
     match ty {
         Ty::Bool => Value::Bool(v != 0),
         Ty::Date => Value::Date(v as i32),

@@ -24,6 +24,7 @@ mod loaded;
 mod translate;
 
 pub use bylaw_runtime::native::layout;
+pub use decode::value as output_value;
 pub use loaded::{LoadedBound, LoadedPolicy};
 
 use std::ops::Range;

@@ -113,19 +113,7 @@ impl Evaluation {
     pub fn value(&self, output: usize, i: usize) -> Option<Value> {
         let ty = *self.types.get(output)?;
         let raw = self.columns.get(output)?.get(i)?;
-        Some(match ty {
-            Ty::Bool => Value::Bool(raw != 0),
-            Ty::Date => Value::Date(raw as i32),
-            Ty::Enum(_) => Value::Enum(raw as u32),
-            Ty::Text => Value::Text(
-                usize::try_from(raw)
-                    .ok()
-                    .and_then(|k| self.dictionary.get(k))
-                    .cloned()
-                    .unwrap_or_else(|| "".into()),
-            ),
-            _ => Value::Int(raw),
-        })
+        Some(bylaw_codegen::output_value(ty, raw, &self.dictionary))
     }
 
     /// Household `i`'s values in output order, or its error.

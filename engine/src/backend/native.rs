@@ -32,7 +32,7 @@ fn evaluation(
     kind: BackendKind,
     types: Vec<Ty>,
     columns: ResultColumns,
-    decode: impl Fn(&ErrorRecord) -> EvalError,
+    decode: &impl Fn(&ErrorRecord) -> EvalError,
 ) -> Evaluation {
     let start = columns.rows.start;
     let errors = columns
@@ -90,30 +90,12 @@ impl Backend for Jit {
         let bound = self.policy.bind(batch).map_err(|e| {
             BackendError::new(BackendKind::Jit, BackendErrorKind::RejectedBatch, e.0)
         })?;
-        Ok(Box::new(JitPrepared { jit: self, bound }))
-    }
-}
-
-struct JitPrepared<'b> {
-    jit: &'b Jit,
-    bound: Bound<'b>,
-}
-
-impl Prepared for JitPrepared<'_> {
-    fn evaluate(&self, rows: Range<usize>) -> Result<Evaluation, BackendError> {
-        let columns = self.bound.eval_columns(rows.clone()).ok_or_else(|| {
-            BackendError::new(
-                BackendKind::Jit,
-                BackendErrorKind::RowsOutOfRange,
-                format!("rows {rows:?}"),
-            )
-        })?;
-        Ok(evaluation(
-            BackendKind::Jit,
-            self.jit.types.clone(),
-            columns,
-            |r| self.jit.policy.eval_error(r),
-        ))
+        Ok(Box::new(NativePrepared {
+            kind: BackendKind::Jit,
+            types: &self.types,
+            bound,
+            decode: |r: &ErrorRecord| self.policy.eval_error(r),
+        }))
     }
 }
 
@@ -156,30 +138,61 @@ impl Backend for Aot {
         let bound = self.policy.bind(batch).map_err(|e| {
             BackendError::new(BackendKind::Aot, BackendErrorKind::RejectedBatch, e.0)
         })?;
-        Ok(Box::new(AotPrepared { aot: self, bound }))
+        Ok(Box::new(NativePrepared {
+            kind: BackendKind::Aot,
+            types: &self.types,
+            bound,
+            decode: |r: &ErrorRecord| self.policy.eval_error(r),
+        }))
     }
 }
 
-struct AotPrepared<'b> {
-    aot: &'b Aot,
-    bound: LoadedBound<'b>,
+/// Compiled code bound to a batch, as both native backends give it.
+trait NativeBound: Sync {
+    /// Evaluates `rows` into `out`; `false` if the rows do not lie within the batch.
+    fn eval_into(&self, rows: Range<usize>, out: &mut ResultColumns) -> bool;
 }
 
-impl Prepared for AotPrepared<'_> {
+impl NativeBound for Bound<'_> {
+    fn eval_into(&self, rows: Range<usize>, out: &mut ResultColumns) -> bool {
+        self.eval_columns_into(rows, out)
+    }
+}
+
+impl NativeBound for LoadedBound<'_> {
+    fn eval_into(&self, rows: Range<usize>, out: &mut ResultColumns) -> bool {
+        self.eval_columns_into(rows, out)
+    }
+}
+
+/// A batch bound by a native backend, with what turns its results into an
+/// [`Evaluation`].
+struct NativePrepared<'b, B, D> {
+    kind: BackendKind,
+    types: &'b [Ty],
+    bound: B,
+    decode: D,
+}
+
+impl<B, D> Prepared for NativePrepared<'_, B, D>
+where
+    B: NativeBound,
+    D: Fn(&ErrorRecord) -> EvalError + Sync,
+{
     fn evaluate(&self, rows: Range<usize>) -> Result<Evaluation, BackendError> {
         let mut columns = ResultColumns::default();
-        if !self.bound.eval_columns_into(rows.clone(), &mut columns) {
+        if !self.bound.eval_into(rows.clone(), &mut columns) {
             return Err(BackendError::new(
-                BackendKind::Aot,
+                self.kind,
                 BackendErrorKind::RowsOutOfRange,
                 format!("rows {rows:?}"),
             ));
         }
         Ok(evaluation(
-            BackendKind::Aot,
-            self.aot.types.clone(),
+            self.kind,
+            self.types.to_vec(),
             columns,
-            |r| self.aot.policy.eval_error(r),
+            &self.decode,
         ))
     }
 }
