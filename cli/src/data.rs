@@ -4,9 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use bylaw_compiler::ir::Program;
+use bylaw_engine::{DataFiles, Date, Policy};
 use bylaw_runtime::batch::Batch;
-use bylaw_runtime::input::DataFormat;
 
+use crate::report::print_error;
 use crate::{ErrorFormat, Exit, report};
 
 #[derive(Debug, clap::Args)]
@@ -23,25 +24,95 @@ pub struct DataArgs {
     pub members: Option<PathBuf>,
 }
 
-/// The policy that households are evaluated under: compiled, with at least one entity,
-/// the scenario's values applied, and the evaluation date. Problems are printed.
+/// The policy that households are evaluated under, as the engine loads it: compiled,
+/// with at least one entity, the scenario's values applied; and the evaluation date.
+/// Problems are printed.
+pub fn load(
+    path: &Path,
+    date: &str,
+    scenario: Option<&Path>,
+    format: ErrorFormat,
+) -> Result<(Policy, Date), Exit> {
+    let mut policy = Policy::load(path).map_err(|e| {
+        report::print(e.diagnostics(), e.sources(), format);
+        Exit::PolicyErrors
+    })?;
+    if !policy.has_entities() {
+        print_error(
+            "no_entity",
+            &format!(
+                "`{}` declares no entity, so there are no households to evaluate",
+                path.display()
+            ),
+            Some(
+                "use a policy that declares an entity (`entity household { … }`, or a yearly table for funds)",
+            ),
+            format,
+        );
+        return Err(Exit::BadInput);
+    }
+    if let Some(s) = scenario {
+        policy.apply_scenario(s).map_err(|e| {
+            report::print(e.diagnostics(), e.sources(), format);
+            Exit::BadInput
+        })?;
+    }
+    let date = Date::parse(date).map_err(|e| {
+        print_error("date", &format!("--date: {e}"), Some(e.hint()), format);
+        Exit::BadInput
+    })?;
+    Ok((policy, date))
+}
+
+/// As [`load`], for commands that work on the program directly.
 pub fn policy_at(
     policy: &Path,
     date: &str,
     scenario: Option<&Path>,
     format: ErrorFormat,
 ) -> Result<(Program, i32), Exit> {
-    let program = policy_with_scenario(
-        policy,
-        scenario,
-        "there are no households to evaluate",
-        format,
-    )?;
-    let date = crate::parse_eval_date(date).map_err(|e| {
-        eprintln!("error: --date: {e}");
-        Exit::BadInput
-    })?;
-    Ok((program, date))
+    load(policy, date, scenario, format).map(|(p, d)| (p.program().clone(), d.days()))
+}
+
+/// The data file of `args` and its relations' files: given with `--relation` /
+/// `--members`, or found beside the data file (printed unless `quiet`).
+pub fn data_files(
+    policy: &Policy,
+    args: &DataArgs,
+    quiet: bool,
+    format: ErrorFormat,
+) -> Result<DataFiles, Exit> {
+    let mut files = DataFiles::new(&args.data);
+    for (name, path) in relation_args(args, format)? {
+        files = files.with_relation(name, path);
+    }
+    for (name, path) in files.find_relations(policy.program()) {
+        if !quiet {
+            eprintln!("note: reading `{}` for relation `{name}`", path.display());
+        }
+    }
+    Ok(files)
+}
+
+/// The relations' files named on the command line.
+fn relation_args(args: &DataArgs, format: ErrorFormat) -> Result<Vec<(String, PathBuf)>, Exit> {
+    let mut children = Vec::new();
+    for r in &args.relations {
+        let Some((name, path)) = r.split_once('=') else {
+            print_error(
+                "argument",
+                &format!("--relation `{r}` is not NAME=PATH"),
+                Some("e.g. --relation members=members.csv"),
+                format,
+            );
+            return Err(Exit::BadInput);
+        };
+        children.push((name.to_string(), PathBuf::from(path)));
+    }
+    if let Some(m) = &args.members {
+        children.push(("members".to_string(), m.clone()));
+    }
+    Ok(children)
 }
 
 /// A policy compiled, with at least one entity (else `nothing`: what the command cannot
@@ -58,9 +129,13 @@ pub fn policy_with_scenario(
         return Err(Exit::PolicyErrors);
     }
     let Some(mut program) = compiled.program.filter(|p| !p.schema.entities.is_empty()) else {
-        eprintln!(
-            "error: `{}` declares no entity, so {nothing}\n  help: use a policy that declares an entity (`entity household {{ … }}`, or a yearly table for funds)",
-            policy.display()
+        print_error(
+            "no_entity",
+            &format!("`{}` declares no entity, so {nothing}", policy.display()),
+            Some(
+                "use a policy that declares an entity (`entity household { … }`, or a yearly table for funds)",
+            ),
+            format,
         );
         return Err(Exit::BadInput);
     };
@@ -75,53 +150,6 @@ pub fn policy_with_scenario(
     Ok(program)
 }
 
-/// The relations' files: given with `--relation` / `--members`, or found next to the
-/// data file by relation name, with the data file's extension (`members.csv`,
-/// `members.parquet`).
-pub fn child_paths(
-    program: &Program,
-    args: &DataArgs,
-    quiet: bool,
-) -> Result<Vec<(String, PathBuf)>, Exit> {
-    let mut children: Vec<(String, PathBuf)> = Vec::new();
-    for r in &args.relations {
-        let Some((name, path)) = r.split_once('=') else {
-            eprintln!(
-                "error: --relation `{r}` is not NAME=PATH\n  help: e.g. --relation members=members.csv"
-            );
-            return Err(Exit::BadInput);
-        };
-        children.push((name.to_string(), PathBuf::from(path)));
-    }
-    if let Some(m) = &args.members {
-        children.push(("members".to_string(), m.clone()));
-    }
-    let extension = match DataFormat::of(&args.data) {
-        DataFormat::Parquet => "parquet",
-        _ => "csv",
-    };
-    let dir = args.data.parent().unwrap_or(Path::new(""));
-    for e in &program.schema.entities {
-        for rel in &e.relations {
-            if children.iter().any(|(n, _)| *n == rel.name) {
-                continue;
-            }
-            let guess = dir.join(format!("{}.{extension}", rel.name));
-            if guess.exists() && guess != args.data {
-                if !quiet {
-                    eprintln!(
-                        "note: reading `{}` for relation `{}`",
-                        guess.display(),
-                        rel.name
-                    );
-                }
-                children.push((rel.name.clone(), guess));
-            }
-        }
-    }
-    Ok(children)
-}
-
 /// Reads the whole data file (and its relations' files) against the policy's schema;
 /// data errors are printed and become [`Exit::BadInput`].
 pub fn read_data(
@@ -130,25 +158,16 @@ pub fn read_data(
     quiet: bool,
     format: ErrorFormat,
 ) -> Result<Batch, Exit> {
-    let children = child_paths(program, args, quiet)?;
-    read_whole(program, &args.data, &children, format)
-}
-
-/// Reads a data file and its relations' files whole, by format; data errors are
-/// printed and become [`Exit::BadInput`].
-pub fn read_whole(
-    program: &Program,
-    data: &Path,
-    children: &[(String, PathBuf)],
-    format: ErrorFormat,
-) -> Result<Batch, Exit> {
-    let schema = &program.schema;
-    let result = match DataFormat::of(data) {
-        DataFormat::Json => bylaw_runtime::input::read_json(schema, data),
-        DataFormat::Parquet => bylaw_runtime::input::read_parquet(schema, data, children),
-        DataFormat::Csv => bylaw_runtime::input::read_csv(schema, data, children),
-    };
-    result.map_err(|errors| {
+    let mut files = DataFiles::new(&args.data);
+    for (name, path) in relation_args(args, format)? {
+        files = files.with_relation(name, path);
+    }
+    for (name, path) in files.find_relations(program) {
+        if !quiet {
+            eprintln!("note: reading `{}` for relation `{name}`", path.display());
+        }
+    }
+    files.read(program).map_err(|errors| {
         report::print_data_errors(&errors, format);
         eprintln!("{} data error(s); no output was written", errors.total());
         Exit::BadInput

@@ -51,3 +51,25 @@ pub fn print_data_errors(errors: &bylaw_runtime::input::DataErrors, format: Erro
         eprintln!("… and {} more data errors not shown", errors.omitted);
     }
 }
+
+/// Prints a command-line error that is not about policy text: its message and hint in
+/// the human format, or one JSON object with a code in the JSON format.
+pub fn print_error(code: &str, message: &str, hint: Option<&str>, format: ErrorFormat) {
+    match format {
+        ErrorFormat::Human => {
+            eprintln!("error: {message}");
+            if let Some(h) = hint {
+                eprintln!("  help: {h}");
+            }
+        }
+        ErrorFormat::Json => eprintln!(
+            "{}",
+            serde_json::json!({
+                "code": code,
+                "severity": "error",
+                "message": message,
+                "help": hint,
+            })
+        ),
+    }
+}

@@ -29,11 +29,20 @@
 
 pub mod backend;
 mod date;
+mod input;
+mod output;
 mod policy;
+mod run;
 
 pub use backend::{
     Aot, Backend, BackendError, BackendErrorKind, BackendKind, Evaluation, Interpreter, Jit,
     Prepared,
 };
 pub use date::{Date, DateError};
+pub use input::DataFiles;
+pub use output::{OutputFormat, UnknownExtension};
 pub use policy::{Policy, PolicyErrors};
+pub use run::{
+    BATCH_ROWS, BackendUse, InputMode, MAX_THREADS, Progress, Run, RunError, RunOptions, RunReport,
+    Summary,
+};

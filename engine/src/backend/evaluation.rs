@@ -116,6 +116,11 @@ impl Evaluation {
         Some(bylaw_codegen::output_value(ty, raw, &self.dictionary))
     }
 
+    /// The text a text output's code stands for.
+    pub fn text(&self, code: u32) -> Option<&str> {
+        self.dictionary.get(code as usize).map(|t| &**t)
+    }
+
     /// Household `i`'s values in output order, or its error.
     ///
     /// # Errors

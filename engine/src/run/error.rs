@@ -1,0 +1,93 @@
+//! Why a run stopped: each cause with a stable code, its words and a hint.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use bylaw_runtime::input::DataErrors;
+
+use crate::output::UnknownExtension;
+
+/// Why a run did not write its output. Nothing was written when it stops: outputs are
+/// replaced only by a complete file.
+#[derive(Debug)]
+pub enum RunError {
+    /// The data does not fit the policy's schema: every problem, located.
+    Data(DataErrors),
+    /// The output could not be written (`target` names it).
+    Output { target: String, error: io::Error },
+    /// The output file's extension names no format.
+    OutputFormat(UnknownExtension),
+    /// The output file is one of the run's inputs.
+    OutputIsInput { output: PathBuf },
+    /// More worker threads than [`crate::MAX_THREADS`], or none could start.
+    Threads { asked: usize, detail: String },
+    /// A reason column was asked for, and the policy has no yes/no output to explain.
+    NoDecision,
+}
+
+impl RunError {
+    /// A stable code for the cause, as JSON diagnostics give it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RunError::Data(_) => "data",
+            RunError::Output { .. } => "output",
+            RunError::OutputFormat(_) => "output_format",
+            RunError::OutputIsInput { .. } => "output_is_input",
+            RunError::Threads { .. } => "threads",
+            RunError::NoDecision => "no_decision",
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            RunError::Data(_) => None,
+            RunError::Output { .. } => Some(
+                "check that the directory exists and is writable, and that the disk has room"
+                    .to_string(),
+            ),
+            RunError::OutputFormat(_) => {
+                Some("name the output file .csv, .json or .parquet".to_string())
+            }
+            RunError::OutputIsInput { .. } => {
+                Some("write the results to a new file: the input would be lost".to_string())
+            }
+            RunError::Threads { .. } => Some(format!(
+                "ask for between 1 and {} threads, or leave --threads out to use every core",
+                crate::MAX_THREADS
+            )),
+            RunError::NoDecision => {
+                Some("a reason explains a yes/no rule; add one to the policy's outputs".to_string())
+            }
+        }
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Data(errors) => {
+                write!(f, "{} data error(s); no output was written", errors.total())
+            }
+            RunError::Output { target, error } => {
+                write!(f, "cannot write {target}: {error}; nothing was written")
+            }
+            RunError::OutputFormat(e) => write!(f, "{e}"),
+            RunError::OutputIsInput { output } => write!(
+                f,
+                "the output `{}` is one of the run's input files",
+                output.display()
+            ),
+            RunError::Threads { asked, detail } => {
+                write!(f, "cannot run {asked} worker threads: {detail}")
+            }
+            RunError::NoDecision => write!(
+                f,
+                "a reason needs a yes/no rule among the policy's outputs, and it has none"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
