@@ -69,7 +69,7 @@ fn main() {
         );
     }
     let t = Instant::now();
-    let values = bound.eval_rows(0..n);
+    let values = bound.row_results(0..n).expect("rows within the batch");
     let with_values = t.elapsed().as_secs_f64();
     println!("  jit, values per household:{:>12.0}/s", rate(with_values));
     let t = Instant::now();

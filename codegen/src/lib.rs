@@ -12,7 +12,7 @@
 //! // One array per output and an error code per household:
 //! let columns = bound.eval_columns(0..batch.root_len()).ok_or("rows out of range")?;
 //! // Or values and errors per household, as the interpreter gives them:
-//! let results = bound.eval_rows(0..batch.root_len());
+//! let results = bound.row_results(0..batch.root_len()).ok_or("rows out of range")?;
 //! # let _ = (columns, results); Ok(()) }
 //! ```
 
@@ -31,7 +31,7 @@ use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bylaw_compiler::interp::{EvalError, Evaluator};
+use bylaw_compiler::interp::EvalError;
 use bylaw_compiler::ir::{Program, Value};
 use bylaw_compiler::types::Ty;
 use bylaw_runtime::batch::Batch;
@@ -206,16 +206,6 @@ impl JitPolicy {
         })
     }
 
-    /// Evaluates every output of each root row in `rows`. A batch the kernel refuses
-    /// (see [`JitPolicy::bind`]) is evaluated by the interpreter, which is total on any
-    /// data.
-    pub fn eval_rows(&self, batch: &Batch, rows: Range<usize>) -> Vec<RowResult> {
-        match self.bind(batch) {
-            Ok(bound) => bound.eval_rows(rows),
-            Err(_) => Evaluator::new(&self.program, self.date).eval_rows(batch, rows),
-        }
-    }
-
     /// The program's outputs' types, in output order.
     pub fn output_types(&self) -> Vec<Ty> {
         let p = &self.program;
@@ -325,27 +315,15 @@ impl Bound<'_> {
         decode::row_result(&self.policy.program, self.policy.date, columns, i)
     }
 
-    /// Evaluates every output of each root row in `rows`. Rows past the end of the
-    /// batch get what the interpreter gives them.
-    pub fn eval_rows(&self, rows: Range<usize>) -> Vec<RowResult> {
-        let policy = self.policy;
-        let len = self.batch.root_len();
-        let start = rows.start.min(len);
-        let end = rows.end.clamp(start, len);
-        let interpret =
-            |r: Range<usize>| Evaluator::new(&policy.program, policy.date).eval_rows(self.batch, r);
-        if rows.start > len {
-            return interpret(rows);
-        }
-        let Some(columns) = self.eval_columns(start..end) else {
-            return interpret(rows);
-        };
-        let mut results: Vec<RowResult> = (0..columns.len())
-            .map(|i| self.row_result(&columns, i))
-            .collect();
-        if end < rows.end {
-            results.extend(interpret(end..rows.end));
-        }
-        results
+    /// Evaluates every output of each root row in `rows`, as the interpreter gives
+    /// them: values, or the household's error. `None` if `rows` do not lie within the
+    /// batch — never an interpreter's answer in place of the kernel's.
+    pub fn row_results(&self, rows: Range<usize>) -> Option<Vec<RowResult>> {
+        let columns = self.eval_columns(rows)?;
+        Some(
+            (0..columns.len())
+                .map(|i| self.row_result(&columns, i))
+                .collect(),
+        )
     }
 }

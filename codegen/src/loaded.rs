@@ -8,7 +8,6 @@ use std::ops::Range;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use bylaw_compiler::interp::Evaluator;
 use bylaw_compiler::ir::Program;
 use bylaw_runtime::batch::Batch;
 use bylaw_runtime::native::layout::Slots;
@@ -100,7 +99,6 @@ impl LoadedPolicy {
             .map_err(|e| RejectedBatch(e.to_string()))?;
         Ok(LoadedBound {
             policy: self,
-            batch,
             checked,
         })
     }
@@ -109,7 +107,6 @@ impl LoadedPolicy {
 /// A batch checked for a loaded policy; shareable between threads.
 pub struct LoadedBound<'b> {
     policy: &'b LoadedPolicy,
-    batch: &'b Batch,
     checked: Checked<'b>,
 }
 
@@ -147,14 +144,12 @@ impl LoadedBound<'_> {
         decode::row_result(&self.policy.program, self.policy.date, columns, i)
     }
 
-    /// As [`crate::Bound::eval_rows`]: rows the library cannot take get what the
-    /// interpreter gives them.
-    pub fn eval_rows(&self, rows: Range<usize>) -> Vec<RowResult> {
-        let policy = self.policy;
+    /// As [`crate::Bound::row_results`]: `None` for rows the library does not take.
+    pub fn row_results(&self, rows: Range<usize>) -> Option<Vec<RowResult>> {
         let mut out = ResultColumns::default();
-        if !self.eval_columns_into(rows.clone(), &mut out) {
-            return Evaluator::new(&policy.program, policy.date).eval_rows(self.batch, rows);
+        if !self.eval_columns_into(rows, &mut out) {
+            return None;
         }
-        (0..out.len()).map(|i| self.row_result(&out, i)).collect()
+        Some((0..out.len()).map(|i| self.row_result(&out, i)).collect())
     }
 }

@@ -1,6 +1,7 @@
-//! The native backend against the interpreter: every bundled policy's tests and the
-//! suite's small programs (`differential`), and generated well-typed programs over
-//! random data (`properties`). One test binary.
+//! The native backend against the interpreter: every bundled policy's tests
+//! (`differential`) and generated well-typed programs over random data (`properties`).
+//! One test binary. The conformance corpus runs through the engine's backends
+//! (`engine/tests/conformance.rs`).
 
 #![allow(
     clippy::unwrap_used,
@@ -9,6 +10,5 @@
     reason = "tests"
 )]
 
-mod conformance;
 mod differential;
 mod properties;

@@ -21,82 +21,68 @@
 //! leading comment block applies to every test of the file; anywhere else, to the next
 //! `test`. A flag that no longer holds fails the run, so stale flags do not pile up.
 //!
-//! The backends sit behind a small local trait, [`Backend`], until the engine crate
-//! provides the shared one; the native ones read result columns straight from the
-//! kernel, never through a path that falls back to the interpreter.
+//! The backends are the engine's, behind its one [`Backend`] trait; the native ones
+//! read result columns straight from the kernel and never fall back to the interpreter.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests"
+)]
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use bylaw_codegen::{JitPolicy, LoadedPolicy, ResultColumns, RowResult};
 use bylaw_compiler::Program;
 use bylaw_compiler::interp::EvalError;
 use bylaw_compiler::ir::{Expect, TestCase, Value};
+use bylaw_engine::{Aot, Backend, BackendKind, Interpreter, Jit};
 use bylaw_runtime::batch::{Batch, Column};
 
-/// One way to evaluate a checked program: it evaluates every root row of a test's batch
-/// at the test's date, or says why it declines the program or the batch.
-trait Backend {
-    fn name(&self) -> &'static str;
-    fn evaluate(&self, program: &Program, case: &TestCase) -> Result<Vec<RowResult>, String>;
-}
+/// A household's values, or its error.
+type RowResult = Result<Vec<Value>, EvalError>;
 
-/// The reference semantics: the oracle the others are compared with.
-struct Interpreter;
-
-impl Backend for Interpreter {
-    fn name(&self) -> &'static str {
-        "interpreter"
-    }
-
-    fn evaluate(&self, program: &Program, case: &TestCase) -> Result<Vec<RowResult>, String> {
-        let evaluator = bylaw_compiler::testing::evaluator(program, case);
-        Ok(evaluator.eval_rows(&case.batch, 0..case.batch.root_len()))
+/// The flag name of a backend, as case files spell it.
+fn flag_name(kind: BackendKind) -> &'static str {
+    match kind {
+        BackendKind::Interpreter => "interpreter",
+        BackendKind::Jit => "jit",
+        BackendKind::Aot => "aot",
     }
 }
 
-/// Native code compiled in this process.
-struct Jit;
-
-impl Backend for Jit {
-    fn name(&self) -> &'static str {
-        "jit"
-    }
-
-    fn evaluate(&self, program: &Program, case: &TestCase) -> Result<Vec<RowResult>, String> {
-        let jit = JitPolicy::new(program, case.date).map_err(|e| e.to_string())?;
-        let bound = jit.bind(&case.batch).map_err(|e| e.to_string())?;
-        let n = case.batch.root_len();
-        let columns = bound
-            .eval_columns(0..n)
-            .ok_or("the kernel refused the rows")?;
-        Ok((0..columns.len())
-            .map(|i| bound.row_result(&columns, i))
-            .collect())
-    }
-}
-
-/// The AOT object, linked into a shared library with the C compiler and loaded.
-struct Aot;
-
-impl Backend for Aot {
-    fn name(&self) -> &'static str {
-        "aot"
-    }
-
-    fn evaluate(&self, program: &Program, case: &TestCase) -> Result<Vec<RowResult>, String> {
-        let aot = LoadedPolicy::build(program, case.date).map_err(|e| e.to_string())?;
-        let bound = aot.bind(&case.batch).map_err(|e| e.to_string())?;
-        let n = case.batch.root_len();
-        let mut columns = ResultColumns::default();
-        if !bound.eval_columns_into(0..n, &mut columns) {
-            return Err("the library refused the rows".into());
+/// Evaluates every root row of a test's batch at the test's date with backend `kind`,
+/// or says why it declines the program or the batch.
+fn evaluate(
+    kind: BackendKind,
+    program: &Program,
+    case: &TestCase,
+) -> Result<Vec<RowResult>, String> {
+    let backend: Box<dyn Backend> = match kind {
+        BackendKind::Interpreter => {
+            let interpreter = Interpreter::new(program, case.date);
+            // A yearly table's `x[last year]` reads the row of the year before.
+            Box::new(match bylaw_compiler::years::yearly_columns(program) {
+                Some(cols) => interpreter
+                    .with_previous_rows(bylaw_compiler::years::previous_rows(&case.batch, cols).0),
+                None => interpreter,
+            })
         }
-        Ok((0..columns.len())
-            .map(|i| bound.row_result(&columns, i))
-            .collect())
-    }
+        BackendKind::Jit => Box::new(Jit::new(program, case.date).map_err(|e| e.to_string())?),
+        BackendKind::Aot => Box::new(Aot::new(program, case.date).map_err(|e| e.to_string())?),
+    };
+    let n = case.batch.root_len();
+    let evaluation = backend
+        .evaluate(&case.batch, 0..n)
+        .map_err(|e| e.to_string())?;
+    assert_eq!(
+        evaluation.backend(),
+        kind,
+        "the evaluation names its backend"
+    );
+    Ok((0..evaluation.len()).map(|i| evaluation.row(i)).collect())
 }
 
 /// What a flag says about one backend on one test.
@@ -329,7 +315,7 @@ fn against_oracle(program: &Program, backend: &[RowResult], oracle: &[RowResult]
 
 /// Runs one test through one backend; returns whether it ran, and pushes any failure.
 fn run_backend(
-    backend: &dyn Backend,
+    backend: BackendKind,
     program: &Program,
     case: &TestCase,
     oracle: &[RowResult],
@@ -338,7 +324,7 @@ fn run_backend(
     failures: &mut Vec<String>,
 ) -> bool {
     let at = format!("{}: test \"{}\": {}", place.file, place.test, place.backend);
-    let rows = match (backend.evaluate(program, case), flag) {
+    let rows = match (evaluate(backend, program, case), flag) {
         (Err(_), Some((Flag::Skip, _))) => return false,
         (Ok(_), Some((Flag::Skip, why))) => {
             failures.push(format!(
@@ -412,7 +398,7 @@ fn concatenate(program: &Program, batches: &[&Batch]) -> Batch {
 /// interpreter gave it alone (the interpreter too, which checks the concatenation).
 /// Returns how many households were evaluated together.
 fn run_together(
-    backends: &[&dyn Backend],
+    backends: &[BackendKind],
     program: &Program,
     flags: &Flags,
     file: &str,
@@ -440,15 +426,15 @@ fn run_together(
         for backend in backends {
             if group
                 .iter()
-                .any(|(case, _)| flags.get(&case.name, backend.name()).is_some())
+                .any(|(case, _)| flags.get(&case.name, flag_name(*backend)).is_some())
             {
                 continue;
             }
-            match backend.evaluate(program, &together) {
-                Err(why) => failures.push(format!("{at}: {}: declined: {why}", backend.name())),
+            match evaluate(*backend, program, &together) {
+                Err(why) => failures.push(format!("{at}: {}: declined: {why}", flag_name(*backend))),
                 Ok(rows) => {
                     for p in against_oracle(program, &rows, &expected) {
-                        failures.push(format!("{at}: {}: {p}", backend.name()));
+                        failures.push(format!("{at}: {}: {p}", flag_name(*backend)));
                     }
                 }
             }
@@ -459,7 +445,7 @@ fn run_together(
 
 #[test]
 fn every_conformance_case_agrees_on_every_backend() {
-    let backends: [&dyn Backend; 3] = [&Interpreter, &Jit, &Aot];
+    let backends = BackendKind::ALL;
     let mut failures = Vec::new();
     let mut cases = 0;
     let mut together = 0;
@@ -510,7 +496,7 @@ fn every_conformance_case_agrees_on_every_backend() {
         let mut alone = Vec::new();
         for case in &program.tests {
             cases += 1;
-            let oracle = Interpreter.evaluate(&program, case).unwrap();
+            let oracle = evaluate(BackendKind::Interpreter, &program, case).unwrap();
             if let Some(row) = oracle.first() {
                 alone.push((case, row.clone()));
             }
@@ -518,9 +504,9 @@ fn every_conformance_case_agrees_on_every_backend() {
                 let place = Place {
                     file: name,
                     test: &case.name,
-                    backend: backend.name(),
+                    backend: flag_name(backend),
                 };
-                let flag = flags.get(&case.name, backend.name());
+                let flag = flags.get(&case.name, flag_name(backend));
                 let counter = if run_backend(
                     backend,
                     &program,
@@ -534,7 +520,7 @@ fn every_conformance_case_agrees_on_every_backend() {
                 } else {
                     &mut skipped
                 };
-                *counter.entry(backend.name()).or_default() += 1;
+                *counter.entry(flag_name(backend)).or_default() += 1;
             }
         }
         together += run_together(&backends, &program, &flags, name, &alone, &mut failures);
