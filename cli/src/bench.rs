@@ -46,7 +46,7 @@ pub fn run(args: &BenchArgs, format: ErrorFormat) -> Exit {
             Exit::Ok
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::report::error(format, "argument", &e);
             Exit::BadInput
         }
     }

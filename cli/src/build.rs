@@ -68,15 +68,23 @@ pub fn run(args: &BuildArgs, format: ErrorFormat) -> Exit {
     let native = match bylaw_codegen::aot::compile_object(&program, date, &name, &source_hash) {
         Ok(n) => n,
         Err(e) => {
-            eprintln!(
-                "error: `{}` cannot be compiled to native code: {e}\n  help: evaluate it with `bylaw eval` instead",
-                args.policy.display()
+            crate::report::error(
+                format,
+                "argument",
+                format!(
+                    "`{}` cannot be compiled to native code: {e}\n  help: evaluate it with `bylaw eval` instead",
+                    args.policy.display()
+                ),
             );
             return Exit::PolicyErrors;
         }
     };
     if let Err(e) = std::fs::create_dir_all(&args.output) {
-        eprintln!("error: cannot create `{}`: {e}", args.output.display());
+        crate::report::error(
+            format,
+            "io",
+            format!("cannot create `{}`: {e}", args.output.display()),
+        );
         return Exit::Io;
     }
     let prefix = &native.prefix;
@@ -87,7 +95,11 @@ pub fn run(args: &BuildArgs, format: ErrorFormat) -> Exit {
         (&header, native.header.as_bytes()),
     ] {
         if let Err(e) = bylaw_runtime::output::write_atomic(path, |w| w.write_all(bytes)) {
-            eprintln!("error: cannot write `{}`: {e}", path.display());
+            crate::report::error(
+                format,
+                "io",
+                format!("cannot write `{}`: {e}", path.display()),
+            );
             return Exit::Io;
         }
     }
@@ -97,7 +109,7 @@ pub fn run(args: &BuildArgs, format: ErrorFormat) -> Exit {
             let runtime = match runtime_library(args.runtime.as_deref()) {
                 Ok(r) => r,
                 Err(msg) => {
-                    eprintln!("error: {msg}");
+                    crate::report::error(format, "build", &msg);
                     return Exit::BadInput;
                 }
             };
@@ -122,7 +134,7 @@ pub fn run(args: &BuildArgs, format: ErrorFormat) -> Exit {
             match made {
                 Ok(p) => Some(p),
                 Err(msg) => {
-                    eprintln!("error: {msg}");
+                    crate::report::error(format, "build", &msg);
                     return Exit::Io;
                 }
             }

@@ -10,7 +10,7 @@ pub fn run(files: &[PathBuf], date: Option<&str>, format: ErrorFormat) -> Exit {
     let date = match date.map(crate::parse_eval_date).transpose() {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::report::error(format, "argument", &e);
             return Exit::BadInput;
         }
     };

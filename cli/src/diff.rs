@@ -336,8 +336,8 @@ fn evaluate(
                     let mut at = a;
                     while at < b {
                         let end = (at + chunk).min(b);
-                        let results = match bound {
-                            Some(bound) => bound.eval_rows(at..end),
+                        let results = match bound.as_ref().and_then(|b| b.row_results(at..end)) {
+                            Some(rows) => rows,
                             None => evaluator.eval_rows(batch, at..end),
                         };
                         out.extend(results.iter().map(pick));

@@ -28,16 +28,24 @@ pub struct ExplainArgs {
 
 pub fn run(args: &ExplainArgs, format: ErrorFormat) -> Exit {
     let Some(lang) = Lang::parse(&args.lang) else {
-        eprintln!(
-            "error: --lang `{}` is not a language Bylaw explains in\n  help: use `zh` or `en`",
-            args.lang
+        crate::report::error(
+            format,
+            "argument",
+            format!(
+                "--lang `{}` is not a language Bylaw explains in\n  help: use `zh` or `en`",
+                args.lang
+            ),
         );
         return Exit::BadInput;
     };
     let Some(out_format) = Format::parse(&args.format) else {
-        eprintln!(
-            "error: --format `{}` is not a format\n  help: use `text`, `md` or `html`",
-            args.format
+        crate::report::error(
+            format,
+            "argument",
+            format!(
+                "--format `{}` is not a format\n  help: use `text`, `md` or `html`",
+                args.format
+            ),
         );
         return Exit::BadInput;
     };
@@ -53,7 +61,7 @@ pub fn run(args: &ExplainArgs, format: ErrorFormat) -> Exit {
         Some(d) => match crate::parse_eval_date(d) {
             Ok(d) => d,
             Err(e) => {
-                eprintln!("error: --date: {e}");
+                crate::report::error(format, "argument", format!("--date: {e}"));
                 return Exit::BadInput;
             }
         },
@@ -79,7 +87,11 @@ pub fn run(args: &ExplainArgs, format: ErrorFormat) -> Exit {
             match bylaw_runtime::output::write_atomic(path, |w| w.write_all(text.as_bytes())) {
                 Ok(()) => Exit::Ok,
                 Err(e) => {
-                    eprintln!("error: cannot write `{}`: {e}", path.display());
+                    crate::report::error(
+                        format,
+                        "io",
+                        format!("cannot write `{}`: {e}", path.display()),
+                    );
                     Exit::Io
                 }
             }

@@ -4,13 +4,17 @@ use std::path::PathBuf;
 
 use crate::{ErrorFormat, Exit};
 
-pub fn run(files: &[PathBuf], check: bool, _format: ErrorFormat) -> Exit {
+pub fn run(files: &[PathBuf], check: bool, format: ErrorFormat) -> Exit {
     let mut exit = Exit::Ok;
     for file in files {
         let text = match std::fs::read_to_string(file) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("error: cannot read `{}`: {e}", file.display());
+                crate::report::error(
+                    format,
+                    "io",
+                    format!("cannot read `{}`: {e}", file.display()),
+                );
                 exit = Exit::Io;
                 continue;
             }
@@ -20,7 +24,7 @@ pub fn run(files: &[PathBuf], check: bool, _format: ErrorFormat) -> Exit {
             Err(_) => {
                 // The syntax error is reported the same way `check` reports it.
                 let compiled = bylaw_compiler::compile_file(file);
-                crate::report::print(&compiled.diagnostics, &compiled.sources, _format);
+                crate::report::print(&compiled.diagnostics, &compiled.sources, format);
                 exit = Exit::PolicyErrors;
                 continue;
             }
@@ -35,7 +39,11 @@ pub fn run(files: &[PathBuf], check: bool, _format: ErrorFormat) -> Exit {
         } else if let Err(e) =
             bylaw_runtime::output::write_atomic(file, |w| w.write_all(formatted.as_bytes()))
         {
-            eprintln!("error: cannot write `{}`: {e}", file.display());
+            crate::report::error(
+                format,
+                "io",
+                format!("cannot write `{}`: {e}", file.display()),
+            );
             exit = Exit::Io;
         } else {
             eprintln!("formatted {}", file.display());

@@ -182,11 +182,11 @@ fn main() -> ExitCode {
             households,
             seed,
             output,
-            format,
+            format: file_format,
             ..
         } => {
             let config = synth::SynthConfig { households, seed };
-            match synth::write_population_as(&config, format.into(), &output) {
+            match synth::write_population_as(&config, file_format.into(), &output) {
                 Ok(s) => {
                     eprintln!(
                         "wrote {} households and {} members to {}",
@@ -197,12 +197,16 @@ fn main() -> ExitCode {
                     Exit::Ok
                 }
                 Err(e) => {
-                    eprintln!("error: cannot write to `{}`: {e}", output.display());
+                    crate::report::error(
+                        format,
+                        "io",
+                        format!("cannot write to `{}`: {e}", output.display()),
+                    );
                     Exit::Io
                 }
             }
         }
-        Command::ExplainCode { code } => explain_code(code.as_deref()),
+        Command::ExplainCode { code } => explain_code(code.as_deref(), format),
     };
     exit.into()
 }
@@ -219,7 +223,7 @@ fn synth_comply(
     let period = match bylaw_runtime::period::Period::parse(period) {
         Ok(p) => p,
         Err(e) => {
-            eprintln!("error: --period: {e}");
+            crate::report::error(format, "argument", format!("--period: {e}"));
             return Exit::BadInput;
         }
     };
@@ -249,13 +253,13 @@ fn synth_comply(
             Exit::Ok
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::report::error(format, "argument", &e);
             Exit::BadInput
         }
     }
 }
 
-fn explain_code(code: Option<&str>) -> Exit {
+fn explain_code(code: Option<&str>, format: ErrorFormat) -> Exit {
     use bylaw_compiler::diagnostics::codes;
     match code {
         None => {
@@ -270,8 +274,12 @@ fn explain_code(code: Option<&str>) -> Exit {
                 Exit::Ok
             }
             None => {
-                eprintln!(
-                    "error: `{c}` is not a Bylaw diagnostic code\n  help: `bylaw explain-code` lists them"
+                crate::report::error(
+                    format,
+                    "argument",
+                    format!(
+                        "`{c}` is not a Bylaw diagnostic code\n  help: `bylaw explain-code` lists them"
+                    ),
                 );
                 Exit::BadInput
             }

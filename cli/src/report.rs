@@ -73,3 +73,12 @@ pub fn print_error(code: &str, message: &str, hint: Option<&str>, format: ErrorF
         ),
     }
 }
+
+/// [`print_error`] for a message written as `message` or `message\n  help: hint`.
+pub fn error(format: ErrorFormat, code: &str, text: impl AsRef<str>) {
+    let text = text.as_ref();
+    match text.split_once("\n  help: ") {
+        Some((message, hint)) => print_error(code, message, Some(hint), format),
+        None => print_error(code, text, None, format),
+    }
+}

@@ -38,9 +38,13 @@ pub struct WhyArgs {
 
 pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
     let Some(lang) = Lang::parse(&args.lang) else {
-        eprintln!(
-            "error: --lang `{}` is not a language Bylaw explains in\n  help: use `zh` or `en`",
-            args.lang
+        crate::report::error(
+            format,
+            "argument",
+            format!(
+                "--lang `{}` is not a language Bylaw explains in\n  help: use `zh` or `en`",
+                args.lang
+            ),
         );
         return Exit::BadInput;
     };
@@ -51,9 +55,13 @@ pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
         Format::parse(&args.format)
     };
     let Some(out_format) = out_format else {
-        eprintln!(
-            "error: --format `{}` is not a format\n  help: use `text`, `md`, `html` or `json`",
-            args.format
+        crate::report::error(
+            format,
+            "argument",
+            format!(
+                "--format `{}` is not a format\n  help: use `text`, `md`, `html` or `json`",
+                args.format
+            ),
         );
         return Exit::BadInput;
     };
@@ -65,7 +73,11 @@ pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
         (Some(d), _) => d.clone(),
         (None, Some((_, y))) => format!("{y}-01-01"),
         (None, None) => {
-            eprintln!("error: --date is required\n  help: e.g. --date 2023-08-01");
+            crate::report::error(
+                format,
+                "argument",
+                "--date is required\n  help: e.g. --date 2023-08-01",
+            );
             return Exit::BadInput;
         }
     };
@@ -79,18 +91,24 @@ pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
         Err(exit) => return exit,
     };
     if let Some(cols) = bylaw_compiler::years::yearly_columns(&program) {
-        return why_yearly(&program, date, &batch, cols, args, lang, out_format, json);
+        return why_yearly(
+            &program, date, &batch, cols, args, lang, out_format, json, format,
+        );
     }
     let root = batch.entities.get(batch.root.0 as usize);
     let Some(row) = root.and_then(|e| e.keys.iter().position(|k| *k == args.id)) else {
         let near = root.and_then(|e| {
             bylaw_compiler::diagnostics::suggest(&args.id, e.keys.iter().map(String::as_str))
         });
-        eprintln!(
-            "error: no household has the key `{}` in `{}`{}",
-            args.id,
-            args.input.data.display(),
-            near.map_or(String::new(), |n| format!("\n  help: did you mean `{n}`?"))
+        crate::report::error(
+            format,
+            "argument",
+            format!(
+                "no household has the key `{}` in `{}`{}",
+                args.id,
+                args.input.data.display(),
+                near.map_or(String::new(), |n| format!("\n  help: did you mean `{n}`?"))
+            ),
         );
         return Exit::BadInput;
     };
@@ -103,8 +121,12 @@ pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
                 Some(d)
             }
             _ => {
-                eprintln!(
-                    "error: `{name}` is not a yes/no output of the policy\n  help: `bylaw explain` lists the rules"
+                crate::report::error(
+                    format,
+                    "argument",
+                    format!(
+                        "`{name}` is not a yes/no output of the policy\n  help: `bylaw explain` lists the rules"
+                    ),
                 );
                 return Exit::BadInput;
             }
@@ -150,6 +172,7 @@ fn why_yearly(
     lang: Lang,
     out_format: Format,
     json: bool,
+    format: ErrorFormat,
 ) -> Exit {
     let keys = bylaw_compiler::years::region_years(batch, cols);
     let region_enum = bylaw_compiler::years::region_enum(program, cols);
@@ -158,10 +181,14 @@ fn why_yearly(
         Some((code, y.parse::<i64>().ok()?))
     });
     let Some(row) = wanted.and_then(|w| keys.iter().position(|k| *k == w)) else {
-        eprintln!(
-            "error: no row `{}` in `{}`\n  help: a yearly table's rows are named REGION:YEAR, e.g. `--id jingshan:2023`",
-            args.id,
-            args.input.data.display()
+        crate::report::error(
+            format,
+            "argument",
+            format!(
+                "no row `{}` in `{}`\n  help: a yearly table's rows are named REGION:YEAR, e.g. `--id jingshan:2023`",
+                args.id,
+                args.input.data.display()
+            ),
         );
         return Exit::BadInput;
     };

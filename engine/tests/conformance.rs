@@ -431,7 +431,9 @@ fn run_together(
                 continue;
             }
             match evaluate(*backend, program, &together) {
-                Err(why) => failures.push(format!("{at}: {}: declined: {why}", flag_name(*backend))),
+                Err(why) => {
+                    failures.push(format!("{at}: {}: declined: {why}", flag_name(*backend)))
+                }
                 Ok(rows) => {
                     for p in against_oracle(program, &rows, &expected) {
                         failures.push(format!("{at}: {}: {p}", flag_name(*backend)));
