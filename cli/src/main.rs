@@ -287,14 +287,10 @@ fn explain_code(code: Option<&str>, format: ErrorFormat) -> Exit {
     }
 }
 
-/// Parses `YYYY-MM-DD`, or a period `YYYY-MM` / `YYYY` meaning its first day.
+/// Parses `YYYY-MM-DD`, or a period `YYYY-MM` / `YYYY` meaning its first day, into days
+/// since 1970-01-01; the error carries its hint (`message\n  help: hint`).
 pub fn parse_eval_date(text: &str) -> Result<i32, String> {
-    let full = match text.len() {
-        4 => format!("{text}-01-01"),
-        7 => format!("{text}-01"),
-        _ => text.to_string(),
-    };
-    bylaw_runtime::date::parse_date(&full).map_err(|e| {
-        format!("`{text}` is not a date: {e}; write YYYY-MM-DD, or a period YYYY-MM or YYYY (its first day)")
-    })
+    bylaw_engine::Date::parse(text)
+        .map(bylaw_engine::Date::days)
+        .map_err(|e| format!("{e}\n  help: {}", e.hint()))
 }
