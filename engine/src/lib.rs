@@ -37,3 +37,12 @@ pub use backend::{
 };
 pub use date::{Date, DateError};
 pub use policy::{Policy, PolicyErrors};
+
+// Analytics and reports: impact (`diff`), budgets and sweeps, compliance files.
+pub mod budget;
+pub mod comply;
+mod error;
+pub mod impact;
+pub mod report;
+
+pub use error::{EngineError, ErrorKind};
