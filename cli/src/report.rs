@@ -8,6 +8,12 @@ use bylaw_grammar::SourceMap;
 
 use crate::ErrorFormat;
 
+// Declared here, beside this file, until `main.rs` (being reworked) lists them.
+#[path = "fail.rs"]
+pub mod fail;
+#[path = "text.rs"]
+pub mod text;
+
 pub fn print(diags: &[Diagnostic], sources: &SourceMap, format: ErrorFormat) {
     let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     for d in diags {
