@@ -13,11 +13,13 @@ use std::ops::Range;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use bylaw_compiler::ir::Value;
+use bylaw_codegen::layout::OutputColumn;
 use bylaw_runtime::batch::Batch;
 use rayon::prelude::*;
 
-use crate::{Backend, BackendError, BackendKind, Date, EngineError, Evaluation, Policy};
+use crate::{
+    Backend, BackendError, BackendErrorKind, BackendKind, Date, EngineError, Evaluation, Policy,
+};
 
 pub use summary::{Summary, Tally};
 
@@ -283,15 +285,28 @@ fn run(
         .collect::<Result<_, _>>()?;
     let mut out = Vec::with_capacity(total);
     for e in &parts {
-        out.extend((0..e.len()).map(|i| {
-            if e.is_failed(i) {
-                return None;
-            }
-            match (e.value(decision, i), e.value(amount, i)) {
-                (Some(Value::Bool(d)), Some(Value::Int(a))) => Some((d, a)),
-                _ => None,
-            }
-        }));
+        let (Some(OutputColumn::Bool(d)), Some(OutputColumn::Int(a))) =
+            (e.columns().get(decision), e.columns().get(amount))
+        else {
+            return Err(BackendError::new(
+                backend.kind(),
+                BackendErrorKind::RejectedBatch,
+                "the decision or the amount is not a yes/no or a number column",
+            ));
+        };
+        out.extend(
+            d.iter()
+                .zip(a)
+                .enumerate()
+                .map(|(i, (d, a))| (!e.is_failed(i)).then_some((*d != 0, *a))),
+        );
+        if out.len() != e.rows().end {
+            return Err(BackendError::new(
+                backend.kind(),
+                BackendErrorKind::RowsOutOfRange,
+                format!("{} results for rows {:?}", e.len(), e.rows()),
+            ));
+        }
     }
     Ok(out)
 }
