@@ -77,10 +77,12 @@ fn run_inner(args: &ComplyArgs, format: ErrorFormat) -> Result<(), Exit> {
         |e| match e {
             RegisterError::Data(errors) => {
                 report::print_data_errors(&errors, format);
-                eprintln!(
-                    "{} data error(s) in the register; nothing was judged",
-                    errors.total()
-                );
+                if format == ErrorFormat::Human {
+                    eprintln!(
+                        "{} data error(s) in the register; nothing was judged",
+                        errors.total()
+                    );
+                }
                 Exit::BadInput
             }
             RegisterError::Arguments(e) => fail(e),
