@@ -188,6 +188,25 @@ pub fn judge(
 
 /// Writes the report files of `format` into `dir` (created), each atomically.
 ///
+/// ```
+/// use bylaw_engine::{Policy, comply};
+/// use std::path::Path;
+///
+/// let policy = Policy::load(Path::new("../examples/comply/demo.bylaw"))?;
+/// let (program, dir) = (policy.program(), Path::new("../examples/comply"));
+/// let register = comply::read_register(
+///     program, &dir.join("stations.csv"), Some(&dir.join("persons.csv")), &[],
+/// ).map_err(|e| format!("{e:?}"))?;
+/// let log = bylaw_runtime::servicelog::read_log(&dir.join("log.csv"))?;
+/// let period = comply::parse_period("2023-07")?;
+/// let report = comply::judge(program, &register, &log, &dir.join("log.csv"), &period)?;
+/// let out = tempfile::tempdir()?;
+/// comply::write_reports(program, &report, out.path(), comply::ComplyFormat::Json, comply::parse_lang("en")?)?;
+/// assert!(out.path().join("report.json").exists());
+/// assert!(!out.path().join("detail.csv").exists());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// A file or the directory that cannot be written.
 pub fn write_reports(

@@ -1,4 +1,4 @@
-//! What reports are made of: one value formatter ([`format`]), one CSV writer
+//! What reports are made of: one value formatter ([`format`](mod@format)), one CSV writer
 //! ([`csv`]), the frame of the self-contained HTML reports ([`html`]) and their SVG
 //! charts ([`charts`]), and [`Text`] — a report for a terminal as lines and tables, which
 //! a front end draws as it likes.
