@@ -1,17 +1,16 @@
 //! `bylaw comply`: every obligation of a policy over one period, against a register
-//! (stations and their persons) and a service log. Prints a summary; writes CSV, JSON and
-//! a self-contained HTML report on request.
+//! (stations and their persons) and a service log. The engine (`bylaw_engine::comply`)
+//! reads, judges and writes the report files; this prints the summary.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
-use bylaw_compiler::comply::run::{Report, Status};
-use bylaw_compiler::explain::Lang;
-use bylaw_compiler::ir::Program;
-use bylaw_runtime::period::Period;
+use bylaw_engine::comply::{self, ComplyFormat, RegisterError};
+use bylaw_engine::{EngineError, Policy};
 
-use crate::comply_out;
-use crate::{ErrorFormat, Exit, report};
+use crate::report;
+use crate::{ErrorFormat, Exit};
+use crate::{fail, text};
 
 #[derive(Debug, clap::Args)]
 pub struct ComplyArgs {
@@ -48,71 +47,58 @@ pub struct ComplyArgs {
 }
 
 pub fn run(args: &ComplyArgs, format: ErrorFormat) -> Exit {
-    let Some(lang) = Lang::parse(&args.lang) else {
-        eprintln!(
-            "error: --lang `{}` is not a language\n  help: use `zh` or `en`",
-            args.lang
-        );
-        return Exit::BadInput;
-    };
-    if !["csv", "json", "html", "all"].contains(&args.format.as_str()) {
-        eprintln!(
-            "error: --format `{}` is not an output format\n  help: use csv, json, html or all",
-            args.format
-        );
-        return Exit::BadInput;
+    match run_inner(args, format) {
+        Ok(()) => Exit::Ok,
+        Err(e) => e,
     }
-    let period = match Period::parse(&args.period) {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: --period: {e}");
-            return Exit::BadInput;
-        }
-    };
+}
+
+fn run_inner(args: &ComplyArgs, format: ErrorFormat) -> Result<(), Exit> {
+    let fail = |e: EngineError| fail::print(&e, format);
+    let lang = comply::parse_lang(&args.lang).map_err(fail)?;
+    let files = ComplyFormat::parse(&args.format).map_err(fail)?;
+    let period = comply::parse_period(&args.period).map_err(fail)?;
     let started = Instant::now();
-    let compiled = bylaw_compiler::compile_file(&args.policy);
-    if compiled.has_errors() {
-        report::print(&compiled.diagnostics, &compiled.sources, format);
-        return Exit::PolicyErrors;
+    let policy =
+        Policy::load(&args.policy).map_err(|e| fail::policy(&e, Exit::PolicyErrors, format))?;
+    comply::check_obligations(&policy).map_err(fail)?;
+    let program = policy.program();
+    let mut relations = Vec::new();
+    for r in &args.relations {
+        let (name, path) = r.split_once('=').ok_or_else(|| {
+            fail(EngineError::input(
+                "bylaw::argument::relation",
+                format!("--relation `{r}` is not NAME=PATH"),
+            ))
+        })?;
+        relations.push((name.to_string(), PathBuf::from(path)));
     }
-    let Some(program) = compiled.program else {
-        return Exit::PolicyErrors;
-    };
-    if program.comply.obligations.is_empty() {
-        eprintln!(
-            "error: `{}` declares no obligation, so there is nothing to check\n  help: use a policy with `obligation … for every person …` (e.g. policies/sichuan/chengdu_services.bylaw)",
-            args.policy.display()
-        );
-        return Exit::BadInput;
-    }
-    let batch = match read_register(&program, args, format) {
-        Ok(b) => b,
-        Err(e) => return e,
-    };
+    let persons = args.persons.as_deref();
+    let batch = comply::read_register(program, &args.stations, persons, &relations).map_err(
+        |e| match e {
+            RegisterError::Data(errors) => {
+                report::print_data_errors(&errors, format);
+                if format == ErrorFormat::Human {
+                    eprintln!(
+                        "{} data error(s) in the register; nothing was judged",
+                        errors.total()
+                    );
+                }
+                Exit::BadInput
+            }
+            RegisterError::Arguments(e) => fail(e),
+        },
+    )?;
     let read_register_at = started.elapsed();
-    let log = match bylaw_runtime::servicelog::read_log(&args.log) {
-        Ok(l) => l,
-        Err(errors) => {
-            report::print_data_errors(&errors, format);
-            return Exit::BadInput;
-        }
-    };
+    let log = bylaw_runtime::servicelog::read_log(&args.log).map_err(|errors| {
+        report::print_data_errors(&errors, format);
+        Exit::BadInput
+    })?;
     let read_log_at = started.elapsed();
-    let result = match bylaw_compiler::comply::run::run(&program, &batch, &log, &period) {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!(
-                "error: {}\n  --> {}\n  help: {}",
-                e.message,
-                args.log.display(),
-                e.help
-            );
-            return Exit::BadInput;
-        }
-    };
+    let result = comply::judge(program, &batch, &log, &args.log, &period).map_err(fail)?;
     let judged_at = started.elapsed();
     if !args.quiet {
-        summary(&program, &result, lang);
+        print!("{}", text::render(&comply::summary(program, &result, lang)));
     }
     eprintln!(
         "{} log rows ({} counted, {} with issues); register read in {:.2?}, log in {:.2?}, judged in {:.2?}",
@@ -124,245 +110,8 @@ pub fn run(args: &ComplyArgs, format: ErrorFormat) -> Exit {
         judged_at - read_log_at
     );
     if let Some(dir) = &args.output {
-        if let Err(e) = comply_out::write_all(&program, &result, dir, &args.format, lang) {
-            eprintln!("error: cannot write to `{}`: {e}", dir.display());
-            return Exit::Io;
-        }
+        comply::write_reports(program, &result, dir, files, lang).map_err(fail)?;
         eprintln!("wrote the detail to {}", dir.display());
     }
-    Exit::Ok
-}
-
-fn read_register(
-    program: &Program,
-    args: &ComplyArgs,
-    format: ErrorFormat,
-) -> Result<bylaw_runtime::batch::Batch, Exit> {
-    let schema = &program.schema;
-    let mut children: Vec<(String, PathBuf)> = Vec::new();
-    for r in &args.relations {
-        let Some((name, path)) = r.split_once('=') else {
-            eprintln!("error: --relation `{r}` is not NAME=PATH");
-            return Err(Exit::BadInput);
-        };
-        children.push((name.to_string(), PathBuf::from(path)));
-    }
-    if let Some(p) = &args.persons {
-        let relation = schema.root_entity().and_then(|root| {
-            root.relations
-                .iter()
-                .find(|r| schema.entity(r.child).is_some_and(|c| c.name == "person"))
-                .or_else(|| root.relations.first())
-                .map(|r| r.name.clone())
-        });
-        let Some(relation) = relation else {
-            eprintln!(
-                "error: --persons was given, but the root entity `{}` has no relation to put them in\n  help: declare `persons: many person` in the station entity",
-                schema.root_entity().map_or("", |e| e.name.as_str())
-            );
-            return Err(Exit::BadInput);
-        };
-        children.push((relation, p.clone()));
-    }
-    let dir = args.stations.parent().unwrap_or(Path::new(""));
-    for e in &schema.entities {
-        for rel in &e.relations {
-            if children.iter().any(|(n, _)| *n == rel.name) {
-                continue;
-            }
-            let guess = dir.join(format!("{}.csv", rel.name));
-            if guess.exists() {
-                children.push((rel.name.clone(), guess));
-            }
-        }
-    }
-    bylaw_runtime::input::read_csv(schema, &args.stations, &children).map_err(|errors| {
-        report::print_data_errors(&errors, format);
-        eprintln!(
-            "{} data error(s) in the register; nothing was judged",
-            errors.total()
-        );
-        Exit::BadInput
-    })
-}
-
-fn percent(rate: Option<i64>) -> String {
-    // Shares are for display only: millionths to one decimal, rounded half up.
-    rate.map_or_else(
-        || "–".to_string(),
-        |r| {
-            let tenths = (r + 500) / 1000;
-            format!("{}.{}%", tenths / 10, tenths % 10)
-        },
-    )
-}
-
-fn summary(program: &Program, report: &Report, lang: Lang) {
-    use bylaw_compiler::comply::run::Level;
-    use bylaw_compiler::comply::words::label;
-    let mut table = comfy_table::Table::new();
-    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-    table.set_header(vec![
-        "obligation 义务",
-        "in scope 范围内",
-        "met 达标",
-        "missed 未达标",
-        "n/a 不评判",
-        "errors 出错",
-        "rate 达标率",
-        "target 目标",
-        "red 红",
-        "yellow 黄",
-        "green 绿",
-    ]);
-    for r in &report.obligations {
-        let Some(o) = program.comply.obligations.get(r.obligation) else {
-            continue;
-        };
-        let Some(all) = r.coverage.iter().find(|c| c.level == Level::All) else {
-            table.add_row(vec![label(&o.name, &o.origin, lang), "0".into()]);
-            continue;
-        };
-        let target = match (&o.coverage, all.target_met) {
-            (Some(t), Some(ok)) => {
-                format!("{} {}", percent(Some(t.rate)), if ok { "✓" } else { "✗" })
-            }
-            (Some(t), None) => percent(Some(t.rate)),
-            _ => String::new(),
-        };
-        let lit = !o.lights.is_empty();
-        let light = |i: usize| {
-            if lit {
-                all.lights.get(i).map_or(String::new(), u32::to_string)
-            } else {
-                String::new()
-            }
-        };
-        table.add_row(vec![
-            label(&o.name, &o.origin, lang),
-            all.in_scope.to_string(),
-            all.met.to_string(),
-            all.missed.to_string(),
-            all.not_applicable.to_string(),
-            all.errors.to_string(),
-            percent(all.rate),
-            target,
-            light(0),
-            light(1),
-            light(2),
-        ]);
-    }
-    println!(
-        "{} {} ({})",
-        program
-            .policy
-            .as_ref()
-            .map_or("policy", |p| p.name.as_str()),
-        report.period.text,
-        report.period.describe()
-    );
-    println!("{table}");
-    // Coverage per region, for obligations with a coverage target.
-    for r in &report.obligations {
-        let Some(o) = program.comply.obligations.get(r.obligation) else {
-            continue;
-        };
-        if o.coverage.is_none() {
-            continue;
-        }
-        let mut t = comfy_table::Table::new();
-        t.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
-        t.set_header(vec![
-            "level 层级",
-            "name 名称",
-            "in scope 范围内",
-            "met 达标",
-            "rate 达标率",
-            "target 目标",
-        ]);
-        let mut shown = 0;
-        for c in r.coverage.iter().filter(|c| c.level != Level::All) {
-            shown += 1;
-            if shown > 20 {
-                break;
-            }
-            t.add_row(vec![
-                c.level.as_str().to_string(),
-                c.name.clone(),
-                c.in_scope.to_string(),
-                c.met.to_string(),
-                percent(c.rate),
-                c.target_met
-                    .map_or(String::new(), |ok| if ok { "✓".into() } else { "✗".into() }),
-            ]);
-        }
-        let stations = r
-            .coverage
-            .iter()
-            .filter(|c| c.level == Level::Station)
-            .count();
-        let below = r
-            .coverage
-            .iter()
-            .filter(|c| c.level == Level::Station && c.target_met == Some(false))
-            .count();
-        println!(
-            "{}: {below} of {stations} stations below target",
-            label(&o.name, &o.origin, lang)
-        );
-        println!("{t}");
-    }
-    // The first misses, with reasons.
-    let mut shown = 0;
-    for r in &report.obligations {
-        let Some(o) = program.comply.obligations.get(r.obligation) else {
-            continue;
-        };
-        for row in r
-            .rows
-            .iter()
-            .filter(|x| matches!(x.status, Status::Missed | Status::Error))
-        {
-            if shown == 0 {
-                println!(
-                    "{}",
-                    if lang == Lang::Zh {
-                        "未达标示例："
-                    } else {
-                        "first misses:"
-                    }
-                );
-            }
-            shown += 1;
-            if shown > 5 {
-                break;
-            }
-            for reason in
-                bylaw_compiler::comply::words::row_reasons(program, o, row, &report.period, lang)
-            {
-                println!(
-                    "  {} {}: {reason}",
-                    row.key,
-                    label(&o.name, &o.origin, lang)
-                );
-            }
-        }
-    }
-    if !report.issues.is_empty() {
-        let mut kinds: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
-        for i in &report.issues {
-            *kinds.entry(i.kind.code()).or_default() += 1;
-        }
-        let list: Vec<String> = kinds.iter().map(|(k, n)| format!("{n} {k}")).collect();
-        println!("log issues: {}", list.join(", "));
-        for i in report.issues.iter().take(10) {
-            println!("  line {} [{}]: {}", i.line, i.kind.code(), i.message);
-        }
-        if report.issues.len() > 10 {
-            println!(
-                "  … {} more (see issues.csv with --output)",
-                report.issues.len() - 10
-            );
-        }
-    }
+    Ok(())
 }

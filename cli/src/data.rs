@@ -33,30 +33,12 @@ pub fn load(
     scenario: Option<&Path>,
     format: ErrorFormat,
 ) -> Result<(Policy, Date), Exit> {
-    let mut policy = Policy::load(path).map_err(|e| {
-        report::print(e.diagnostics(), e.sources(), format);
-        Exit::PolicyErrors
-    })?;
-    if !policy.has_entities() {
-        print_error(
-            "no_entity",
-            &format!(
-                "`{}` declares no entity, so there are no households to evaluate",
-                path.display()
-            ),
-            Some(
-                "use a policy that declares an entity (`entity household { … }`, or a yearly table for funds)",
-            ),
-            format,
-        );
-        return Err(Exit::BadInput);
-    }
-    if let Some(s) = scenario {
-        policy.apply_scenario(s).map_err(|e| {
-            report::print(e.diagnostics(), e.sources(), format);
-            Exit::BadInput
-        })?;
-    }
+    let policy = crate::fail::load(
+        path,
+        scenario,
+        "there are no households to evaluate",
+        format,
+    )?;
     let date = Date::parse(date).map_err(|e| {
         print_error("date", &format!("--date: {e}"), Some(e.hint()), format);
         Exit::BadInput
@@ -115,41 +97,6 @@ fn relation_args(args: &DataArgs, format: ErrorFormat) -> Result<Vec<(String, Pa
     Ok(children)
 }
 
-/// A policy compiled, with at least one entity (else `nothing`: what the command cannot
-/// do without one), and a scenario's values applied. Problems are printed.
-pub fn policy_with_scenario(
-    policy: &Path,
-    scenario: Option<&Path>,
-    nothing: &str,
-    format: ErrorFormat,
-) -> Result<Program, Exit> {
-    let compiled = bylaw_compiler::compile_file(policy);
-    if compiled.has_errors() {
-        report::print(&compiled.diagnostics, &compiled.sources, format);
-        return Err(Exit::PolicyErrors);
-    }
-    let Some(mut program) = compiled.program.filter(|p| !p.schema.entities.is_empty()) else {
-        print_error(
-            "no_entity",
-            &format!("`{}` declares no entity, so {nothing}", policy.display()),
-            Some(
-                "use a policy that declares an entity (`entity household { … }`, or a yearly table for funds)",
-            ),
-            format,
-        );
-        return Err(Exit::BadInput);
-    };
-    if let Some(s) = scenario {
-        let (overrides, diags, sources) = bylaw_compiler::scenario::load(&program, s);
-        if diags.iter().any(|d| d.is_error()) {
-            report::print(&diags, &sources, format);
-            return Err(Exit::BadInput);
-        }
-        bylaw_compiler::scenario::apply(&mut program, &overrides);
-    }
-    Ok(program)
-}
-
 /// Reads the whole data file (and its relations' files) against the policy's schema;
 /// data errors are printed and become [`Exit::BadInput`].
 pub fn read_data(
@@ -169,7 +116,6 @@ pub fn read_data(
     }
     files.read(program).map_err(|errors| {
         report::print_data_errors(&errors, format);
-        eprintln!("{} data error(s); no output was written", errors.total());
         Exit::BadInput
     })
 }

@@ -142,7 +142,6 @@ fn fail(e: &RunError, format: ErrorFormat) -> Exit {
     match e {
         RunError::Data(errors) => {
             crate::report::print_data_errors(errors, format);
-            eprintln!("{e}");
             Exit::BadInput
         }
         RunError::Output { .. } => {

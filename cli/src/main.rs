@@ -4,19 +4,18 @@
 mod bench;
 mod budget;
 mod build;
-mod charts;
 mod check;
 mod comply;
-mod comply_out;
 mod data;
 mod diff;
 mod eval;
 mod explain;
+mod fail;
 mod fmt;
-mod html;
 mod report;
 mod synth_log;
 mod test;
+mod text;
 mod why;
 
 use std::path::PathBuf;

@@ -47,8 +47,13 @@ pub fn print_data_errors(errors: &bylaw_runtime::input::DataErrors, format: Erro
             ),
         }
     }
-    if errors.omitted > 0 {
-        eprintln!("… and {} more data errors not shown", errors.omitted);
+    match format {
+        ErrorFormat::Human if errors.omitted > 0 => {
+            eprintln!("… and {} more data errors not shown", errors.omitted);
+            eprintln!("{} data error(s); no output was written", errors.total());
+        }
+        ErrorFormat::Human => eprintln!("{} data error(s); no output was written", errors.total()),
+        ErrorFormat::Json => {}
     }
 }
 
@@ -65,7 +70,11 @@ pub fn print_error(code: &str, message: &str, hint: Option<&str>, format: ErrorF
         ErrorFormat::Json => eprintln!(
             "{}",
             serde_json::json!({
-                "code": code,
+                "code": if code.starts_with("bylaw::") {
+                    code.to_string()
+                } else {
+                    format!("bylaw::{code}")
+                },
                 "severity": "error",
                 "message": message,
                 "help": hint,

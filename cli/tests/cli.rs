@@ -938,3 +938,85 @@ fn diff_weights_households_and_rejects_unknown_outputs() {
         stderr(&o)
     );
 }
+
+#[test]
+fn diff_budget_and_comply_errors_honour_the_json_error_format() {
+    let cases: [&[&str]; 3] = [
+        &[
+            "--error-format",
+            "json",
+            "budget",
+            JINGSHAN,
+            "--regions",
+            JINGSHAN_DATA,
+            "--years",
+            "2025..2021",
+        ],
+        &[
+            "--error-format",
+            "json",
+            "comply",
+            DEMO,
+            "--period",
+            "2023-07",
+            "--stations",
+            "examples/comply/stations.csv",
+            "--log",
+            "examples/comply/log.csv",
+            "--lang",
+            "fr",
+        ],
+        &[
+            "--error-format",
+            "json",
+            "diff",
+            DIBAO,
+            DIBAO,
+            "households.csv",
+            "--date",
+            "2023-13-01",
+        ],
+    ];
+    for args in cases {
+        let o = bylaw(args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        let err = stderr(&o);
+        let lines: Vec<&str> = err.lines().collect();
+        assert_eq!(lines.len(), 1, "{err}");
+        let doc: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+        assert_eq!(doc["severity"], "error");
+        assert!(
+            doc["code"].as_str().unwrap().starts_with("bylaw::"),
+            "{doc}"
+        );
+        assert!(doc["help"].is_string(), "{doc}");
+    }
+}
+
+#[test]
+fn diff_says_which_backend_evaluated() {
+    let dir = tempfile::tempdir().unwrap();
+    synth(dir.path(), "200", "1");
+    let data = dir.path().join("households.csv");
+    let out = dir.path().join("d.json");
+    let o = bylaw(&[
+        "diff",
+        DIBAO,
+        "examples/scenarios/higher_guangzhou_standard.bylaw",
+        data.to_str().unwrap(),
+        "--date",
+        "2023-08-01",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("with native code (JIT)"),
+        "{}",
+        stderr(&o)
+    );
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert_eq!(doc["backends"]["old"], "jit");
+    assert_eq!(doc["backends"]["new"], "jit");
+}

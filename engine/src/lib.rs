@@ -46,3 +46,12 @@ pub use run::{
     BATCH_ROWS, BackendUse, InputMode, MAX_THREADS, Progress, Run, RunError, RunOptions, RunReport,
     Summary,
 };
+
+// Analytics and reports: impact (`diff`), budgets and sweeps, compliance files.
+pub mod budget;
+pub mod comply;
+mod error;
+pub mod impact;
+pub mod report;
+
+pub use error::{EngineError, ErrorKind};

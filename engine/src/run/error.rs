@@ -30,12 +30,12 @@ impl RunError {
     /// A stable code for the cause, as JSON diagnostics give it.
     pub fn code(&self) -> &'static str {
         match self {
-            RunError::Data(_) => "data",
-            RunError::Output { .. } => "output",
-            RunError::OutputFormat(_) => "output_format",
-            RunError::OutputIsInput { .. } => "output_is_input",
-            RunError::Threads { .. } => "threads",
-            RunError::NoDecision => "no_decision",
+            RunError::Data(_) => "bylaw::data::invalid",
+            RunError::Output { .. } => "bylaw::io::write",
+            RunError::OutputFormat(_) => "bylaw::output::format",
+            RunError::OutputIsInput { .. } => "bylaw::output::is_input",
+            RunError::Threads { .. } => "bylaw::argument::threads",
+            RunError::NoDecision => "bylaw::policy::no_decision",
         }
     }
 

@@ -4,6 +4,10 @@
 use std::fmt::Write as _;
 
 /// Escapes text for HTML.
+///
+/// ```
+/// assert_eq!(bylaw_engine::report::html::esc("a < \"b\" & c"), "a &lt; &quot;b&quot; &amp; c");
+/// ```
 pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -45,13 +49,4 @@ pub fn table(header: &[String], rows: &[Vec<String>], left: usize) -> String {
     }
     out.push_str("</table>\n");
     out
-}
-
-/// A CSV field, quoted when it must be.
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        std::borrow::Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
-    } else {
-        std::borrow::Cow::Borrowed(s)
-    }
 }

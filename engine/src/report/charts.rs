@@ -5,6 +5,8 @@
 
 use plotters::prelude::*;
 
+use crate::EngineError;
+
 const WIDTH: u32 = 760;
 const HEIGHT: u32 = 360;
 const PALETTE: [RGBColor; 8] = [
@@ -23,16 +25,27 @@ fn color(i: usize) -> RGBColor {
 }
 
 /// A stacked bar per category (e.g. per year), one segment per series (e.g. per channel).
+///
+/// ```
+/// let svg = bylaw_engine::report::charts::stacked_bars(
+///     "Funds", "万元", &["2023".to_string()], &[("grant".to_string(), vec![3])],
+/// )?;
+/// assert!(svg.starts_with("<svg"));
+/// # Ok::<(), bylaw_engine::EngineError>(())
+/// ```
+///
+/// # Errors
+/// If plotters cannot draw it.
 pub fn stacked_bars(
     title: &str,
     y_label: &str,
     categories: &[String],
     series: &[(String, Vec<i64>)],
-) -> Result<String, String> {
+) -> Result<String, EngineError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE).map_err(chart_error)?;
         let top = (0..categories.len())
             .map(|c| {
                 series
@@ -53,7 +66,7 @@ pub fn stacked_bars(
                 (0i64..(n - 1).max(1)).into_segmented(),
                 0i64..top + top / 10,
             )
-            .map_err(|e| e.to_string())?;
+            .map_err(chart_error)?;
         let cats = categories.to_vec();
         chart
             .configure_mesh()
@@ -67,7 +80,7 @@ pub fn stacked_bars(
                 SegmentValue::Last => String::new(),
             })
             .draw()
-            .map_err(|e| e.to_string())?;
+            .map_err(chart_error)?;
         let mut base = vec![0i64; categories.len()];
         let count = base.len();
         for (si, (name, values)) in series.iter().enumerate() {
@@ -93,7 +106,7 @@ pub fn stacked_bars(
                 .collect();
             chart
                 .draw_series(bars)
-                .map_err(|e| e.to_string())?
+                .map_err(chart_error)?
                 .label(name.clone())
                 .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 10, y + 5)], c.filled()));
         }
@@ -103,13 +116,17 @@ pub fn stacked_bars(
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
     }
     Ok(strip_xml_header(svg))
 }
 
-/// Lines over an integer x axis (years, or a swept value's steps); `None` leaves a gap.
+/// Lines over an integer x axis (years, or a swept value's steps); `None` leaves a gap;
+/// a series flagged `true` is drawn thin (a target). `y_max` is the least top of the axis.
+///
+/// # Errors
+/// If plotters cannot draw it.
 pub fn lines(
     title: &str,
     x_label: &str,
@@ -117,11 +134,11 @@ pub fn lines(
     xs: &[(i64, String)],
     series: &[(String, Vec<Option<i64>>, bool)],
     y_max: i64,
-) -> Result<String, String> {
+) -> Result<String, EngineError> {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        root.fill(&WHITE).map_err(chart_error)?;
         let (x0, x1) = (
             xs.first().map_or(0, |x| x.0),
             xs.last()
@@ -141,7 +158,7 @@ pub fn lines(
             .x_label_area_size(40)
             .y_label_area_size(70)
             .build_cartesian_2d(x0..x1, 0i64..top + top / 20)
-            .map_err(|e| e.to_string())?;
+            .map_err(chart_error)?;
         let names = xs.to_vec();
         chart
             .configure_mesh()
@@ -156,7 +173,7 @@ pub fn lines(
                     .unwrap_or_default()
             })
             .draw()
-            .map_err(|e| e.to_string())?;
+            .map_err(chart_error)?;
         for (si, (name, values, dashed)) in series.iter().enumerate() {
             let c = color(si);
             let points: Vec<(i64, i64)> = xs
@@ -171,22 +188,27 @@ pub fn lines(
             };
             chart
                 .draw_series(LineSeries::new(points.clone(), style))
-                .map_err(|e| e.to_string())?
+                .map_err(chart_error)?
                 .label(name.clone())
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], c));
             chart
                 .draw_series(points.into_iter().map(|p| Circle::new(p, 3, c.filled())))
-                .map_err(|e| e.to_string())?;
+                .map_err(chart_error)?;
         }
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
             .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
+            .map_err(chart_error)?;
+        root.present().map_err(chart_error)?;
     }
     Ok(strip_xml_header(svg))
+}
+
+/// Plotters' error as the engine's.
+fn chart_error(e: impl std::fmt::Display) -> EngineError {
+    EngineError::io("bylaw::report::chart", format!("cannot draw a chart: {e}"))
 }
 
 /// Inline SVG needs no XML declaration.
