@@ -104,6 +104,15 @@ impl<'p> Plan<'p> {
             bodies,
             scales,
         } = InForce::new(program, date);
+        if bylaw_compiler::exact::Pending::of(program).any() {
+            // Native code has no exact fractions yet: rather than round a quotient the
+            // interpreter keeps exact, it refuses, and callers evaluate with the
+            // interpreter.
+            return Err(CodegenError::Unsupported(
+                "exact quotients (a `/` or `per_month` not yet rounded) run in the interpreter"
+                    .into(),
+            ));
+        }
         let schema = &program.schema;
         let mut paths = Vec::new();
         for (i, _) in schema.entities.iter().enumerate() {

@@ -353,6 +353,7 @@ impl<'a> Shape<'a> {
             memo_values: memo_values.as_mut_ptr(),
             helpers: helpers.as_ptr(),
             status: 0,
+            den: 1,
             error: ErrorRecord::default(),
             failures,
             failure_count: 0,
