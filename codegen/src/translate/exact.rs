@@ -24,10 +24,10 @@
 
 use std::mem::offset_of;
 
-use bylaw_compiler::ir::{Builtin, CmpOp, ExprId, Node};
+use bylaw_compiler::ir::{Builtin, CmpOp, ExprId, Node, Value};
 use bylaw_compiler::types::ArithOp;
 use bylaw_grammar::ast::AggFn;
-use bylaw_runtime::arith::{FEN, RoundingMode};
+use bylaw_runtime::arith::{FEN, MICRO, RoundingMode};
 use bylaw_runtime::native::helpers::{Helper, mode_index};
 use cranelift_codegen::ir::Value as Val;
 use cranelift_codegen::ir::condcodes::IntCC;
@@ -36,7 +36,7 @@ use cranelift_module::Module;
 
 use super::{Fn, Frame, I64, args, off, trusted};
 use crate::CodegenError;
-use crate::layout::{ERR_NO_VERSION, KernelCtx};
+use crate::layout::{ERR_BELOW_BRACKET, ERR_NO_VERSION, ERR_SCALE_NONE, KernelCtx};
 
 /// An exact value in SSA form: numerator and denominator (reduced, denominator ≥ 1).
 type Pair = (Val, Val);
@@ -348,10 +348,7 @@ impl<M: Module> Fn<'_, '_, M> {
                     _ => Err(internal("a builtin marked exact")),
                 }
             }
-            Node::Scale { .. } => Err(CodegenError::Unsupported(
-                "a marginal scale of an unrounded quotient (round it first, or run the interpreter)"
-                    .into(),
-            )),
+            Node::Scale { scale, arg } => self.exact_marginal_scale(scale.index(), *arg, frame),
             &Node::Aggregate {
                 function,
                 owner,
@@ -524,5 +521,98 @@ impl<M: Module> Fn<'_, '_, M> {
         }
         self.b.switch_to_block(result);
         self.pair_params(result)
+    }
+
+    /// A step scale looked up at a marked argument: the last bracket whose threshold is
+    /// at or below the exact value (as `Evaluator::step_scale_exact`); below the first,
+    /// the error shows the value at the unit of storage.
+    pub(super) fn exact_step_scale(
+        &mut self,
+        index: usize,
+        arg: ExprId,
+        frame: &mut Frame,
+    ) -> Result<Val, CodegenError> {
+        let aux = index as i64;
+        let (n, d) = self.exact_expr(arg, frame)?;
+        let Some(version) = self.plan.scales.get(index).copied().flatten() else {
+            return Ok(self.fail(ERR_SCALE_NONE, aux, None));
+        };
+        let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        let one = self.iconst(1);
+        for (t, v) in version.brackets.iter().rev() {
+            let t = self.iconst(int(t));
+            let ord = self.call_helper(Helper::ExactCmp, &[n, d, t, one])?;
+            let here = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::SignedGreaterThanOrEqual, ord, 0);
+            let take = self.b.create_block();
+            let next = self.b.create_block();
+            self.b.ins().brif(here, take, &[], next, &[]);
+            self.b.switch_to_block(take);
+            let v = self.constant(v)?;
+            self.b.ins().jump(done, &args(&[v]));
+            self.b.switch_to_block(next);
+        }
+        let shown = self.to_storage(n, d)?;
+        self.fail(ERR_BELOW_BRACKET, aux, Some(shown));
+        let zero = self.iconst(0);
+        self.b.ins().jump(done, &args(&[zero]));
+        self.b.switch_to_block(done);
+        self.block_param(done)
+    }
+
+    /// A marginal scale at a marked argument: each bracket's part times its rate, all
+    /// exact (as `Evaluator::marginal_scale_exact`).
+    fn exact_marginal_scale(
+        &mut self,
+        index: usize,
+        arg: ExprId,
+        frame: &mut Frame,
+    ) -> Result<Pair, CodegenError> {
+        let aux = index as i64;
+        let (xn, xd) = self.exact_expr(arg, frame)?;
+        let Some(version) = self.plan.scales.get(index).copied().flatten() else {
+            let zero = self.fail(ERR_SCALE_NONE, aux, None);
+            let one = self.iconst(1);
+            return Ok((zero, one));
+        };
+        let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        self.b.append_block_param(done, I64);
+        let one = self.iconst(1);
+        let mut total = (self.iconst(0), one);
+        for (i, (t, rate)) in version.brackets.iter().enumerate() {
+            let lower = self.iconst(int(t));
+            let ord = self.call_helper(Helper::ExactCmp, &[xn, xd, lower, one])?;
+            let stop = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, ord, 0);
+            let go = self.b.create_block();
+            self.b
+                .ins()
+                .brif(stop, done, &args(&[total.0, total.1]), go, &[]);
+            self.b.switch_to_block(go);
+            let (un, ud) = match version.brackets.get(i + 1) {
+                Some((next, _)) => {
+                    let next = self.iconst(int(next));
+                    let ord = self.call_helper(Helper::ExactCmp, &[next, one, xn, xd])?;
+                    let below = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, ord, 0);
+                    let un = self.b.ins().select(below, next, xn);
+                    let ud = self.b.ins().select(below, one, xd);
+                    (un, ud)
+                }
+                None => (xn, xd),
+            };
+            let (pn, pd) = self.exact_helper(Helper::ExactSub, &[un, ud, lower, one])?;
+            let r = self.iconst(int(rate));
+            let micro = self.iconst(MICRO);
+            let (tn, td) = self.exact_helper(Helper::ExactMul, &[pn, pd, r, one, micro])?;
+            total = self.exact_helper(Helper::ExactAdd, &[total.0, total.1, tn, td])?;
+        }
+        self.b.ins().jump(done, &args(&[total.0, total.1]));
+        self.b.switch_to_block(done);
+        self.pair_params(done)
     }
 }

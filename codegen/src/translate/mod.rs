@@ -1001,11 +1001,8 @@ impl<M: Module> Fn<'_, '_, M> {
                 };
                 self.param(*param, key)?
             }
-            Node::Scale { arg, .. } if self.plan.pending.node(*arg) => {
-                return Err(CodegenError::Unsupported(
-                    "a scale looked up at an unrounded quotient (round it first, or run the interpreter)"
-                        .into(),
-                ));
+            Node::Scale { scale, arg } if self.plan.pending.node(*arg) => {
+                self.exact_step_scale(scale.index(), *arg, frame)?
             }
             Node::Scale { scale, arg } => {
                 let x = self.expr(*arg, frame)?;
