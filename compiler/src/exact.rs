@@ -100,7 +100,11 @@ impl Pending {
             | Node::Or(..) => false,
             Node::Def(d) => self.def(*d),
             Node::Scale { scale, arg } => {
-                program.scales.get(scale.index()).is_some_and(|s| s.marginal) && self.node(*arg)
+                program
+                    .scales
+                    .get(scale.index())
+                    .is_some_and(|s| s.marginal)
+                    && self.node(*arg)
             }
             Node::Neg(a) => self.node(*a),
             Node::Arith { op, lhs, rhs } => match op {

@@ -379,9 +379,7 @@ impl Exact {
     fn scale_down(num: i128, den: i128, divisor: i128) -> Result<Exact, ArithError> {
         let g = gcd_u128(num.unsigned_abs(), divisor.unsigned_abs());
         let g = i128::try_from(g).map_err(|_| ArithError::Overflow)?;
-        let den = den
-            .checked_mul(divisor / g)
-            .ok_or(ArithError::Overflow)?;
+        let den = den.checked_mul(divisor / g).ok_or(ArithError::Overflow)?;
         Self::reduce(num / g, den)
     }
 
@@ -539,6 +537,93 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use rust_decimal::{Decimal, RoundingStrategy};
+
+    #[test]
+    fn exact_dibao_benefit_is_rounded_once() {
+        // (1,000.05 − 2,000 / 3) × 3 + 0.1 × 1,000.05 × 1, in units of 0.0001 元.
+        let standard = Exact::int(10_000_500);
+        let per_capita = Exact::int(20_000_000).div_scaled(1, Exact::int(3)).unwrap();
+        assert_eq!((per_capita.num(), per_capita.den()), (20_000_000, 3));
+        let gap = standard.sub(per_capita).unwrap();
+        let paid = gap.mul_scaled(Exact::int(3), 1).unwrap();
+        let extra = standard
+            .mul_scaled(Exact::int(100_000), MICRO)
+            .unwrap()
+            .mul_scaled(Exact::int(1), 1)
+            .unwrap();
+        let total = paid.add(extra).unwrap();
+        assert_eq!(total, Exact::int(11_001_550));
+        assert_eq!(
+            total.round_to_unit(FEN, RoundingMode::HalfUp),
+            Ok(11_001_600)
+        );
+    }
+
+    #[test]
+    fn exact_quotient_rounds_down_from_the_exact_value() {
+        let q = Exact::int(599).div_scaled(1, Exact::int(2)).unwrap();
+        assert_eq!(q.round_to_unit(FEN, RoundingMode::Down), Ok(200));
+        assert_eq!(q.round_to_unit(FEN, RoundingMode::Floor), Ok(200));
+        assert_eq!(
+            q.neg().unwrap().round_to_unit(FEN, RoundingMode::Floor),
+            Ok(-300)
+        );
+        // Shown in an output column: half up to the unit of storage.
+        assert_eq!(q.to_storage(), Ok(300));
+        // floor of the decimal 0.0599 元 / 1 元 / 2 = 0.02995: 0.
+        let d = q.div_scaled(MICRO, Exact::int(10_000)).unwrap();
+        assert_eq!(d.quotient(MICRO, RoundingMode::Floor), Ok(0));
+    }
+
+    #[test]
+    fn exact_values_compare_exactly() {
+        let third = Exact::new(2_000, 3).unwrap();
+        assert_eq!(third.cmp_exact(Exact::int(667)), std::cmp::Ordering::Less);
+        assert_eq!(
+            third.cmp_exact(Exact::int(666)),
+            std::cmp::Ordering::Greater
+        );
+        assert_eq!(
+            Exact::new(4, 6)
+                .unwrap()
+                .cmp_exact(Exact::new(2, 3).unwrap()),
+            std::cmp::Ordering::Equal
+        );
+        let tiny = Exact::new(1, i64::MAX).unwrap();
+        assert_eq!(tiny.cmp_exact(Exact::int(0)), std::cmp::Ordering::Greater);
+    }
+
+    #[test]
+    fn exact_values_reduce_and_never_approximate() {
+        assert_eq!(Exact::new(6, -4).unwrap(), Exact::new(-3, 2).unwrap());
+        assert_eq!(Exact::new(1, 0), Err(ArithError::DivisionByZero));
+        assert_eq!(
+            Exact::int(1).div_scaled(1, Exact::int(0)),
+            Err(ArithError::DivisionByZero)
+        );
+        // Denominators that multiply past i64 with nothing to cancel: overflow.
+        let a = Exact::new(1, 1_000_003).unwrap();
+        let b = Exact::new(1, 999_999_937).unwrap();
+        let c = Exact::new(1, 1_000_000_007).unwrap();
+        let ab = a.add(b).unwrap();
+        assert_eq!(ab.add(c), Err(ArithError::Overflow));
+        // A numerator past i64: overflow, even when the value is whole.
+        assert_eq!(
+            Exact::int(i64::MAX).add(Exact::int(1)),
+            Err(ArithError::Overflow)
+        );
+        assert_eq!(Exact::int(i64::MIN).neg(), Err(ArithError::Overflow));
+        // Cancelling first keeps a product representable.
+        let big = Exact::new(i64::MAX, 3).unwrap();
+        assert_eq!(big.mul_scaled(Exact::int(3), 1), Ok(Exact::int(i64::MAX)));
+        // A quotient by counts up to a million, chained.
+        let q = Exact::int(i64::MAX)
+            .div_scaled(1, Exact::int(1_000_000))
+            .and_then(|x| x.div_scaled(1, Exact::int(999_999)))
+            .unwrap();
+        // i64::MAX = 7² × 73 × 127 × 337 × 92737 × 649657 shares the 7 of 999,999.
+        assert_eq!((q.num(), q.den()), (i64::MAX / 7, 142_857_000_000));
+    }
 
     fn strategy(mode: RoundingMode) -> RoundingStrategy {
         match mode {

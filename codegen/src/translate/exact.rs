@@ -107,10 +107,7 @@ impl<M: Module> Fn<'_, '_, M> {
         mode: RoundingMode,
         unit: i64,
     ) -> Result<Val, CodegenError> {
-        let m = self
-            .b
-            .ins()
-            .iconst(types::I32, i64::from(mode_index(mode)));
+        let m = self.b.ins().iconst(types::I32, i64::from(mode_index(mode)));
         let u = self.iconst(unit);
         self.call_helper(Helper::ExactRound, &[n, d, m, u])
     }
@@ -240,10 +237,7 @@ impl<M: Module> Fn<'_, '_, M> {
             Builtin::RoundFen(mode) => return self.exact_round(n, d, mode, FEN),
             _ => return self.to_storage(n, d),
         };
-        let m = self
-            .b
-            .ins()
-            .iconst(types::I32, i64::from(mode_index(mode)));
+        let m = self.b.ins().iconst(types::I32, i64::from(mode_index(mode)));
         let s = self.iconst(scale);
         self.call_helper(Helper::ExactQuotient, &[n, d, m, s])
     }
@@ -588,7 +582,10 @@ impl<M: Module> Fn<'_, '_, M> {
         for (i, (t, rate)) in version.brackets.iter().enumerate() {
             let lower = self.iconst(int(t));
             let ord = self.call_helper(Helper::ExactCmp, &[xn, xd, lower, one])?;
-            let stop = self.b.ins().icmp_imm_s(IntCC::SignedLessThanOrEqual, ord, 0);
+            let stop = self
+                .b
+                .ins()
+                .icmp_imm_s(IntCC::SignedLessThanOrEqual, ord, 0);
             let go = self.b.create_block();
             self.b
                 .ins()

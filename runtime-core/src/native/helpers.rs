@@ -206,7 +206,10 @@ pub extern "C" fn bylaw_rt_exact_quotient(
         .get(mode as usize)
         .copied()
         .unwrap_or_default();
-    report(exact(num, den).and_then(|x| x.quotient(scale, mode)), status)
+    report(
+        exact(num, den).and_then(|x| x.quotient(scale, mode)),
+        status,
+    )
 }
 
 thread_local! {
@@ -375,7 +378,27 @@ pub fn table() -> Vec<*const u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::bylaw_rt_child_prefix;
+    use super::{
+        bylaw_rt_child_prefix, bylaw_rt_exact_cmp, bylaw_rt_exact_div, bylaw_rt_exact_round,
+        bylaw_rt_exact_sub, mode_index,
+    };
+    use crate::arith::{FEN, RoundingMode};
+    use crate::native::layout::{ERR_DIV_ZERO, ERR_NONE, ERR_OVERFLOW};
+
+    #[test]
+    fn exact_helpers_return_the_numerator_and_write_the_denominator() {
+        let (mut status, mut den) = (ERR_NONE, 0);
+        let n = bylaw_rt_exact_div(599, 1, 2, 1, 1, &mut status, &mut den);
+        assert_eq!((n, den, status), (599, 2, ERR_NONE));
+        let down = mode_index(RoundingMode::Down);
+        assert_eq!(bylaw_rt_exact_round(n, den, down, FEN, &mut status), 200);
+        assert_eq!(bylaw_rt_exact_cmp(n, den, 300, 1), -1);
+        let n = bylaw_rt_exact_div(1, 1, 0, 1, 1, &mut status, &mut den);
+        assert_eq!((n, den, status), (0, 1, ERR_DIV_ZERO));
+        status = ERR_NONE;
+        let n = bylaw_rt_exact_sub(i64::MIN, 1, 1, 3, &mut status, &mut den);
+        assert_eq!((n, den, status), (0, 1, ERR_OVERFLOW));
+    }
 
     /// The prefix sums of rows `start..end`, or `None` when the helper declines.
     fn prefix(values: &[i64], offsets: &[u32], start: i64, end: i64) -> Option<Vec<i64>> {
