@@ -222,7 +222,7 @@ pub fn run_all(
     let n = batch.root_len();
     let outputs = program.outputs.len();
     let mut notes = Vec::new();
-    // A policy native code refuses (exact quotients, for now) is timed in the
+    // A policy native code refuses (one reading `[last year]`, say) is timed in the
     // interpreter alone, as `bylaw eval` would run it.
     let jit = JitPolicy::new(program, date)
         .map_err(|e| notes.push(format!("no native rows: {e}")))
