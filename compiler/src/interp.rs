@@ -136,6 +136,8 @@ pub struct Evaluator<'p> {
     previous_rows: Option<Vec<Option<u32>>>,
     /// Which expressions may hold a pending quotient (evaluated as [`Exact`]).
     pending: Pending,
+    /// Whether any does: a policy without division skips every look-up.
+    any_pending: bool,
 }
 
 /// How a definition's limits (`at most`, `at least`, `in principle at most`) acted on
@@ -198,6 +200,7 @@ impl<'p> Evaluator<'p> {
             bodies,
             scales,
         } = InForce::new(program, date);
+        let pending = Pending::of(program);
         let last_year_params = date::first_of_year(date::year_of(date) - 1)
             .map(|d| InForce::new(program, d).params)
             .unwrap_or_default();
@@ -209,7 +212,8 @@ impl<'p> Evaluator<'p> {
             scales,
             last_year_params,
             previous_rows: None,
-            pending: Pending::of(program),
+            any_pending: pending.any(),
+            pending,
         }
     }
 
@@ -453,7 +457,7 @@ impl<'p> Evaluator<'p> {
     }
 
     fn eval_def_body(&self, st: &mut State, id: DefId, def: &Def) -> Result<Value> {
-        if self.pending.def_uses(self.program, id) {
+        if self.any_pending && self.pending.def_uses(self.program, id) {
             // An amount rounds the exact value to the fen; a `let` holding a pending
             // quotient is shown at the unit of storage.
             let x = if self.pending.def(id) {
@@ -521,7 +525,7 @@ impl<'p> Evaluator<'p> {
 
     fn eval(&self, st: &mut State, id: ExprId) -> Result<Value> {
         let ar = EvalError::arith;
-        if self.pending.node(id) {
+        if self.any_pending && self.pending.node(id) {
             // Only a caller outside the evaluation (explanations) asks for the plain value
             // of a pending quotient: it is shown at the unit of storage.
             return Ok(Value::Int(self.exact(st, id)?.to_storage().map_err(ar)?));
@@ -573,15 +577,16 @@ impl<'p> Evaluator<'p> {
                 }
             }
             Node::Cmp { op, lhs, rhs } => {
-                let ord = if self.pending.node(*lhs) || self.pending.node(*rhs) {
-                    let a = self.exact(st, *lhs)?;
-                    let b = self.exact(st, *rhs)?;
-                    a.cmp_exact(b)
-                } else {
-                    let a = self.eval(st, *lhs)?;
-                    let b = self.eval(st, *rhs)?;
-                    compare(&a, &b)
-                };
+                let ord =
+                    if self.any_pending && (self.pending.node(*lhs) || self.pending.node(*rhs)) {
+                        let a = self.exact(st, *lhs)?;
+                        let b = self.exact(st, *rhs)?;
+                        a.cmp_exact(b)
+                    } else {
+                        let a = self.eval(st, *lhs)?;
+                        let b = self.eval(st, *rhs)?;
+                        compare(&a, &b)
+                    };
                 Value::Bool(match op {
                     CmpOp::Eq => ord == std::cmp::Ordering::Equal,
                     CmpOp::Ne => ord != std::cmp::Ordering::Equal,

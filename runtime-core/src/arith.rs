@@ -297,11 +297,27 @@ fn gcd_u128(mut a: u128, mut b: u128) -> u128 {
 }
 
 fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
+    // One Euclid step first: an amount against a count or a small denominator is then
+    // done at once, where Stein's algorithm alone would take a step per bit.
+    if a >= b {
+        if b == 0 {
+            return a;
+        }
+        a %= b;
+    } else {
+        if a == 0 {
+            return b;
+        }
+        b %= a;
+    }
     if a == 0 {
         return b;
     }
     if b == 0 {
         return a;
+    }
+    if a == 1 || b == 1 {
+        return 1;
     }
     let shift = (a | b).trailing_zeros();
     a >>= a.trailing_zeros();

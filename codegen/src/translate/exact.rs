@@ -17,7 +17,8 @@
 //!
 //! A definition that may hold a quotient gets a second function, `bylaw_def_<i>_exact`,
 //! that returns its unrounded value the same way (numerator, denominator in the
-//! context); it is not memoized (the rounded value, which outputs read, still is). The
+//! context); in the batch kernel a root definition's exact value is instead built in
+//! place once per row on each path and reused, as rounded values are. The
 //! ordinary function of such a definition rounds the exact value where the interpreter
 //! does: to the fen by the amount's mode, or, for a `let`, half up to the unit of
 //! storage (0.0001 元, 10⁻⁶) when an output column or a plain use needs it.
@@ -40,6 +41,16 @@ use crate::layout::{ERR_BELOW_BRACKET, ERR_NO_VERSION, ERR_SCALE_NONE, KernelCtx
 
 /// An exact value in SSA form: numerator and denominator (reduced, denominator ≥ 1).
 type Pair = (Val, Val);
+
+/// The entries of `Fn::known` that hold a root definition's exact value in the kernel:
+/// keys no definition has (the program has far fewer than 2³⁰ of them), so they are
+/// cut back with the rounded values on the same lazy paths.
+fn exact_keys(
+    d: bylaw_compiler::ir::DefId,
+) -> (bylaw_compiler::ir::DefId, bylaw_compiler::ir::DefId) {
+    use bylaw_compiler::ir::DefId;
+    (DefId(d.0 | 1 << 31), DefId(d.0 | 1 << 30))
+}
 
 fn internal(what: &str) -> CodegenError {
     CodegenError::Unsupported(format!("internal: {what}"))
@@ -92,7 +103,13 @@ impl<M: Module> Fn<'_, '_, M> {
     /// storage.
     pub(super) fn def_value_rounded(&mut self, frame: &mut Frame) -> Result<Val, CodegenError> {
         let def = self.plan.program.def(self.def);
-        let (n, d) = self.def_value_exact(frame)?;
+        let (n, d) = if self.hoisted.is_some() && self.plan.pending.def(self.def) {
+            // In the kernel, through the remembered exact value (shared with every
+            // other use of it in the row).
+            self.call_exact_def(self.def, frame)?
+        } else {
+            self.def_value_exact(frame)?
+        };
         match def.rounding {
             Some(mode) if def.ty.is_numeric() => self.exact_round(n, d, mode, FEN),
             _ => self.to_storage(n, d),
@@ -375,7 +392,9 @@ impl<M: Module> Fn<'_, '_, M> {
         Ok((n, d))
     }
 
-    /// The value of definition `d` unrounded, from its exact function.
+    /// The value of definition `d` unrounded: in the kernel, built in place and
+    /// remembered for the rest of the row (a root definition), as `inline_def` does for
+    /// rounded values; elsewhere from its exact function.
     fn call_exact_def(
         &mut self,
         d: bylaw_compiler::ir::DefId,
@@ -386,6 +405,34 @@ impl<M: Module> Fn<'_, '_, M> {
             .defs
             .get(d.index())
             .ok_or_else(|| internal("unknown definition"))?;
+        let (kn, kd) = exact_keys(d);
+        if self.hoisted.is_some() {
+            let find = |k| {
+                self.known
+                    .iter()
+                    .rev()
+                    .find(|(x, _)| *x == k)
+                    .map(|(_, v)| *v)
+            };
+            if let (Some(n), Some(den)) = (find(kn), find(kd)) {
+                return Ok((n, den));
+            }
+            if self.emitted < super::INLINE_BUDGET {
+                let mut rows: Frame = Vec::new();
+                for e in self.plan.path(def.entity).to_vec() {
+                    rows.push((e, self.bound_row(frame, e)?));
+                }
+                let caller = std::mem::replace(&mut self.def, d);
+                let v = self.def_value_exact(&mut rows);
+                self.def = caller;
+                let (n, den) = v?;
+                if def.entity == program.schema.root {
+                    self.known.push((kn, n));
+                    self.known.push((kd, den));
+                }
+                return Ok((n, den));
+            }
+        }
         let fid = self
             .exact_defs
             .get(d.index())

@@ -109,6 +109,10 @@ fn report_exact(r: Result<Exact, ArithError>, status: &mut u32, den: &mut i64) -
 
 /// Compiled code's two halves of an exact value, reduced again (they always are).
 fn exact(num: i64, den: i64) -> Result<Exact, ArithError> {
+    // A whole value (a field, a constant, a rounded value) is already in lowest terms.
+    if den == 1 {
+        return Ok(Exact::int(num));
+    }
     Exact::new(num, den)
 }
 
@@ -168,12 +172,12 @@ pub extern "C" fn bylaw_rt_exact_div(
 
 /// −1, 0 or 1 as `an/ad` is below, equal to or above `bn/bd` (denominators positive).
 pub extern "C" fn bylaw_rt_exact_cmp(an: i64, ad: i64, bn: i64, bd: i64) -> i64 {
-    let (a, b) = (Exact::new(an, ad), Exact::new(bn, bd));
-    match (a, b) {
-        (Ok(a), Ok(b)) => a.cmp_exact(b) as i64,
-        // Unreachable for compiled code's reduced halves; a total order all the same.
-        _ => (i128::from(an) * i128::from(bd)).cmp(&(i128::from(bn) * i128::from(ad))) as i64,
+    // With positive denominators the cross products order the values whether or not
+    // the halves are reduced (as [`Exact::cmp_exact`] does).
+    if ad == bd {
+        return an.cmp(&bn) as i64;
     }
+    (i128::from(an) * i128::from(bd)).cmp(&(i128::from(bn) * i128::from(ad))) as i64
 }
 
 /// [`Exact::round_to_unit`] of `num/den` by the mode of index `mode`.
