@@ -66,6 +66,28 @@ impl<M: Module> Fn<'_, '_, M> {
             .load(I64, trusted(), ctx, off(offset_of!(KernelCtx, den))))
     }
 
+    /// −1, 0 or 1 as `an/ad` is below, equal to or above `bn/bd` (denominators
+    /// positive), inline: the cross products in `i128` (as `bylaw_rt_exact_cmp` and
+    /// `Exact::cmp_exact`; Cranelift multiplies `i128` on every target).
+    fn exact_order(&mut self, an: Val, ad: Val, bn: Val, bd: Val) -> Val {
+        let i128 = types::I128;
+        let (an, ad) = (
+            self.b.ins().sextend(i128, an),
+            self.b.ins().sextend(i128, ad),
+        );
+        let (bn, bd) = (
+            self.b.ins().sextend(i128, bn),
+            self.b.ins().sextend(i128, bd),
+        );
+        let lhs = self.b.ins().imul(an, bd);
+        let rhs = self.b.ins().imul(bn, ad);
+        let gt = self.b.ins().icmp(IntCC::SignedGreaterThan, lhs, rhs);
+        let lt = self.b.ins().icmp(IntCC::SignedLessThan, lhs, rhs);
+        let gt = self.b.ins().uextend(I64, gt);
+        let lt = self.b.ins().uextend(I64, lt);
+        self.b.ins().isub(gt, lt)
+    }
+
     /// Calls exact helper `h` (numerator returned, denominator in the context).
     fn exact_helper(&mut self, h: Helper, call_args: &[Val]) -> Result<Pair, CodegenError> {
         let n = self.call_helper(h, call_args)?;
@@ -184,7 +206,7 @@ impl<M: Module> Fn<'_, '_, M> {
                     if l.principle {
                         continue;
                     }
-                    let ord = self.call_helper(Helper::ExactCmp, &[n, d, ln, ld])?;
+                    let ord = self.exact_order(n, d, ln, ld);
                     let cc = if l.at_most {
                         IntCC::SignedGreaterThan
                     } else {
@@ -226,7 +248,7 @@ impl<M: Module> Fn<'_, '_, M> {
     ) -> Result<Val, CodegenError> {
         let (an, ad) = self.exact_expr(lhs, frame)?;
         let (bn, bd) = self.exact_expr(rhs, frame)?;
-        let ord = self.call_helper(Helper::ExactCmp, &[an, ad, bn, bd])?;
+        let ord = self.exact_order(an, ad, bn, bd);
         let cc = match op {
             CmpOp::Eq => IntCC::Equal,
             CmpOp::Ne => IntCC::NotEqual,
@@ -380,7 +402,7 @@ impl<M: Module> Fn<'_, '_, M> {
     /// `v` if it is strictly beyond `best` (above for `max`, below for `min`), else
     /// `best`.
     fn exact_pick(&mut self, max: bool, v: Pair, best: Pair) -> Result<Pair, CodegenError> {
-        let ord = self.call_helper(Helper::ExactCmp, &[v.0, v.1, best.0, best.1])?;
+        let ord = self.exact_order(v.0, v.1, best.0, best.1);
         let cc = if max {
             IntCC::SignedGreaterThan
         } else {
@@ -584,7 +606,7 @@ impl<M: Module> Fn<'_, '_, M> {
         let one = self.iconst(1);
         for (t, v) in version.brackets.iter().rev() {
             let t = self.iconst(int(t));
-            let ord = self.call_helper(Helper::ExactCmp, &[n, d, t, one])?;
+            let ord = self.exact_order(n, d, t, one);
             let here = self
                 .b
                 .ins()
@@ -628,7 +650,7 @@ impl<M: Module> Fn<'_, '_, M> {
         let mut total = (self.iconst(0), one);
         for (i, (t, rate)) in version.brackets.iter().enumerate() {
             let lower = self.iconst(int(t));
-            let ord = self.call_helper(Helper::ExactCmp, &[xn, xd, lower, one])?;
+            let ord = self.exact_order(xn, xd, lower, one);
             let stop = self
                 .b
                 .ins()
@@ -641,7 +663,7 @@ impl<M: Module> Fn<'_, '_, M> {
             let (un, ud) = match version.brackets.get(i + 1) {
                 Some((next, _)) => {
                     let next = self.iconst(int(next));
-                    let ord = self.call_helper(Helper::ExactCmp, &[next, one, xn, xd])?;
+                    let ord = self.exact_order(next, one, xn, xd);
                     let below = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, ord, 0);
                     let un = self.b.ins().select(below, next, xn);
                     let ud = self.b.ins().select(below, one, xd);
