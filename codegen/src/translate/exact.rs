@@ -134,7 +134,7 @@ impl<M: Module> Fn<'_, '_, M> {
         };
         match def.rounding {
             Some(mode) if def.ty.is_numeric() => self.exact_round(n, d, mode, FEN),
-            _ => self.to_storage(n, d),
+            _ => Ok(self.to_storage(n, d)),
         }
     }
 
@@ -146,15 +146,52 @@ impl<M: Module> Fn<'_, '_, M> {
         mode: RoundingMode,
         unit: i64,
     ) -> Result<Val, CodegenError> {
+        if unit == 1 && mode == RoundingMode::HalfUp {
+            return Ok(self.to_storage(n, d));
+        }
+        // A whole value (a quotient whose divisor cancelled, as in `(s − t / n) × n`) is
+        // rounded inline like any `i64`; the same result as the helper's for `n / 1`.
+        let whole = self.b.ins().icmp_imm_s(IntCC::Equal, d, 1);
+        let fast = self.b.create_block();
+        let slow = self.b.create_block();
+        let done = self.b.create_block();
+        self.b.append_block_param(done, I64);
+        self.b.ins().brif(whole, fast, &[], slow, &[]);
+        self.b.switch_to_block(fast);
+        let v = self.round_to_unit(n, unit, mode)?;
+        self.b.ins().jump(done, &args(&[v]));
+        self.b.switch_to_block(slow);
         let m = self.b.ins().iconst(types::I32, i64::from(mode_index(mode)));
         let u = self.iconst(unit);
-        self.call_helper(Helper::ExactRound, &[n, d, m, u])
+        let v = self.call_helper(Helper::ExactRound, &[n, d, m, u])?;
+        self.b.ins().jump(done, &args(&[v]));
+        self.b.switch_to_block(done);
+        self.block_param(done)
     }
 
-    /// `n / d` as an output column (or any plain use) shows it: half up to the unit of
-    /// storage.
-    fn to_storage(&mut self, n: Val, d: Val) -> Result<Val, CodegenError> {
-        self.exact_round(n, d, RoundingMode::HalfUp, 1)
+    /// `n / d` as an output column (or any plain use) shows it: half away from zero to
+    /// the unit of storage, inline in `i64` (`Exact::to_storage`). It cannot fail or
+    /// trap: `d ≥ 1` (never 0 or −1), `|n / d| ≤ |n|`, and the adjustment by one
+    /// happens only for `d ≥ 2`, where `|n / d| ≤ |n| / 2`.
+    fn to_storage(&mut self, n: Val, d: Val) -> Val {
+        let q = self.b.ins().sdiv(n, d);
+        let r = self.b.ins().srem(n, d);
+        // |r| < d ≤ 2^63 − 1, so 2|r| fits a u64.
+        let r_abs = self.b.ins().iabs(r);
+        let twice = self.b.ins().ishl_imm_u(r_abs, 1);
+        let up = self
+            .b
+            .ins()
+            .icmp(IntCC::UnsignedGreaterThanOrEqual, twice, d);
+        let nonzero = self.b.ins().icmp_imm_s(IntCC::NotEqual, r, 0);
+        let adjust = self.b.ins().band(up, nonzero);
+        let negative = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, n, 0);
+        let minus = self.iconst(-1);
+        let plus = self.iconst(1);
+        let step = self.b.ins().select(negative, minus, plus);
+        let zero = self.iconst(0);
+        let step = self.b.ins().select(adjust, step, zero);
+        self.b.ins().iadd(q, step)
     }
 
     /// The plain value of a marked expression: its exact value at the unit of storage
@@ -168,7 +205,7 @@ impl<M: Module> Fn<'_, '_, M> {
             return self.call_def(*d, frame);
         }
         let (n, d) = self.exact_expr(id, frame)?;
-        self.to_storage(n, d)
+        Ok(self.to_storage(n, d))
     }
 
     /// Exceptions, the version in force and its limits, exactly (as
@@ -274,7 +311,7 @@ impl<M: Module> Fn<'_, '_, M> {
             Builtin::Floor(scale) => (RoundingMode::Floor, scale),
             Builtin::Ceil(scale) => (RoundingMode::Ceiling, scale),
             Builtin::RoundFen(mode) => return self.exact_round(n, d, mode, FEN),
-            _ => return self.to_storage(n, d),
+            _ => return Ok(self.to_storage(n, d)),
         };
         let m = self.b.ins().iconst(types::I32, i64::from(mode_index(mode)));
         let s = self.iconst(scale);
@@ -619,7 +656,7 @@ impl<M: Module> Fn<'_, '_, M> {
             self.b.ins().jump(done, &args(&[v]));
             self.b.switch_to_block(next);
         }
-        let shown = self.to_storage(n, d)?;
+        let shown = self.to_storage(n, d);
         self.fail(ERR_BELOW_BRACKET, aux, Some(shown));
         let zero = self.iconst(0);
         self.b.ins().jump(done, &args(&[zero]));
