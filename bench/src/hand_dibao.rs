@@ -310,7 +310,7 @@ impl HandDibao {
             // rounded half up to the fen.
             let c = arith::Exact::int(count);
             arith::Exact::new(total, count)
-                .and_then(|p| arith::Exact::int(standard).sub(p))
+                .and_then(|p| arith::Exact::int(standard).checked_sub(p))
                 .and_then(|g| g.mul_scaled(c, 1))
                 .and_then(|g| g.round_to_unit(arith::FEN, arith::RoundingMode::HalfUp))
                 .map_err(|_| (OVERFLOW, BENEFIT))?

@@ -654,13 +654,13 @@ impl<'p> Evaluator<'p> {
         let internal = || EvalError::missing("internal: no exact form of this expression".into());
         match self.program.node(id) {
             Node::Def(d) => self.eval_def_exact(st, *d),
-            Node::Neg(a) => self.exact(st, *a)?.neg().map_err(ar),
+            Node::Neg(a) => self.exact(st, *a)?.checked_neg().map_err(ar),
             Node::Arith { op, lhs, rhs } => {
                 let a = self.exact(st, *lhs)?;
                 let b = self.exact(st, *rhs)?;
                 match op {
-                    ArithOp::Add => a.add(b),
-                    ArithOp::Sub => a.sub(b),
+                    ArithOp::Add => a.checked_add(b),
+                    ArithOp::Sub => a.checked_sub(b),
                     ArithOp::Mul => a.mul_scaled(b, 1),
                     ArithOp::MulScaled(d) => a.mul_scaled(b, *d),
                     ArithOp::DivScaled(s) => a.div_scaled(*s, b),
@@ -732,7 +732,7 @@ impl<'p> Evaluator<'p> {
                         let v = self.exact(st, body)?;
                         acc = Some(match (acc, function) {
                             (None, _) => v,
-                            (Some(a), AggFn::Sum) => a.add(v).map_err(ar)?,
+                            (Some(a), AggFn::Sum) => a.checked_add(v).map_err(ar)?,
                             (Some(a), _) if better(*function == AggFn::Max, v, a) => v,
                             (Some(a), _) => a,
                         });
@@ -806,11 +806,11 @@ impl<'p> Evaluator<'p> {
                 }
                 _ => x,
             };
-            let part = upper.sub(lower).map_err(ar)?;
+            let part = upper.checked_sub(lower).map_err(ar)?;
             let tax = part
                 .mul_scaled(Exact::int(int(rate)), arith::MICRO)
                 .map_err(ar)?;
-            total = total.add(tax).map_err(ar)?;
+            total = total.checked_add(tax).map_err(ar)?;
         }
         Ok(total)
     }

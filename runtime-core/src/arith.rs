@@ -403,7 +403,7 @@ impl Exact {
     ///
     /// # Errors
     /// Overflow if the reduced sum does not fit.
-    pub fn add(self, other: Exact) -> Result<Exact, ArithError> {
+    pub fn checked_add(self, other: Exact) -> Result<Exact, ArithError> {
         if self.den == 1 && other.den == 1 {
             return add(self.num, other.num).map(Exact::int);
         }
@@ -417,7 +417,7 @@ impl Exact {
     ///
     /// # Errors
     /// Overflow if the reduced difference does not fit.
-    pub fn sub(self, other: Exact) -> Result<Exact, ArithError> {
+    pub fn checked_sub(self, other: Exact) -> Result<Exact, ArithError> {
         if self.den == 1 && other.den == 1 {
             return sub(self.num, other.num).map(Exact::int);
         }
@@ -430,7 +430,7 @@ impl Exact {
     ///
     /// # Errors
     /// Overflow for `i64::MIN / den`.
-    pub fn neg(self) -> Result<Exact, ArithError> {
+    pub fn checked_neg(self) -> Result<Exact, ArithError> {
         Ok(Exact {
             num: neg(self.num)?,
             den: self.den,
@@ -560,14 +560,14 @@ mod tests {
         let standard = Exact::int(10_000_500);
         let per_capita = Exact::int(20_000_000).div_scaled(1, Exact::int(3)).unwrap();
         assert_eq!((per_capita.num(), per_capita.den()), (20_000_000, 3));
-        let gap = standard.sub(per_capita).unwrap();
+        let gap = standard.checked_sub(per_capita).unwrap();
         let paid = gap.mul_scaled(Exact::int(3), 1).unwrap();
         let extra = standard
             .mul_scaled(Exact::int(100_000), MICRO)
             .unwrap()
             .mul_scaled(Exact::int(1), 1)
             .unwrap();
-        let total = paid.add(extra).unwrap();
+        let total = paid.checked_add(extra).unwrap();
         assert_eq!(total, Exact::int(11_001_550));
         assert_eq!(
             total.round_to_unit(FEN, RoundingMode::HalfUp),
@@ -581,7 +581,9 @@ mod tests {
         assert_eq!(q.round_to_unit(FEN, RoundingMode::Down), Ok(200));
         assert_eq!(q.round_to_unit(FEN, RoundingMode::Floor), Ok(200));
         assert_eq!(
-            q.neg().unwrap().round_to_unit(FEN, RoundingMode::Floor),
+            q.checked_neg()
+                .unwrap()
+                .round_to_unit(FEN, RoundingMode::Floor),
             Ok(-300)
         );
         // Shown in an output column: half up to the unit of storage.
@@ -621,14 +623,17 @@ mod tests {
         let a = Exact::new(1, 1_000_003).unwrap();
         let b = Exact::new(1, 999_999_937).unwrap();
         let c = Exact::new(1, 1_000_000_007).unwrap();
-        let ab = a.add(b).unwrap();
-        assert_eq!(ab.add(c), Err(ArithError::Overflow));
+        let ab = a.checked_add(b).unwrap();
+        assert_eq!(ab.checked_add(c), Err(ArithError::Overflow));
         // A numerator past i64: overflow, even when the value is whole.
         assert_eq!(
-            Exact::int(i64::MAX).add(Exact::int(1)),
+            Exact::int(i64::MAX).checked_add(Exact::int(1)),
             Err(ArithError::Overflow)
         );
-        assert_eq!(Exact::int(i64::MIN).neg(), Err(ArithError::Overflow));
+        assert_eq!(
+            Exact::int(i64::MIN).checked_neg(),
+            Err(ArithError::Overflow)
+        );
         // Cancelling first keeps a product representable.
         let big = Exact::new(i64::MAX, 3).unwrap();
         assert_eq!(big.mul_scaled(Exact::int(3), 1), Ok(Exact::int(i64::MAX)));

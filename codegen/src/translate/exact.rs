@@ -134,7 +134,7 @@ impl<M: Module> Fn<'_, '_, M> {
         };
         match def.rounding {
             Some(mode) if def.ty.is_numeric() => self.exact_round(n, d, mode, FEN),
-            _ => Ok(self.to_storage(n, d)),
+            _ => Ok(self.storage_value(n, d)),
         }
     }
 
@@ -147,7 +147,7 @@ impl<M: Module> Fn<'_, '_, M> {
         unit: i64,
     ) -> Result<Val, CodegenError> {
         if unit == 1 && mode == RoundingMode::HalfUp {
-            return Ok(self.to_storage(n, d));
+            return Ok(self.storage_value(n, d));
         }
         // A whole value (a quotient whose divisor cancelled, as in `(s − t / n) × n`) is
         // rounded inline like any `i64`; the same result as the helper's for `n / 1`.
@@ -173,7 +173,7 @@ impl<M: Module> Fn<'_, '_, M> {
     /// the unit of storage, inline in `i64` (`Exact::to_storage`). It cannot fail or
     /// trap: `d ≥ 1` (never 0 or −1), `|n / d| ≤ |n|`, and the adjustment by one
     /// happens only for `d ≥ 2`, where `|n / d| ≤ |n| / 2`.
-    fn to_storage(&mut self, n: Val, d: Val) -> Val {
+    fn storage_value(&mut self, n: Val, d: Val) -> Val {
         let q = self.b.ins().sdiv(n, d);
         let r = self.b.ins().srem(n, d);
         // |r| < d ≤ 2^63 − 1, so 2|r| fits a u64.
@@ -205,7 +205,7 @@ impl<M: Module> Fn<'_, '_, M> {
             return self.call_def(*d, frame);
         }
         let (n, d) = self.exact_expr(id, frame)?;
-        Ok(self.to_storage(n, d))
+        Ok(self.storage_value(n, d))
     }
 
     /// Exceptions, the version in force and its limits, exactly (as
@@ -311,7 +311,7 @@ impl<M: Module> Fn<'_, '_, M> {
             Builtin::Floor(scale) => (RoundingMode::Floor, scale),
             Builtin::Ceil(scale) => (RoundingMode::Ceiling, scale),
             Builtin::RoundFen(mode) => return self.exact_round(n, d, mode, FEN),
-            _ => return Ok(self.to_storage(n, d)),
+            _ => return Ok(self.storage_value(n, d)),
         };
         let m = self.b.ins().iconst(types::I32, i64::from(mode_index(mode)));
         let s = self.iconst(scale);
@@ -656,7 +656,7 @@ impl<M: Module> Fn<'_, '_, M> {
             self.b.ins().jump(done, &args(&[v]));
             self.b.switch_to_block(next);
         }
-        let shown = self.to_storage(n, d);
+        let shown = self.storage_value(n, d);
         self.fail(ERR_BELOW_BRACKET, aux, Some(shown));
         let zero = self.iconst(0);
         self.b.ins().jump(done, &args(&[zero]));

@@ -431,7 +431,7 @@ fn check(case: &Case, households: &[Household], aot: bool) -> Result<(), TestCas
     let got = Evaluator::new(&program, date).eval_rows(&b, 0..households.len());
     for (h, got) in households.iter().zip(&got) {
         let expected = case.oracle(h);
-        let got = got.as_ref().map(Clone::clone).map_err(|e| {
+        let got = got.clone().map_err(|e| {
             let def = e.def.map(|d| program.def(d).name.to_string());
             (e.code(), def.unwrap_or_default())
         });

@@ -116,7 +116,7 @@ fn exact(num: i64, den: i64) -> Result<Exact, ArithError> {
     Exact::new(num, den)
 }
 
-/// [`Exact::add`] of `an/ad` and `bn/bd`.
+/// [`Exact::checked_add`] of `an/ad` and `bn/bd`.
 pub extern "C" fn bylaw_rt_exact_add(
     an: i64,
     ad: i64,
@@ -125,11 +125,11 @@ pub extern "C" fn bylaw_rt_exact_add(
     status: &mut u32,
     den: &mut i64,
 ) -> i64 {
-    let r = exact(an, ad).and_then(|a| a.add(exact(bn, bd)?));
+    let r = exact(an, ad).and_then(|a| a.checked_add(exact(bn, bd)?));
     report_exact(r, status, den)
 }
 
-/// [`Exact::sub`] of `an/ad` and `bn/bd`.
+/// [`Exact::checked_sub`] of `an/ad` and `bn/bd`.
 pub extern "C" fn bylaw_rt_exact_sub(
     an: i64,
     ad: i64,
@@ -138,7 +138,7 @@ pub extern "C" fn bylaw_rt_exact_sub(
     status: &mut u32,
     den: &mut i64,
 ) -> i64 {
-    let r = exact(an, ad).and_then(|a| a.sub(exact(bn, bd)?));
+    let r = exact(an, ad).and_then(|a| a.checked_sub(exact(bn, bd)?));
     report_exact(r, status, den)
 }
 
