@@ -2,9 +2,9 @@
 //! Rust over the batch's columns: the baseline native code is measured against.
 //!
 //! It computes the same nine outputs with the same semantics — checked `i64`
-//! arithmetic, the per-capita quotient rounded half away from zero to 0.0001 元 and
-//! the benefit rounded half up to the fen (in `i64`, as a careful hand would: the
-//! divisor is a count, where `bylaw_runtime::arith` must work in `i128`), and the same
+//! arithmetic, the per-capita quotient kept exact (compared as `total < standard ×
+//! count`, shown rounded half away from zero to 0.0001 元) and the benefit computed
+//! exactly and rounded half up to the fen, and the same
 //! per-household error (kind and definition) the interpreter reports, in the
 //! interpreter's order of evaluation. The city standards are the parameter's values in
 //! force at the date, with region fallback, looked up once (as hand-written code would
@@ -300,19 +300,20 @@ impl HandDibao {
         }
         let per_capita = half_up(total, count);
         let flag = |v: &[u8]| v.get(i).is_some_and(|x| *x != 0);
-        let below = per_capita < standard;
+        // Exact: `total / count < standard` ⇔ `total < standard × count` (count > 0).
+        let below = i128::from(total) < i128::from(standard) * i128::from(count);
         let vetoed = flag(lfa) || flag(car) || flag(house);
         let no_double = !flag(elsewhere);
         let eligible = below && !vetoed && no_double;
         let benefit = if eligible {
-            let gap = standard
-                .checked_sub(per_capita)
-                .and_then(|g| g.checked_mul(count))
-                .ok_or((OVERFLOW, BENEFIT))?;
-            // `arith::round_to_unit(gap, FEN, HalfUp)`.
-            half_up(gap, arith::FEN)
-                .checked_mul(arith::FEN)
-                .ok_or((OVERFLOW, BENEFIT))?
+            // `(standard − total / count) × count`, exact as in the interpreter, then
+            // rounded half up to the fen.
+            let c = arith::Exact::int(count);
+            arith::Exact::new(total, count)
+                .and_then(|p| arith::Exact::int(standard).checked_sub(p))
+                .and_then(|g| g.mul_scaled(c, 1))
+                .and_then(|g| g.round_to_unit(arith::FEN, arith::RoundingMode::HalfUp))
+                .map_err(|_| (OVERFLOW, BENEFIT))?
         } else {
             0
         };

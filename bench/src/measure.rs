@@ -221,12 +221,22 @@ pub fn run_all(
 ) -> Result<Report, String> {
     let n = batch.root_len();
     let outputs = program.outputs.len();
-    let jit = JitPolicy::new(program, date).map_err(|e| e.to_string())?;
-    let bound = jit.bind(batch).map_err(|e| e.to_string())?;
     let mut notes = Vec::new();
-    let aot = LoadedPolicy::build(program, date)
-        .map_err(|e| notes.push(format!("no AOT row: {e}")))
+    // A policy native code refuses (one reading `[last year]`, say) is timed in the
+    // interpreter alone, as `bylaw eval` would run it.
+    let jit = JitPolicy::new(program, date)
+        .map_err(|e| notes.push(format!("no native rows: {e}")))
         .ok();
+    let bound = match &jit {
+        Some(j) => Some(j.bind(batch).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let aot = match &bound {
+        Some(_) => LoadedPolicy::build(program, date)
+            .map_err(|e| notes.push(format!("no AOT row: {e}")))
+            .ok(),
+        None => None,
+    };
     let aot_bound = match &aot {
         Some(a) => Some(a.bind(batch).map_err(|e| e.to_string())?),
         None => None,
@@ -240,24 +250,25 @@ pub fn run_all(
         .map_err(|e| e.to_string())?;
     let evaluator = Evaluator::new(program, date);
 
-    let mut runs: Vec<Run> = vec![
-        (
-            "interpreter",
-            1,
-            Box::new(|| interpreter(&evaluator, batch)),
-        ),
-        (
-            "native (JIT)",
-            1,
-            Box::new(|| native_rows(&bound, outputs, 0..n)),
-        ),
-    ];
-    if threads > 1 {
+    let mut runs: Vec<Run> = vec![(
+        "interpreter",
+        1,
+        Box::new(|| interpreter(&evaluator, batch)),
+    )];
+    if let Some(bound) = &bound {
         runs.push((
             "native (JIT)",
-            threads,
-            Box::new(|| native_parallel(&bound, outputs, n, &pool)),
+            1,
+            Box::new(move || native_rows(bound, outputs, 0..n)),
         ));
+        if threads > 1 {
+            let pool = &pool;
+            runs.push((
+                "native (JIT)",
+                threads,
+                Box::new(move || native_parallel(bound, outputs, n, pool)),
+            ));
+        }
     }
     if let Some(a) = &aot_bound {
         runs.push((
@@ -305,7 +316,7 @@ pub fn run_all(
     }
     Ok(Report {
         households: n,
-        compile_time: jit.compile_time(),
+        compile_time: jit.as_ref().map_or(Duration::ZERO, JitPolicy::compile_time),
         aot_build_time: aot.as_ref().map(LoadedPolicy::build_time),
         measurements,
         notes,

@@ -57,7 +57,7 @@ typedef struct bylaw_failed_row {
 } bylaw_failed_row;
 
 /* What a compiled library is: see <policy>_policy_info. */
-#define BYLAW_ABI_VERSION 2
+#define BYLAW_ABI_VERSION 3
 typedef struct bylaw_policy_info {
     uint32_t abi;            /* the library's ABI version: compare with BYLAW_ABI_VERSION */
     int32_t date;            /* the evaluation date, days since 1970-01-01 */

@@ -289,6 +289,7 @@ impl Bound<'_> {
             memo_tags: memo_tags.as_mut_ptr(),
             memo_values: memo_values.as_mut_ptr(),
             status: 0,
+            den: 1,
             error: ErrorRecord::default(),
             failures: std::ptr::null_mut(),
             failure_count: 0,

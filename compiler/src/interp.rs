@@ -4,11 +4,12 @@
 //! reported with the definition where it happened; other records are not affected.
 
 use bylaw_grammar::ast::AggFn;
-use bylaw_runtime::arith::{self, ArithError, FEN};
+use bylaw_runtime::arith::{self, ArithError, Exact, FEN, RoundingMode};
 use bylaw_runtime::batch::{Batch, Column};
 use bylaw_runtime::date;
 use bylaw_runtime::schema::EntityId;
 
+use crate::exact::Pending;
 use crate::ir::*;
 use crate::types::ArithOp;
 
@@ -133,6 +134,10 @@ pub struct Evaluator<'p> {
     /// For each root row of a yearly table, the row of the same region one year earlier
     /// (`x[last year]`); `None` until a caller links the rows.
     previous_rows: Option<Vec<Option<u32>>>,
+    /// Which expressions may hold a pending quotient (evaluated as [`Exact`]).
+    pending: Pending,
+    /// Whether any does: a policy without division skips every look-up.
+    any_pending: bool,
 }
 
 /// How a definition's limits (`at most`, `at least`, `in principle at most`) acted on
@@ -195,6 +200,7 @@ impl<'p> Evaluator<'p> {
             bodies,
             scales,
         } = InForce::new(program, date);
+        let pending = Pending::of(program);
         let last_year_params = date::first_of_year(date::year_of(date) - 1)
             .map(|d| InForce::new(program, d).params)
             .unwrap_or_default();
@@ -206,6 +212,8 @@ impl<'p> Evaluator<'p> {
             scales,
             last_year_params,
             previous_rows: None,
+            any_pending: pending.any(),
+            pending,
         }
     }
 
@@ -235,11 +243,11 @@ impl<'p> Evaluator<'p> {
                 }));
             }
         }
-        let before = self.int(&mut st, version.body)?;
+        let before = self.exact(&mut st, version.body)?;
         let mut steps = Vec::new();
         self.apply_limits(&mut st, &version.limits, before, Some(&mut steps))?;
         Ok(Some(LimitOutcome {
-            before: Some(before),
+            before: Some(before.to_storage().map_err(EvalError::arith)?),
             steps,
         }))
     }
@@ -254,26 +262,28 @@ impl<'p> Evaluator<'p> {
     }
 
     /// Applies caps and floors in order; `in principle` limits only report.
+    /// Limits compare exactly; a recorded limit is shown at the unit of storage.
     fn apply_limits(
         &self,
         st: &mut State,
         limits: &[Limit],
-        mut value: i64,
+        mut value: Exact,
         mut record: Option<&mut Vec<LimitStep>>,
-    ) -> Result<i64> {
+    ) -> Result<Exact> {
         for l in limits {
-            let limit = self.int(st, l.value)?;
+            let limit = self.exact(st, l.value)?;
+            let ord = value.cmp_exact(limit);
             let beyond = if l.at_most {
-                value > limit
+                ord == std::cmp::Ordering::Greater
             } else {
-                value < limit
+                ord == std::cmp::Ordering::Less
             };
             if beyond && !l.principle {
                 value = limit;
             }
             if let Some(r) = record.as_deref_mut() {
                 r.push(LimitStep {
-                    limit,
+                    limit: limit.to_storage().map_err(EvalError::arith)?,
                     binds: beyond,
                 });
             }
@@ -309,6 +319,7 @@ impl<'p> Evaluator<'p> {
             st.frame.clear();
             st.frame.push((root, row));
             st.memo.iter_mut().for_each(|m| *m = None);
+            st.memo_exact.iter_mut().for_each(|m| *m = None);
             let mut out = Vec::with_capacity(self.program.outputs.len());
             let mut result = Ok(());
             for def in &self.program.outputs {
@@ -372,6 +383,7 @@ impl<'p> Evaluator<'p> {
             batch,
             frame,
             memo: vec![None; self.program.defs.len()],
+            memo_exact: vec![None; self.program.defs.len()],
         }
     }
 
@@ -393,7 +405,73 @@ impl<'p> Evaluator<'p> {
         Ok(value)
     }
 
+    /// The exact value of a definition that may hold a pending quotient, memoized like
+    /// [`Self::eval_def`].
+    fn eval_def_exact(&self, st: &mut State, id: DefId) -> Result<Exact> {
+        let def = self.program.def(id);
+        let memoize = def.entity == self.program.schema.root;
+        if memoize && let Some(Some(v)) = st.memo_exact.get(id.index()) {
+            return Ok(*v);
+        }
+        let value = self.def_exact_body(st, id, def).map_err(|mut e| {
+            if e.def.is_none() {
+                e.def = Some(id);
+            }
+            e
+        })?;
+        if memoize && let Some(slot) = st.memo_exact.get_mut(id.index()) {
+            *slot = Some(value);
+        }
+        Ok(value)
+    }
+
+    /// The body (or exception value) in force for `def`, and whether an exception
+    /// chose it.
+    fn chosen_body(&self, st: &mut State, id: DefId, def: &Def) -> Result<(ExprId, bool)> {
+        for x in &def.exceptions {
+            if self.eval(st, x.condition)? == Value::Bool(true) {
+                return Ok((x.value, true));
+            }
+        }
+        match self.bodies.get(id.index()).copied().flatten() {
+            Some(b) => Ok((b, false)),
+            None => Err(EvalError::missing(format!(
+                "no version of `{}` is in force on {}",
+                def.name,
+                date::format_date(self.date)
+            ))),
+        }
+    }
+
+    /// A definition's value before its own rounding, computed exactly.
+    fn def_exact_body(&self, st: &mut State, id: DefId, def: &Def) -> Result<Exact> {
+        let (body, by_exception) = self.chosen_body(st, id, def)?;
+        let mut v = self.exact(st, body)?;
+        if !by_exception
+            && let Some(version) = self.version_in_force(id)
+            && !version.limits.is_empty()
+        {
+            v = self.apply_limits(st, &version.limits, v, None)?;
+        }
+        Ok(v)
+    }
+
     fn eval_def_body(&self, st: &mut State, id: DefId, def: &Def) -> Result<Value> {
+        if self.any_pending && self.pending.def_uses(self.program, id) {
+            // An amount rounds the exact value to the fen; a `let` holding a pending
+            // quotient is shown at the unit of storage.
+            let x = if self.pending.def(id) {
+                self.eval_def_exact(st, id)?
+            } else {
+                self.def_exact_body(st, id, def)?
+            };
+            let mode = def.rounding;
+            let rounded = match mode {
+                Some(mode) if def.ty.is_numeric() => x.round_to_unit(FEN, mode),
+                _ => x.to_storage(),
+            };
+            return Ok(Value::Int(rounded.map_err(EvalError::arith)?));
+        }
         let mut chosen = None;
         for x in &def.exceptions {
             if self.eval(st, x.condition)? == Value::Bool(true) {
@@ -420,7 +498,8 @@ impl<'p> Evaluator<'p> {
             && !version.limits.is_empty()
             && let Value::Int(i) = v
         {
-            v = Value::Int(self.apply_limits(st, &version.limits, i, None)?);
+            let limited = self.apply_limits(st, &version.limits, Exact::int(i), None)?;
+            v = Value::Int(limited.num());
         }
         match (def.rounding, v) {
             (Some(mode), Value::Int(i)) => Ok(Value::Int(
@@ -446,6 +525,11 @@ impl<'p> Evaluator<'p> {
 
     fn eval(&self, st: &mut State, id: ExprId) -> Result<Value> {
         let ar = EvalError::arith;
+        if self.any_pending && self.pending.node(id) {
+            // Only a caller outside the evaluation (explanations) asks for the plain value
+            // of a pending quotient: it is shown at the unit of storage.
+            return Ok(Value::Int(self.exact(st, id)?.to_storage().map_err(ar)?));
+        }
         Ok(match self.program.node(id) {
             Node::Const(v) => v.clone(),
             Node::Field { entity, field } => st.field(*entity, field.0 as usize),
@@ -460,6 +544,10 @@ impl<'p> Evaluator<'p> {
                     None => None,
                 };
                 self.param(*param, key)?
+            }
+            Node::Scale { scale, arg } if self.pending.node(*arg) => {
+                let x = self.exact(st, *arg)?;
+                self.step_scale_exact(*scale, x)?
             }
             Node::Scale { scale, arg } => {
                 let x = self.int(st, *arg)?;
@@ -489,9 +577,16 @@ impl<'p> Evaluator<'p> {
                 }
             }
             Node::Cmp { op, lhs, rhs } => {
-                let a = self.eval(st, *lhs)?;
-                let b = self.eval(st, *rhs)?;
-                let ord = compare(&a, &b);
+                let ord =
+                    if self.any_pending && (self.pending.node(*lhs) || self.pending.node(*rhs)) {
+                        let a = self.exact(st, *lhs)?;
+                        let b = self.exact(st, *rhs)?;
+                        a.cmp_exact(b)
+                    } else {
+                        let a = self.eval(st, *lhs)?;
+                        let b = self.eval(st, *rhs)?;
+                        compare(&a, &b)
+                    };
                 Value::Bool(match op {
                     CmpOp::Eq => ord == std::cmp::Ordering::Equal,
                     CmpOp::Ne => ord != std::cmp::Ordering::Equal,
@@ -549,6 +644,177 @@ impl<'p> Evaluator<'p> {
         })
     }
 
+    /// The exact value of `id`: a fraction for an expression that may hold a pending
+    /// quotient ([`Pending`]), a whole value for every other number.
+    fn exact(&self, st: &mut State, id: ExprId) -> Result<Exact> {
+        if !self.pending.node(id) {
+            return Ok(Exact::int(self.int(st, id)?));
+        }
+        let ar = EvalError::arith;
+        let internal = || EvalError::missing("internal: no exact form of this expression".into());
+        match self.program.node(id) {
+            Node::Def(d) => self.eval_def_exact(st, *d),
+            Node::Neg(a) => self.exact(st, *a)?.checked_neg().map_err(ar),
+            Node::Arith { op, lhs, rhs } => {
+                let a = self.exact(st, *lhs)?;
+                let b = self.exact(st, *rhs)?;
+                match op {
+                    ArithOp::Add => a.checked_add(b),
+                    ArithOp::Sub => a.checked_sub(b),
+                    ArithOp::Mul => a.mul_scaled(b, 1),
+                    ArithOp::MulScaled(d) => a.mul_scaled(b, *d),
+                    ArithOp::DivScaled(s) => a.div_scaled(*s, b),
+                    _ => return Err(internal()),
+                }
+                .map_err(ar)
+            }
+            Node::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                if self.boolean(st, *condition)? {
+                    self.exact(st, *then)
+                } else {
+                    self.exact(st, *otherwise)
+                }
+            }
+            Node::MinMax { max, args } => {
+                let mut best: Option<Exact> = None;
+                for a in args {
+                    let v = self.exact(st, *a)?;
+                    best = Some(match best {
+                        Some(b) if !better(*max, v, b) => b,
+                        _ => v,
+                    });
+                }
+                Ok(best.unwrap_or(Exact::int(0)))
+            }
+            Node::Call { builtin, args } => {
+                let a = self.exact(st, args.first().copied().ok_or_else(internal)?)?;
+                match builtin {
+                    Builtin::PerYear => a.mul_scaled(Exact::int(12), 1),
+                    Builtin::PerMonth => a.div_scaled(1, Exact::int(12)),
+                    _ => return Err(internal()),
+                }
+                .map_err(ar)
+            }
+            Node::Scale { scale, arg } => {
+                let x = self.exact(st, *arg)?;
+                self.marginal_scale_exact(*scale, x)
+            }
+            Node::Aggregate {
+                function,
+                owner,
+                relation,
+                child,
+                body,
+                default,
+                filter,
+            } => {
+                let body = body.ok_or_else(internal)?;
+                let owner_row = st.row_of(*owner);
+                let range = st
+                    .batch
+                    .entities
+                    .get(owner.0 as usize)
+                    .and_then(|e| e.children.get(*relation))
+                    .map_or(0..0, |o| o.range(owner_row));
+                let mut acc: Option<Exact> = None;
+                for r in range {
+                    st.frame.push((*child, r));
+                    let result = (|| -> Result<()> {
+                        if let Some(f) = filter
+                            && !self.boolean(st, *f)?
+                        {
+                            return Ok(());
+                        }
+                        let v = self.exact(st, body)?;
+                        acc = Some(match (acc, function) {
+                            (None, _) => v,
+                            (Some(a), AggFn::Sum) => a.checked_add(v).map_err(ar)?,
+                            (Some(a), _) if better(*function == AggFn::Max, v, a) => v,
+                            (Some(a), _) => a,
+                        });
+                        Ok(())
+                    })();
+                    st.frame.pop();
+                    result?;
+                }
+                match (acc, function, default) {
+                    (Some(a), _, _) => Ok(a),
+                    (None, AggFn::Sum, _) | (None, _, None) => Ok(Exact::int(0)),
+                    (None, _, Some(d)) => self.exact(st, *d),
+                }
+            }
+            _ => Err(internal()),
+        }
+    }
+
+    /// A step scale looked up at an exact argument: the last bracket at or below it.
+    fn step_scale_exact(&self, id: ScaleId, x: Exact) -> Result<Value> {
+        if x.is_int() {
+            return self.scale(id, x.num());
+        }
+        let def = self.program.scales.get(id.index());
+        let name = def.map_or("?", |s| s.name.as_str());
+        let Some(version) = self.scales.get(id.index()).copied().flatten() else {
+            return Err(EvalError::missing(format!(
+                "scale `{name}` has no brackets in force on {}",
+                date::format_date(self.date)
+            )));
+        };
+        let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
+        version
+            .brackets
+            .iter()
+            .rev()
+            .find(|(t, _)| Exact::int(int(t)).cmp_exact(x) != std::cmp::Ordering::Greater)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| {
+                let shown = x.to_storage().unwrap_or(x.num());
+                EvalError::missing(format!(
+                    "{shown} is below the first bracket of scale `{name}`"
+                ))
+            })
+    }
+
+    /// A marginal scale at an exact argument: each bracket's part times its rate, exact.
+    fn marginal_scale_exact(&self, id: ScaleId, x: Exact) -> Result<Exact> {
+        let ar = EvalError::arith;
+        let name = self
+            .program
+            .scales
+            .get(id.index())
+            .map_or("?", |s| s.name.as_str());
+        let Some(version) = self.scales.get(id.index()).copied().flatten() else {
+            return Err(EvalError::missing(format!(
+                "scale `{name}` has no brackets in force on {}",
+                date::format_date(self.date)
+            )));
+        };
+        let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
+        let mut total = Exact::int(0);
+        for (i, (t, rate)) in version.brackets.iter().enumerate() {
+            let lower = Exact::int(int(t));
+            if x.cmp_exact(lower) != std::cmp::Ordering::Greater {
+                break;
+            }
+            let upper = match version.brackets.get(i + 1) {
+                Some((n, _)) if Exact::int(int(n)).cmp_exact(x) == std::cmp::Ordering::Less => {
+                    Exact::int(int(n))
+                }
+                _ => x,
+            };
+            let part = upper.checked_sub(lower).map_err(ar)?;
+            let tax = part
+                .mul_scaled(Exact::int(int(rate)), arith::MICRO)
+                .map_err(ar)?;
+            total = total.checked_add(tax).map_err(ar)?;
+        }
+        Ok(total)
+    }
+
     fn call(&self, st: &mut State, builtin: Builtin, args: &[ExprId]) -> Result<Value> {
         let ar = EvalError::arith;
         let arg = |i: usize| {
@@ -570,6 +836,20 @@ impl<'p> Evaluator<'p> {
                 let a = self.int(st, arg(0)?)?;
                 let b = self.int(st, arg(1)?)?;
                 Value::Int(date::days_between(a as i32, b as i32))
+            }
+            Builtin::Floor(_) | Builtin::Ceil(_) | Builtin::RoundFen(_)
+                if self.pending.node(arg(0)?) =>
+            {
+                let x = self.exact(st, arg(0)?)?;
+                Value::Int(
+                    match builtin {
+                        Builtin::Floor(scale) => x.quotient(scale, RoundingMode::Floor),
+                        Builtin::Ceil(scale) => x.quotient(scale, RoundingMode::Ceiling),
+                        Builtin::RoundFen(mode) => x.round_to_unit(FEN, mode),
+                        _ => x.to_storage(),
+                    }
+                    .map_err(ar)?,
+                )
             }
             Builtin::Floor(scale) => Value::Int(arith::floor_div(self.int(st, arg(0)?)?, scale)),
             Builtin::Ceil(scale) => Value::Int(arith::ceil_div(self.int(st, arg(0)?)?, scale)),
@@ -771,6 +1051,16 @@ impl<'p> Evaluator<'p> {
     }
 }
 
+/// Whether `v` replaces `best` in a `max` (or `min`): strictly beyond it.
+fn better(max: bool, v: Exact, best: Exact) -> bool {
+    let ord = v.cmp_exact(best);
+    if max {
+        ord == std::cmp::Ordering::Greater
+    } else {
+        ord == std::cmp::Ordering::Less
+    }
+}
+
 /// Orders two values of one type.
 fn compare(a: &Value, b: &Value) -> std::cmp::Ordering {
     match (a, b) {
@@ -788,6 +1078,8 @@ struct State<'b> {
     batch: &'b Batch,
     frame: Vec<(EntityId, usize)>,
     memo: Vec<Option<Value>>,
+    /// The root's memoized definitions that hold a pending quotient.
+    memo_exact: Vec<Option<Exact>>,
 }
 
 impl State<'_> {

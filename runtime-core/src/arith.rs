@@ -260,6 +260,292 @@ pub fn ceil_div(value: i64, scale: i64) -> i64 {
     }
 }
 
+/// An exact value in a type's scale that a quotient has left unrounded: `num / den`,
+/// reduced (`gcd(num, den) = 1`), `den > 0`. Both halves are `i64`; every operation
+/// computes in `i128`, reduces, and reports [`ArithError::Overflow`] when the reduced
+/// result does not fit, so a value is never approximated. A plain scaled `i64` `v` is
+/// `v / 1`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Exact {
+    num: i64,
+    den: i64,
+}
+
+/// `gcd(a, b)` by Stein's algorithm (no division); `gcd(0, b) = b`.
+fn gcd_u128(mut a: u128, mut b: u128) -> u128 {
+    if a == 0 {
+        return b;
+    }
+    if b == 0 {
+        return a;
+    }
+    if let (Ok(x), Ok(y)) = (u64::try_from(a), u64::try_from(b)) {
+        return u128::from(gcd_u64(x, y));
+    }
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
+}
+
+fn gcd_u64(mut a: u64, mut b: u64) -> u64 {
+    // One Euclid step first: an amount against a count or a small denominator is then
+    // done at once, where Stein's algorithm alone would take a step per bit.
+    if a >= b {
+        if b == 0 {
+            return a;
+        }
+        a %= b;
+    } else {
+        if a == 0 {
+            return b;
+        }
+        b %= a;
+    }
+    if a == 0 {
+        return b;
+    }
+    if b == 0 {
+        return a;
+    }
+    if a == 1 || b == 1 {
+        return 1;
+    }
+    let shift = (a | b).trailing_zeros();
+    a >>= a.trailing_zeros();
+    loop {
+        b >>= b.trailing_zeros();
+        if a > b {
+            std::mem::swap(&mut a, &mut b);
+        }
+        b -= a;
+        if b == 0 {
+            return a << shift;
+        }
+    }
+}
+
+impl Exact {
+    /// The whole value `v` (already in the type's unit).
+    #[must_use]
+    pub const fn int(v: i64) -> Exact {
+        Exact { num: v, den: 1 }
+    }
+
+    /// `num / den`, reduced.
+    ///
+    /// # Errors
+    /// Division by zero if `den == 0`; overflow if the reduced value does not fit.
+    pub fn new(num: i64, den: i64) -> Result<Exact, ArithError> {
+        Self::reduce(i128::from(num), i128::from(den))
+    }
+
+    /// The numerator (its sign is the value's).
+    #[must_use]
+    pub const fn num(self) -> i64 {
+        self.num
+    }
+
+    /// The denominator, at least 1.
+    #[must_use]
+    pub const fn den(self) -> i64 {
+        self.den
+    }
+
+    /// Whether the value is whole (in the type's unit).
+    #[must_use]
+    pub const fn is_int(self) -> bool {
+        self.den == 1
+    }
+
+    /// `num / den` in lowest terms with a positive denominator, if both halves fit.
+    fn reduce(num: i128, den: i128) -> Result<Exact, ArithError> {
+        if den == 0 {
+            return Err(ArithError::DivisionByZero);
+        }
+        let g = gcd_u128(num.unsigned_abs(), den.unsigned_abs());
+        // g ≥ 1 since den ≠ 0; g ≤ |den| ≤ 2^127, so it fits an i128 unless g = 2^127
+        // (then num and den are both ±2^127 and the quotient is ±1).
+        let (mut num, mut den) = match i128::try_from(g) {
+            Ok(g) if g > 1 => (num / g, den / g),
+            Ok(_) => (num, den),
+            Err(_) => (num.signum() * den.signum(), 1),
+        };
+        if den < 0 {
+            num = num.checked_neg().ok_or(ArithError::Overflow)?;
+            den = den.checked_neg().ok_or(ArithError::Overflow)?;
+        }
+        match (i64::try_from(num), i64::try_from(den)) {
+            (Ok(num), Ok(den)) => Ok(Exact { num, den }),
+            _ => Err(ArithError::Overflow),
+        }
+    }
+
+    /// `num / (den × divisor)` in lowest terms, given `num / den` in lowest terms and
+    /// `divisor > 0`: a denominator too large for `i128` is an overflow, since no
+    /// common factor is left to cancel.
+    fn scale_down(num: i128, den: i128, divisor: i128) -> Result<Exact, ArithError> {
+        let g = gcd_u128(num.unsigned_abs(), divisor.unsigned_abs());
+        let g = i128::try_from(g).map_err(|_| ArithError::Overflow)?;
+        let den = den.checked_mul(divisor / g).ok_or(ArithError::Overflow)?;
+        Self::reduce(num / g, den)
+    }
+
+    /// Checked `self + other`.
+    ///
+    /// # Errors
+    /// Overflow if the reduced sum does not fit.
+    pub fn checked_add(self, other: Exact) -> Result<Exact, ArithError> {
+        if self.den == 1 && other.den == 1 {
+            return add(self.num, other.num).map(Exact::int);
+        }
+        let (a, b) = (i128::from(self.num), i128::from(self.den));
+        let (c, d) = (i128::from(other.num), i128::from(other.den));
+        // |a·d|, |c·b| < 2^126: the sum fits.
+        Self::reduce(a * d + c * b, b * d)
+    }
+
+    /// Checked `self − other`.
+    ///
+    /// # Errors
+    /// Overflow if the reduced difference does not fit.
+    pub fn checked_sub(self, other: Exact) -> Result<Exact, ArithError> {
+        if self.den == 1 && other.den == 1 {
+            return sub(self.num, other.num).map(Exact::int);
+        }
+        let (a, b) = (i128::from(self.num), i128::from(self.den));
+        let (c, d) = (i128::from(other.num), i128::from(other.den));
+        Self::reduce(a * d - c * b, b * d)
+    }
+
+    /// Checked `−self`.
+    ///
+    /// # Errors
+    /// Overflow for `i64::MIN / den`.
+    pub fn checked_neg(self) -> Result<Exact, ArithError> {
+        Ok(Exact {
+            num: neg(self.num)?,
+            den: self.den,
+        })
+    }
+
+    /// `self × other ÷ divisor` (`divisor` > 0: 1 for money × count, [`MICRO`] for
+    /// money × rate), exact.
+    ///
+    /// # Errors
+    /// Division by zero if `divisor` is not positive; overflow if the reduced product
+    /// does not fit.
+    pub fn mul_scaled(self, other: Exact, divisor: i64) -> Result<Exact, ArithError> {
+        if divisor <= 0 {
+            return Err(ArithError::DivisionByZero);
+        }
+        // Cross-cancel so that the product is in lowest terms.
+        let g1 = Self::gcd_i64(self.num, other.den);
+        let g2 = Self::gcd_i64(other.num, self.den);
+        let num = (i128::from(self.num) / g1) * (i128::from(other.num) / g2);
+        let den = (i128::from(self.den) / g2) * (i128::from(other.den) / g1);
+        if divisor == 1 {
+            return Self::reduce(num, den);
+        }
+        Self::scale_down(num, den, i128::from(divisor))
+    }
+
+    /// `self × scale ÷ other` (`scale` > 0: 1 for money ÷ count, [`MICRO`] for the
+    /// decimal ratio of two amounts), exact.
+    ///
+    /// # Errors
+    /// Division by zero if `other` is zero or `scale` is not positive; overflow if the
+    /// reduced quotient does not fit.
+    pub fn div_scaled(self, scale: i64, other: Exact) -> Result<Exact, ArithError> {
+        if other.num == 0 || scale <= 0 {
+            return Err(ArithError::DivisionByZero);
+        }
+        let g1 = Self::gcd_i64(self.num, other.num);
+        let g2 = Self::gcd_i64(self.den, other.den);
+        let mut num = (i128::from(self.num) / g1) * (i128::from(other.den) / g2);
+        let mut den = (i128::from(self.den) / g2) * (i128::from(other.num) / g1);
+        if den < 0 {
+            num = -num;
+            den = -den;
+        }
+        // num / den is in lowest terms; multiply by scale, cancelling what den shares.
+        let scale = i128::from(scale);
+        let g = i128::try_from(gcd_u128(den.unsigned_abs(), scale.unsigned_abs()))
+            .map_err(|_| ArithError::Overflow)?;
+        let num = num.checked_mul(scale / g).ok_or(ArithError::Overflow)?;
+        Self::reduce(num, den / g)
+    }
+
+    /// `gcd(|a|, |b|)` as an `i128`, at least 1.
+    fn gcd_i64(a: i64, b: i64) -> i128 {
+        let g = gcd_u64(a.unsigned_abs(), b.unsigned_abs());
+        i128::from(g.max(1))
+    }
+
+    /// Compares two exact values (`a/b` against `c/d` as `a·d` against `c·b`).
+    #[must_use]
+    pub fn cmp_exact(self, other: Exact) -> std::cmp::Ordering {
+        if self.den == other.den {
+            return self.num.cmp(&other.num);
+        }
+        (i128::from(self.num) * i128::from(other.den))
+            .cmp(&(i128::from(other.num) * i128::from(self.den)))
+    }
+
+    /// `self ÷ scale` rounded to a whole number by `mode` (`scale` > 0; `floor` of a
+    /// decimal is `quotient(MICRO, Floor)`).
+    ///
+    /// # Errors
+    /// Division by zero if `scale` is not positive; overflow if the result does not fit.
+    pub fn quotient(self, scale: i64, mode: RoundingMode) -> Result<i64, ArithError> {
+        if scale <= 0 {
+            return Err(ArithError::DivisionByZero);
+        }
+        div_round(
+            i128::from(self.num),
+            i128::from(self.den) * i128::from(scale),
+            mode,
+        )
+    }
+
+    /// The multiple of `unit` that `mode` rounds `self` to (money to the fen: `unit` =
+    /// [`FEN`]; to the unit of storage: `unit` = 1 with [`RoundingMode::HalfUp`]).
+    ///
+    /// # Errors
+    /// Division by zero if `unit` is not positive; overflow if the result does not fit.
+    pub fn round_to_unit(self, unit: i64, mode: RoundingMode) -> Result<i64, ArithError> {
+        mul(self.quotient(unit, mode)?, unit)
+    }
+
+    /// The value an output column shows: rounded half up to the unit of storage
+    /// (0.0001 元, 10⁻⁶).
+    ///
+    /// # Errors
+    /// Never in practice (the rounded value is no larger than the numerator); kept
+    /// fallible like every rounding.
+    pub fn to_storage(self) -> Result<i64, ArithError> {
+        self.quotient(1, RoundingMode::HalfUp)
+    }
+}
+
+impl fmt::Display for Exact {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.den == 1 {
+            write!(f, "{}", self.num)
+        } else {
+            write!(f, "{}/{}", self.num, self.den)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
@@ -267,6 +553,98 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
     use rust_decimal::{Decimal, RoundingStrategy};
+
+    #[test]
+    fn exact_dibao_benefit_is_rounded_once() {
+        // (1,000.05 − 2,000 / 3) × 3 + 0.1 × 1,000.05 × 1, in units of 0.0001 元.
+        let standard = Exact::int(10_000_500);
+        let per_capita = Exact::int(20_000_000).div_scaled(1, Exact::int(3)).unwrap();
+        assert_eq!((per_capita.num(), per_capita.den()), (20_000_000, 3));
+        let gap = standard.checked_sub(per_capita).unwrap();
+        let paid = gap.mul_scaled(Exact::int(3), 1).unwrap();
+        let extra = standard
+            .mul_scaled(Exact::int(100_000), MICRO)
+            .unwrap()
+            .mul_scaled(Exact::int(1), 1)
+            .unwrap();
+        let total = paid.checked_add(extra).unwrap();
+        assert_eq!(total, Exact::int(11_001_550));
+        assert_eq!(
+            total.round_to_unit(FEN, RoundingMode::HalfUp),
+            Ok(11_001_600)
+        );
+    }
+
+    #[test]
+    fn exact_quotient_rounds_down_from_the_exact_value() {
+        let q = Exact::int(599).div_scaled(1, Exact::int(2)).unwrap();
+        assert_eq!(q.round_to_unit(FEN, RoundingMode::Down), Ok(200));
+        assert_eq!(q.round_to_unit(FEN, RoundingMode::Floor), Ok(200));
+        assert_eq!(
+            q.checked_neg()
+                .unwrap()
+                .round_to_unit(FEN, RoundingMode::Floor),
+            Ok(-300)
+        );
+        // Shown in an output column: half up to the unit of storage.
+        assert_eq!(q.to_storage(), Ok(300));
+        // floor of the decimal 0.0599 元 / 1 元 / 2 = 0.02995: 0.
+        let d = q.div_scaled(MICRO, Exact::int(10_000)).unwrap();
+        assert_eq!(d.quotient(MICRO, RoundingMode::Floor), Ok(0));
+    }
+
+    #[test]
+    fn exact_values_compare_exactly() {
+        let third = Exact::new(2_000, 3).unwrap();
+        assert_eq!(third.cmp_exact(Exact::int(667)), std::cmp::Ordering::Less);
+        assert_eq!(
+            third.cmp_exact(Exact::int(666)),
+            std::cmp::Ordering::Greater
+        );
+        assert_eq!(
+            Exact::new(4, 6)
+                .unwrap()
+                .cmp_exact(Exact::new(2, 3).unwrap()),
+            std::cmp::Ordering::Equal
+        );
+        let tiny = Exact::new(1, i64::MAX).unwrap();
+        assert_eq!(tiny.cmp_exact(Exact::int(0)), std::cmp::Ordering::Greater);
+    }
+
+    #[test]
+    fn exact_values_reduce_and_never_approximate() {
+        assert_eq!(Exact::new(6, -4).unwrap(), Exact::new(-3, 2).unwrap());
+        assert_eq!(Exact::new(1, 0), Err(ArithError::DivisionByZero));
+        assert_eq!(
+            Exact::int(1).div_scaled(1, Exact::int(0)),
+            Err(ArithError::DivisionByZero)
+        );
+        // Denominators that multiply past i64 with nothing to cancel: overflow.
+        let a = Exact::new(1, 1_000_003).unwrap();
+        let b = Exact::new(1, 999_999_937).unwrap();
+        let c = Exact::new(1, 1_000_000_007).unwrap();
+        let ab = a.checked_add(b).unwrap();
+        assert_eq!(ab.checked_add(c), Err(ArithError::Overflow));
+        // A numerator past i64: overflow, even when the value is whole.
+        assert_eq!(
+            Exact::int(i64::MAX).checked_add(Exact::int(1)),
+            Err(ArithError::Overflow)
+        );
+        assert_eq!(
+            Exact::int(i64::MIN).checked_neg(),
+            Err(ArithError::Overflow)
+        );
+        // Cancelling first keeps a product representable.
+        let big = Exact::new(i64::MAX, 3).unwrap();
+        assert_eq!(big.mul_scaled(Exact::int(3), 1), Ok(Exact::int(i64::MAX)));
+        // A quotient by counts up to a million, chained.
+        let q = Exact::int(i64::MAX)
+            .div_scaled(1, Exact::int(1_000_000))
+            .and_then(|x| x.div_scaled(1, Exact::int(999_999)))
+            .unwrap();
+        // i64::MAX = 7² × 73 × 127 × 337 × 92737 × 649657 shares the 7 of 999,999.
+        assert_eq!((q.num(), q.den()), (i64::MAX / 7, 142_857_000_000));
+    }
 
     fn strategy(mode: RoundingMode) -> RoundingStrategy {
         match mode {

@@ -12,6 +12,7 @@
 //! All values are `i64`: numbers as scaled, booleans 0/1, dates as day numbers, variants
 //! as indexes, texts as order codes (see [`crate::layout::Interned`]).
 
+mod exact;
 mod fast;
 mod kernel;
 
@@ -21,6 +22,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::mem::offset_of;
 use std::sync::Arc;
 
+use bylaw_compiler::exact::Pending;
 use bylaw_compiler::interp::{InForce, ParamAtDate};
 use bylaw_compiler::ir::{
     Builtin, CmpOp, DefId, ExprId, Node, ParamId, Program, ScaleVersion, Value,
@@ -95,6 +97,8 @@ pub struct Plan<'p> {
     /// `(relation slot, column slot)` of every `sum(rel: x)` of the root over a number
     /// field of the child: the kernel computes their prefix sums once per call.
     prefix_sites: Vec<(usize, usize)>,
+    /// Which expressions may hold an exact quotient not yet rounded (see [`exact`]).
+    pending: Pending,
 }
 
 impl<'p> Plan<'p> {
@@ -104,6 +108,7 @@ impl<'p> Plan<'p> {
             bodies,
             scales,
         } = InForce::new(program, date);
+        let pending = Pending::of(program);
         let schema = &program.schema;
         let mut paths = Vec::new();
         for (i, _) in schema.entities.iter().enumerate() {
@@ -138,6 +143,7 @@ impl<'p> Plan<'p> {
             scales,
             paths,
             prefix_sites,
+            pending,
         })
     }
 
@@ -207,6 +213,9 @@ pub fn translate<M: Module>(
         if spec.fallible {
             sig.params.push(AbiParam::new(ptr));
         }
+        if spec.den_out {
+            sig.params.push(AbiParam::new(ptr));
+        }
         sig.returns.push(AbiParam::new(I64));
         helpers.insert(*h, sig);
     }
@@ -217,6 +226,20 @@ pub fn translate<M: Module>(
             .declare_function(&format!("bylaw_def_{i}"), Linkage::Local, &sig)
             .map_err(CodegenError::module)?;
         defs.push(id);
+    }
+    // A definition that may hold an exact quotient also gets a function returning its
+    // numerator (the denominator in `KernelCtx::den`), unrounded.
+    let mut exact_defs = Vec::new();
+    for (i, d) in program.defs.iter().enumerate() {
+        if !plan.pending.def(DefId(i as u32)) {
+            exact_defs.push(None);
+            continue;
+        }
+        let sig = def_signature(module, plan.path(d.entity).len());
+        let id = module
+            .declare_function(&format!("bylaw_def_{i}_exact"), Linkage::Local, &sig)
+            .map_err(CodegenError::module)?;
+        exact_defs.push(Some(id));
     }
     let mut kernel_sig = module.make_signature();
     for ty in [ptr, I64, I64, ptr, ptr] {
@@ -236,6 +259,7 @@ pub fn translate<M: Module>(
         ptr,
         helpers: &helpers,
         defs: &defs,
+        exact_defs: &exact_defs,
         needs: &mut needs,
         keyed_tables: &mut keyed_tables,
         reciprocals,
@@ -245,6 +269,15 @@ pub fn translate<M: Module>(
         ctx.func.signature = def_signature(module, plan.path(d.entity).len());
         shared.define(module, &mut ctx, &mut fctx, id, DefId(i as u32), |t| {
             t.def_body()
+        })?;
+    }
+    for (i, d) in program.defs.iter().enumerate() {
+        let Some(&Some(id)) = exact_defs.get(i) else {
+            continue;
+        };
+        ctx.func.signature = def_signature(module, plan.path(d.entity).len());
+        shared.define(module, &mut ctx, &mut fctx, id, DefId(i as u32), |t| {
+            t.exact_def_body()
         })?;
     }
     ctx.func.signature = kernel_sig;
@@ -260,6 +293,7 @@ struct Shared<'a, 'p> {
     ptr: types::Type,
     helpers: &'a HashMap<Helper, Signature>,
     defs: &'a [FuncId],
+    exact_defs: &'a [Option<FuncId>],
     needs: &'a mut Needs,
     keyed_tables: &'a mut HashMap<ParamId, (usize, bool)>,
     reciprocals: DataId,
@@ -286,6 +320,7 @@ impl Shared<'_, '_> {
                 ptr: self.ptr,
                 helpers: self.helpers,
                 defs: self.defs,
+                exact_defs: self.exact_defs,
                 refs: HashMap::new(),
                 ctx: None,
                 def,
@@ -376,6 +411,8 @@ struct Fn<'a, 'f, M: Module> {
     /// Each helper's signature; helpers are called through `KernelCtx::helpers`.
     helpers: &'a HashMap<Helper, Signature>,
     defs: &'a [FuncId],
+    /// Per definition that may hold an exact quotient: its unrounded function.
+    exact_defs: &'a [Option<FuncId>],
     refs: HashMap<FuncId, FuncRef>,
     ctx: Option<Val>,
     def: DefId,
@@ -509,6 +546,9 @@ impl<M: Module> Fn<'_, '_, M> {
     fn def_value(&mut self, frame: &mut Frame) -> Result<Val, CodegenError> {
         let program = self.plan.program;
         let def = program.def(self.def);
+        if self.plan.pending.def_uses(program, self.def) {
+            return self.def_value_rounded(frame);
+        }
         let known = self.known.len();
         let done = self.b.create_block();
         self.b.append_block_param(done, I64);
@@ -726,6 +766,14 @@ impl<M: Module> Fn<'_, '_, M> {
             let status = self.b.ins().iadd(ctx, status_off);
             a.push(status);
         }
+        if spec.den_out {
+            let den_off = self
+                .b
+                .ins()
+                .iconst(self.ptr, offset_of!(KernelCtx, den) as i64);
+            let den = self.b.ins().iadd(ctx, den_off);
+            a.push(den);
+        }
         let call = self.b.ins().call_indirect(sig, f, &a);
         let v = *self
             .b
@@ -826,7 +874,7 @@ impl<M: Module> Fn<'_, '_, M> {
     /// operand of `and` / `or` is evaluated without a branch, and a sum of such values
     /// checks for overflow once, after the loop.
     fn cheap_and_safe(&self, id: ExprId, depth: u32) -> bool {
-        if depth > 8 {
+        if depth > 8 || self.plan.pending.node(id) {
             return false;
         }
         match self.plan.program.nodes.get(id.index()) {
@@ -845,7 +893,7 @@ impl<M: Module> Fn<'_, '_, M> {
     /// negation, `+`, `-`, `×` (checked) and `count(…)` without a filter. Nothing that
     /// reads memory at a computed index (keyed parameters) or calls out.
     fn speculable(&self, id: ExprId, depth: u32) -> bool {
-        if depth > 6 {
+        if depth > 6 || self.plan.pending.node(id) {
             return false;
         }
         match self.plan.program.nodes.get(id.index()) {
@@ -934,6 +982,9 @@ impl<M: Module> Fn<'_, '_, M> {
             .nodes
             .get(id.index())
             .ok_or_else(|| CodegenError::Unsupported("internal: unknown node".into()))?;
+        if self.plan.pending.node(id) {
+            return self.pending_value(id, frame);
+        }
         Ok(match node {
             Node::Const(v) => self.constant(v)?,
             Node::Field { entity, field } => self.field(frame, *entity, field.0 as usize)?,
@@ -949,6 +1000,9 @@ impl<M: Module> Fn<'_, '_, M> {
                     None => None,
                 };
                 self.param(*param, key)?
+            }
+            Node::Scale { scale, arg } if self.plan.pending.node(*arg) => {
+                self.exact_step_scale(scale.index(), *arg, frame)?
             }
             Node::Scale { scale, arg } => {
                 let x = self.expr(*arg, frame)?;
@@ -985,6 +1039,11 @@ impl<M: Module> Fn<'_, '_, M> {
                     ArithOp::DateAddMonths => self.call_helper(Helper::DateAddMonths, &[a, c])?,
                     ArithOp::DateSubMonths => self.call_helper(Helper::DateSubMonths, &[a, c])?,
                 }
+            }
+            Node::Cmp { op, lhs, rhs }
+                if self.plan.pending.node(*lhs) || self.plan.pending.node(*rhs) =>
+            {
+                self.exact_cmp(*op, *lhs, *rhs, frame)?
             }
             Node::Cmp { op, lhs, rhs } => {
                 let a = self.expr(*lhs, frame)?;
@@ -1348,6 +1407,11 @@ impl<M: Module> Fn<'_, '_, M> {
                 .copied()
                 .ok_or_else(|| CodegenError::Unsupported("internal: missing argument".into()))
         };
+        if let Builtin::Floor(_) | Builtin::Ceil(_) | Builtin::RoundFen(_) = builtin
+            && self.plan.pending.node(arg(0)?)
+        {
+            return self.exact_builtin(builtin, arg(0)?, frame);
+        }
         Ok(match builtin {
             Builtin::PerYear => {
                 let a = self.expr(arg(0)?, frame)?;
@@ -1380,29 +1444,13 @@ impl<M: Module> Fn<'_, '_, M> {
         })
     }
 
-    /// An aggregate node (`Node::Aggregate`) in `frame`.
-    fn aggregate(&mut self, frame: &mut Frame, node: &Node) -> Result<Val, CodegenError> {
-        let &Node::Aggregate {
-            function,
-            owner,
-            relation,
-            child,
-            body,
-            filter,
-            default,
-        } = node
-        else {
-            return Err(CodegenError::Unsupported(
-                "internal: not an aggregate".into(),
-            ));
-        };
-        let over = Over {
-            function,
-            child,
-            body,
-            filter,
-            default,
-        };
+    /// The rows `start..end` of `relation`'s children of `owner`'s row in `frame`.
+    fn child_rows(
+        &mut self,
+        frame: &Frame,
+        owner: EntityId,
+        relation: usize,
+    ) -> Result<(Val, Val), CodegenError> {
         let owner_row = self.bound_row(frame, owner)?;
         let slot = self.plan.slots.relation(owner.0 as usize, relation);
         let ro = trusted().with_readonly();
@@ -1429,6 +1477,33 @@ impl<M: Module> Fn<'_, '_, M> {
         let start = self.b.ins().uextend(I64, start);
         let end = self.b.ins().load(types::I32, column_flags(), addr, 4);
         let end = self.b.ins().uextend(I64, end);
+        Ok((start, end))
+    }
+
+    /// An aggregate node (`Node::Aggregate`) in `frame`.
+    fn aggregate(&mut self, frame: &mut Frame, node: &Node) -> Result<Val, CodegenError> {
+        let &Node::Aggregate {
+            function,
+            owner,
+            relation,
+            child,
+            body,
+            filter,
+            default,
+        } = node
+        else {
+            return Err(CodegenError::Unsupported(
+                "internal: not an aggregate".into(),
+            ));
+        };
+        let over = Over {
+            function,
+            child,
+            body,
+            filter,
+            default,
+        };
+        let (start, end) = self.child_rows(frame, owner, relation)?;
         if function == AggFn::Count && filter.is_none() {
             // Checked offsets never decrease.
             return Ok(self.b.ins().isub(end, start));

@@ -1,7 +1,7 @@
 //! The native backend against the interpreter: every bundled policy's tests
-//! (`differential`) and generated well-typed programs over random data (`properties`).
-//! One test binary. The conformance corpus runs through the engine's backends
-//! (`engine/tests/conformance.rs`).
+//! (`differential`), generated well-typed programs over random data (`properties`), and
+//! exact quotients against a rational oracle (`exact`). One test binary. The conformance
+//! corpus runs through the engine's backends (`engine/tests/conformance.rs`).
 
 #![allow(
     clippy::unwrap_used,
@@ -11,4 +11,5 @@
 )]
 
 mod differential;
+mod exact;
 mod properties;

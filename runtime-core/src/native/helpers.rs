@@ -5,7 +5,7 @@
 //! them through [`KernelCtx::helpers`](super::layout::KernelCtx::helpers), a table in
 //! [`Helper::ALL`] order, so a compiled object needs no symbol resolved at link time.
 
-use crate::arith::{self, ArithError, RoundingMode};
+use crate::arith::{self, ArithError, Exact, RoundingMode};
 use crate::date;
 
 use super::layout::{ERR_DIV_ZERO, ERR_NONE, ERR_OVERFLOW};
@@ -93,6 +93,127 @@ pub extern "C" fn bylaw_rt_floor_div(v: i64, scale: i64) -> i64 {
 /// [`arith::ceil_div`].
 pub extern "C" fn bylaw_rt_ceil_div(v: i64, scale: i64) -> i64 {
     arith::ceil_div(v, scale)
+}
+
+/// An exact result's numerator; its denominator goes to `den` (1 on failure).
+fn report_exact(r: Result<Exact, ArithError>, status: &mut u32, den: &mut i64) -> i64 {
+    let r = r.map(|x| {
+        *den = x.den();
+        x.num()
+    });
+    if r.is_err() {
+        *den = 1;
+    }
+    report(r, status)
+}
+
+/// Compiled code's two halves of an exact value, reduced again (they always are).
+fn exact(num: i64, den: i64) -> Result<Exact, ArithError> {
+    // A whole value (a field, a constant, a rounded value) is already in lowest terms.
+    if den == 1 {
+        return Ok(Exact::int(num));
+    }
+    Exact::new(num, den)
+}
+
+/// [`Exact::checked_add`] of `an/ad` and `bn/bd`.
+pub extern "C" fn bylaw_rt_exact_add(
+    an: i64,
+    ad: i64,
+    bn: i64,
+    bd: i64,
+    status: &mut u32,
+    den: &mut i64,
+) -> i64 {
+    let r = exact(an, ad).and_then(|a| a.checked_add(exact(bn, bd)?));
+    report_exact(r, status, den)
+}
+
+/// [`Exact::checked_sub`] of `an/ad` and `bn/bd`.
+pub extern "C" fn bylaw_rt_exact_sub(
+    an: i64,
+    ad: i64,
+    bn: i64,
+    bd: i64,
+    status: &mut u32,
+    den: &mut i64,
+) -> i64 {
+    let r = exact(an, ad).and_then(|a| a.checked_sub(exact(bn, bd)?));
+    report_exact(r, status, den)
+}
+
+/// [`Exact::mul_scaled`] of `an/ad` and `bn/bd` by `divisor`.
+pub extern "C" fn bylaw_rt_exact_mul(
+    an: i64,
+    ad: i64,
+    bn: i64,
+    bd: i64,
+    divisor: i64,
+    status: &mut u32,
+    den: &mut i64,
+) -> i64 {
+    let r = exact(an, ad).and_then(|a| a.mul_scaled(exact(bn, bd)?, divisor));
+    report_exact(r, status, den)
+}
+
+/// [`Exact::div_scaled`] of `an/ad` by `bn/bd`, times `scale`.
+pub extern "C" fn bylaw_rt_exact_div(
+    an: i64,
+    ad: i64,
+    bn: i64,
+    bd: i64,
+    scale: i64,
+    status: &mut u32,
+    den: &mut i64,
+) -> i64 {
+    let r = exact(an, ad).and_then(|a| a.div_scaled(scale, exact(bn, bd)?));
+    report_exact(r, status, den)
+}
+
+/// −1, 0 or 1 as `an/ad` is below, equal to or above `bn/bd` (denominators positive).
+pub extern "C" fn bylaw_rt_exact_cmp(an: i64, ad: i64, bn: i64, bd: i64) -> i64 {
+    // With positive denominators the cross products order the values whether or not
+    // the halves are reduced (as [`Exact::cmp_exact`] does).
+    if ad == bd {
+        return an.cmp(&bn) as i64;
+    }
+    (i128::from(an) * i128::from(bd)).cmp(&(i128::from(bn) * i128::from(ad))) as i64
+}
+
+/// [`Exact::round_to_unit`] of `num/den` by the mode of index `mode`.
+pub extern "C" fn bylaw_rt_exact_round(
+    num: i64,
+    den: i64,
+    mode: u32,
+    unit: i64,
+    status: &mut u32,
+) -> i64 {
+    let mode = RoundingMode::ALL
+        .get(mode as usize)
+        .copied()
+        .unwrap_or_default();
+    report(
+        exact(num, den).and_then(|x| x.round_to_unit(unit, mode)),
+        status,
+    )
+}
+
+/// [`Exact::quotient`] of `num/den` by `scale` with the mode of index `mode`.
+pub extern "C" fn bylaw_rt_exact_quotient(
+    num: i64,
+    den: i64,
+    mode: u32,
+    scale: i64,
+    status: &mut u32,
+) -> i64 {
+    let mode = RoundingMode::ALL
+        .get(mode as usize)
+        .copied()
+        .unwrap_or_default();
+    report(
+        exact(num, den).and_then(|x| x.quotient(scale, mode)),
+        status,
+    )
 }
 
 thread_local! {
@@ -196,10 +317,12 @@ pub struct HelperSpec {
     pub fallible: bool,
     /// Argument 2 is a `u32` (the rounding mode).
     pub mode_arg: bool,
+    /// Whether a `*mut i64` for an exact result's denominator comes after the status.
+    pub den_out: bool,
 }
 
 macro_rules! helpers {
-    ($($id:ident = $f:ident($args:expr, $fallible:expr, $mode:expr)),* $(,)?) => {
+    ($($id:ident = $f:ident($args:expr, $fallible:expr, $mode:expr, $den:expr)),* $(,)?) => {
         /// Every helper, by role; [`Helper::ALL`] is the order of the helper table.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Helper { $(#[doc = stringify!($f)] $id),* }
@@ -215,6 +338,7 @@ macro_rules! helpers {
                         args: $args,
                         fallible: $fallible,
                         mode_arg: $mode,
+                        den_out: $den,
                     }),*
                 }
             }
@@ -223,18 +347,25 @@ macro_rules! helpers {
 }
 
 helpers! {
-    MulScaled = bylaw_rt_mul_scaled(3, true, false),
-    DivScaled = bylaw_rt_div_scaled(3, true, false),
-    RoundToUnit = bylaw_rt_round_to_unit(3, true, true),
-    DateAddDays = bylaw_rt_date_add_days(2, true, false),
-    DateSubDays = bylaw_rt_date_sub_days(2, true, false),
-    DateAddMonths = bylaw_rt_date_add_months(2, true, false),
-    DateSubMonths = bylaw_rt_date_sub_months(2, true, false),
-    MonthsBetween = bylaw_rt_months_between(2, false, false),
-    DaysBetween = bylaw_rt_days_between(2, false, false),
-    FloorDiv = bylaw_rt_floor_div(2, false, false),
-    CeilDiv = bylaw_rt_ceil_div(2, false, false),
-    ChildPrefix = bylaw_rt_child_prefix(5, false, false),
+    MulScaled = bylaw_rt_mul_scaled(3, true, false, false),
+    DivScaled = bylaw_rt_div_scaled(3, true, false, false),
+    RoundToUnit = bylaw_rt_round_to_unit(3, true, true, false),
+    DateAddDays = bylaw_rt_date_add_days(2, true, false, false),
+    DateSubDays = bylaw_rt_date_sub_days(2, true, false, false),
+    DateAddMonths = bylaw_rt_date_add_months(2, true, false, false),
+    DateSubMonths = bylaw_rt_date_sub_months(2, true, false, false),
+    MonthsBetween = bylaw_rt_months_between(2, false, false, false),
+    DaysBetween = bylaw_rt_days_between(2, false, false, false),
+    FloorDiv = bylaw_rt_floor_div(2, false, false, false),
+    CeilDiv = bylaw_rt_ceil_div(2, false, false, false),
+    ChildPrefix = bylaw_rt_child_prefix(5, false, false, false),
+    ExactAdd = bylaw_rt_exact_add(4, true, false, true),
+    ExactSub = bylaw_rt_exact_sub(4, true, false, true),
+    ExactMul = bylaw_rt_exact_mul(5, true, false, true),
+    ExactDiv = bylaw_rt_exact_div(5, true, false, true),
+    ExactCmp = bylaw_rt_exact_cmp(4, false, false, false),
+    ExactRound = bylaw_rt_exact_round(4, true, true, false),
+    ExactQuotient = bylaw_rt_exact_quotient(4, true, true, false),
 }
 
 impl Helper {
@@ -251,7 +382,27 @@ pub fn table() -> Vec<*const u8> {
 
 #[cfg(test)]
 mod tests {
-    use super::bylaw_rt_child_prefix;
+    use super::{
+        bylaw_rt_child_prefix, bylaw_rt_exact_cmp, bylaw_rt_exact_div, bylaw_rt_exact_round,
+        bylaw_rt_exact_sub, mode_index,
+    };
+    use crate::arith::{FEN, RoundingMode};
+    use crate::native::layout::{ERR_DIV_ZERO, ERR_NONE, ERR_OVERFLOW};
+
+    #[test]
+    fn exact_helpers_return_the_numerator_and_write_the_denominator() {
+        let (mut status, mut den) = (ERR_NONE, 0);
+        let n = bylaw_rt_exact_div(599, 1, 2, 1, 1, &mut status, &mut den);
+        assert_eq!((n, den, status), (599, 2, ERR_NONE));
+        let down = mode_index(RoundingMode::Down);
+        assert_eq!(bylaw_rt_exact_round(n, den, down, FEN, &mut status), 200);
+        assert_eq!(bylaw_rt_exact_cmp(n, den, 300, 1), -1);
+        let n = bylaw_rt_exact_div(1, 1, 0, 1, 1, &mut status, &mut den);
+        assert_eq!((n, den, status), (0, 1, ERR_DIV_ZERO));
+        status = ERR_NONE;
+        let n = bylaw_rt_exact_sub(i64::MIN, 1, 1, 3, &mut status, &mut den);
+        assert_eq!((n, den, status), (0, 1, ERR_OVERFLOW));
+    }
 
     /// The prefix sums of rows `start..end`, or `None` when the helper declines.
     fn prefix(values: &[i64], offsets: &[u32], start: i64, end: i64) -> Option<Vec<i64>> {

@@ -70,6 +70,9 @@ pub struct KernelCtx {
     pub helpers: *const *const u8,
     /// Written by every fallible runtime helper: 0, [`ERR_OVERFLOW`] or [`ERR_DIV_ZERO`].
     pub status: u32,
+    /// Written by the exact helpers (`bylaw_rt_exact_*`): the denominator of the value
+    /// they return.
+    pub den: i64,
     /// The error of the row being evaluated.
     pub error: ErrorRecord,
     /// Where the kernel appends one record per failed row (room for every row of the

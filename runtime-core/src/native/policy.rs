@@ -14,8 +14,9 @@ use super::layout::{ColumnView, ErrorRecord, FailedRow, KernelCtx};
 
 /// The version of this ABI; a descriptor of another version is refused.
 /// Version 2 added the policy's name, evaluation date and source hash
-/// ([`bylaw_rt_policy_info`]).
-pub const ABI_VERSION: u32 = 2;
+/// ([`bylaw_rt_policy_info`]); version 3 the exact-quotient helpers and
+/// `KernelCtx::den`.
+pub const ABI_VERSION: u32 = 3;
 
 /// Call status: the rows were evaluated (each row's own error is in `errors`).
 pub const BYLAW_OK: i32 = 0;
@@ -353,6 +354,7 @@ impl<'a> Shape<'a> {
             memo_values: memo_values.as_mut_ptr(),
             helpers: helpers.as_ptr(),
             status: 0,
+            den: 1,
             error: ErrorRecord::default(),
             failures,
             failure_count: 0,
