@@ -14,6 +14,7 @@ use std::path::Path;
 use std::process::Command;
 
 use bylaw_compiler::ir::Program;
+use bylaw_runtime::native::keys;
 use bylaw_runtime::native::policy::{
     ABI_VERSION, KIND_BOOL, KIND_DATE, KIND_ENUM, KIND_INT, KIND_TEXT, PolicyDesc,
 };
@@ -151,6 +152,19 @@ fn compile(
     let mut name_bytes = name.as_bytes().to_vec();
     name_bytes.push(0);
     let name_id = define_words(&mut module, &format!("{prefix}_name"), &name_bytes)?;
+    let column_names_id = define_words(
+        &mut module,
+        &format!("{prefix}_column_names"),
+        &column_names(program),
+    )?;
+    let mut enum_keys: Vec<u8> = enum_keys(program)?
+        .iter()
+        .flat_map(|k| k.to_le_bytes())
+        .collect();
+    if enum_keys.is_empty() {
+        enum_keys.extend([0; 4]);
+    }
+    let enum_keys_id = define_words(&mut module, &format!("{prefix}_enum_keys"), &enum_keys)?;
     let desc_id = define_desc(
         &mut module,
         &prefix,
@@ -160,6 +174,8 @@ fn compile(
             tables: tables_id,
             shape: shape_id,
             name: name_id,
+            column_names: column_names_id,
+            enum_keys: enum_keys_id,
             date,
             source_hash,
         },
@@ -179,6 +195,37 @@ fn compile(
     })
 }
 
+/// Every column's name (`entity.field`), NUL-terminated, in slot order.
+fn column_names(program: &Program) -> Vec<u8> {
+    let mut out = Vec::new();
+    for e in &program.schema.entities {
+        for f in &e.fields {
+            out.extend_from_slice(keys::column_name(e, &f.name).as_bytes());
+            out.push(0);
+        }
+    }
+    if out.is_empty() {
+        out.push(0);
+    }
+    out
+}
+
+/// The keys of every enumeration column's variants, in slot order.
+///
+/// # Errors
+/// [`CodegenError::Unsupported`] if two variants of an enumeration share a key.
+fn enum_keys(program: &Program) -> Result<Vec<u32>, CodegenError> {
+    let mut out = Vec::new();
+    for f in program.schema.entities.iter().flat_map(|e| &e.fields) {
+        if let ColumnType::Enum(en) = &f.ty {
+            let keys =
+                keys::variant_keys(en).map_err(|e| CodegenError::Unsupported(e.to_string()))?;
+            out.extend(keys);
+        }
+    }
+    Ok(out)
+}
+
 /// The input shape the runtime checks batches against (see [`PolicyDesc::shape`]).
 pub fn shape_of(program: &Program) -> Vec<u32> {
     let schema = &program.schema;
@@ -196,7 +243,7 @@ pub fn shape_of(program: &Program) -> Vec<u32> {
                 ColumnType::Text => (KIND_TEXT, 0),
                 _ => (KIND_INT, 0),
             };
-            shape.extend([e as u32, kind, variants]);
+            shape.extend([e as u32, kind, variants, keys::unit_factor(&f.ty)]);
         }
     }
     for (e, entity) in schema.entities.iter().enumerate() {
@@ -230,6 +277,8 @@ struct Described<'a> {
     tables: DataId,
     shape: DataId,
     name: DataId,
+    column_names: DataId,
+    enum_keys: DataId,
     date: i32,
     source_hash: &'a [u8; 32],
 }
@@ -245,6 +294,8 @@ fn define_desc(
         tables,
         shape,
         name,
+        column_names,
+        enum_keys,
         date,
         source_hash,
     } = described;
@@ -282,6 +333,10 @@ fn define_desc(
     data.write_data_addr(offset_of!(PolicyDesc, shape) as u32, s, 0);
     let n = module.declare_data_in_data(name, &mut data);
     data.write_data_addr(offset_of!(PolicyDesc, name) as u32, n, 0);
+    let c = module.declare_data_in_data(column_names, &mut data);
+    data.write_data_addr(offset_of!(PolicyDesc, column_names) as u32, c, 0);
+    let k = module.declare_data_in_data(enum_keys, &mut data);
+    data.write_data_addr(offset_of!(PolicyDesc, enum_keys) as u32, k, 0);
     module
         .define_data(id, &data)
         .map_err(CodegenError::module)?;

@@ -8,37 +8,52 @@ use std::fmt::Write as _;
 use bylaw_compiler::ir::Program;
 use bylaw_compiler::types::Ty;
 use bylaw_runtime::date;
+use bylaw_runtime::native::keys;
 use bylaw_runtime::schema::ColumnType;
 
 use crate::aot::c_name;
 
-const COMMON: &str = r#"#ifndef BYLAW_ABI_V2
-#define BYLAW_ABI_V2
-/* ---- The Bylaw native ABI, version 2 (shared by every compiled policy) ----------
+const COMMON: &str = r#"#ifndef BYLAW_ABI_V3
+#define BYLAW_ABI_V3
+/* ---- The Bylaw native ABI, version 3 (shared by every compiled policy) ----------
  *
  * Values: money is int64_t in units of 0.0001 yuan; rates and decimals int64_t
- * millionths; counts, days and months int64_t; durations declared in years are
- * months; dates int32_t days since 1970-01-01; booleans uint8_t 0/1; enumerations
- * uint32_t variant indexes (see the *_V_* numbers below).
+ * millionths; counts and durations int64_t in the unit their field declares (days,
+ * months or whole years); dates int32_t days since 1970-01-01; booleans uint8_t 0/1;
+ * enumerations uint32_t stable keys (see the *_V_* numbers below): a region's
+ * GB/T 2260 code, else a hash of the variant's name, so adding a variant never
+ * changes another's key.
+ *
+ * Columns are passed by name (`entity.field`, the *_COL_* strings below), in any
+ * order; a column missing, unknown or given twice refuses the batch.
  *
  * Ownership: the library never allocates memory the caller must free and keeps no
  * pointer after a call returns. Every buffer belongs to the caller. Calls are
  * thread-safe: any number may run at once on the same or different batches.
  */
 
-/* One column: `len` elements of the column's C type, starting at `data`. */
+/* An array: `len` elements starting at `data` (a relation's offsets). */
 typedef struct bylaw_column {
     const void *data;
     uint64_t len;
 } bylaw_column;
 
-/* A batch: rows per entity, one column per column slot (a text column is not read:
- * pass {NULL, 0}), and per relation the CSR offsets (uint32_t, parent rows + 1 of
- * them, starting at 0, never decreasing, ending at the child entity's rows): the
- * children of parent row p are child rows offsets[p] .. offsets[p+1]-1. */
+/* One input column: its name (`entity.field`), then `len` elements of its C type
+ * starting at `data`. Text columns are not read and need not be given. */
+typedef struct bylaw_input {
+    const char *name;
+    const void *data;
+    uint64_t len;
+} bylaw_input;
+
+/* A batch: rows per entity, `column_count` named input columns, and per relation
+ * slot the CSR offsets (uint32_t, parent rows + 1 of them, starting at 0, never
+ * decreasing, ending at the child entity's rows): the children of parent row p are
+ * child rows offsets[p] .. offsets[p+1]-1. */
 typedef struct bylaw_batch {
     const uint64_t *entity_rows;
-    const bylaw_column *columns;
+    const bylaw_input *columns;
+    uint64_t column_count;
     const bylaw_column *offsets;
 } bylaw_batch;
 
@@ -71,8 +86,9 @@ typedef struct bylaw_policy_info {
 #define BYLAW_OK 0          /* evaluated; each household's own error is in `errors` */
 #define BYLAW_E_NULL (-1)   /* a required pointer was NULL */
 #define BYLAW_E_ABI (-2)    /* the library and the runtime disagree on the ABI */
-#define BYLAW_E_BATCH (-3)  /* the batch does not match the policy's input (lengths,
-                               offsets, a boolean not 0/1, a variant out of range);
+#define BYLAW_E_BATCH (-3)  /* the batch does not match the policy's input (a column
+                               missing, unknown or twice, a length, an offset, a
+                               boolean not 0/1, an unknown key, a duration too large);
                                nothing was evaluated */
 #define BYLAW_E_RANGE (-4)  /* the rows are not within the root entity */
 
@@ -84,7 +100,7 @@ typedef struct bylaw_policy_info {
 #define BYLAW_ERR_MISSING_PARAM 4 /* parameter `aux` has no value (for key `arg`) */
 #define BYLAW_ERR_SCALE_NONE 5    /* scale `aux` has no brackets in force */
 #define BYLAW_ERR_BELOW_BRACKET 6 /* `arg` is below the first bracket of scale `aux` */
-#endif /* BYLAW_ABI_V2 */
+#endif /* BYLAW_ABI_V3 */
 "#;
 
 fn column_c(ty: &ColumnType) -> &'static str {
@@ -95,11 +111,11 @@ fn column_c(ty: &ColumnType) -> &'static str {
         ColumnType::Decimal => "int64_t, decimal in millionths",
         ColumnType::Days => "int64_t, days",
         ColumnType::Months => "int64_t, months",
-        ColumnType::Years => "int64_t, months (declared in years)",
+        ColumnType::Years => "int64_t, whole years",
         ColumnType::Date => "int32_t, days since 1970-01-01",
         ColumnType::Bool => "uint8_t, 0 or 1",
-        ColumnType::Text => "text: not read, pass {NULL, 0}",
-        ColumnType::Enum(_) => "uint32_t, variant index",
+        ColumnType::Text => "text: not read, leave it out",
+        ColumnType::Enum(_) => "uint32_t, variant key",
     }
 }
 
@@ -113,7 +129,7 @@ fn output_c(ty: Ty) -> &'static str {
         Ty::Months => "int64_t, months",
         Ty::Date => "int32_t, days since 1970-01-01",
         Ty::Bool => "uint8_t, 0 or 1",
-        Ty::Enum(_) => "uint32_t, variant index",
+        Ty::Enum(_) => "uint32_t, variant index (in declaration order)",
         Ty::Text => "text",
     }
 }
@@ -148,24 +164,25 @@ pub fn render(program: &Program, name: &str, prefix: &str, day: i32) -> String {
         );
     }
     let _ = writeln!(h, "#define {up}_ENTITIES {}", schema.entities.len());
-    let _ = writeln!(
-        h,
-        "\n/* ---- Column slots (indexes into bylaw_batch.columns) ---- */"
-    );
+    let _ = writeln!(h, "\n/* ---- Input columns (bylaw_input.name) ---- */");
     let mut slot = 0;
     for e in &schema.entities {
         for f in &e.fields {
             let _ = writeln!(
                 h,
-                "#define {up}_COL_{}_{} {slot} /* {} */",
+                "#define {up}_COL_{}_{} \"{}\" /* {} */",
                 c_name(&e.name).to_uppercase(),
                 c_name(&f.name).to_uppercase(),
+                keys::column_name(e, &f.name),
                 column_c(&f.ty)
             );
             slot += 1;
         }
     }
-    let _ = writeln!(h, "#define {up}_COLUMNS {slot}");
+    let _ = writeln!(
+        h,
+        "#define {up}_COLUMNS {slot} /* at most this many inputs */"
+    );
     let _ = writeln!(
         h,
         "\n/* ---- Relations (indexes into bylaw_batch.offsets) ---- */"
@@ -208,14 +225,25 @@ pub fn render(program: &Program, name: &str, prefix: &str, day: i32) -> String {
         }
     }
     if !enums.is_empty() {
-        let _ = writeln!(h, "\n/* ---- Enumeration variants ---- */");
+        let _ = writeln!(
+            h,
+            "\n/* ---- Enumeration variants: keys for inputs (outputs are indexes) ---- */"
+        );
         for en in enums {
+            let keys = keys::variant_keys(en).unwrap_or_default();
+            let by = if keys::keyed_by_code(en) {
+                "GB/T 2260 or declared code"
+            } else {
+                "FNV-1a hash of the name"
+            };
+            let _ = writeln!(h, "/* {}: keyed by {by} */", en.name);
             for (i, v) in en.variants.iter().enumerate() {
                 let _ = writeln!(
                     h,
-                    "#define {up}_V_{}_{} {i}",
+                    "#define {up}_V_{}_{} {}u /* index {i} */",
                     c_name(&en.name).to_uppercase(),
-                    c_name(&v.name).to_uppercase()
+                    c_name(&v.name).to_uppercase(),
+                    keys.get(i).copied().unwrap_or(0)
                 );
             }
         }

@@ -1,6 +1,7 @@
 /* Embeds the dibao policy compiled by `bylaw build`: three households in columns,
- * evaluated as a batch and one by one, results printed. Money is int64_t in 0.0001
- * yuan, so 1338 yuan is 13380000. */
+ * each column passed by its name, evaluated as a batch and one by one, results
+ * printed. Money is int64_t in 0.0001 yuan, so 1338 yuan is 13380000; ages are in
+ * years, as the policy declares them; cities are GB/T 2260 codes. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -37,30 +38,30 @@ int main(void) {
     uint8_t house[H] = {0, 0, 0};
     /* Members: household 0 has two, 1 has one, 2 has one. */
     int64_t income[M] = {8000000, 10000000, 5000000, 13380100};
-    int64_t age[M] = {40 * 12, 38 * 12, 70 * 12, 30 * 12};
+    int64_t age[M] = {40, 38, 70, 30}; /* years */
     uint8_t disabled[M] = {0, 0, 1, 0};
     uint32_t members[H + 1] = {0, 2, 3, 4};
 
-    bylaw_column columns[P(COLUMNS)];
-    memset(columns, 0, sizeof columns);
-#define COL(slot, array, n) columns[P(slot)] = (bylaw_column){(array), (n)}
-    COL(COL_HOUSEHOLD_CITY, city, H);
-    COL(COL_HOUSEHOLD_HUKOU, hukou, H);
-    COL(COL_HOUSEHOLD_RESIDENCE, residence, H);
-    COL(COL_HOUSEHOLD_MONTHS_AWAY, months_away, H);
-    COL(COL_HOUSEHOLD_DIBAO_ELSEWHERE, elsewhere, H);
-    COL(COL_HOUSEHOLD_LARGE_FINANCIAL_ASSETS, assets, H);
-    COL(COL_HOUSEHOLD_CAR_TRANSACTION, car, H);
-    COL(COL_HOUSEHOLD_HOUSE_TRANSACTION, house, H);
-    COL(COL_PERSON_INCOME, income, M);
-    COL(COL_PERSON_AGE, age, M);
-    COL(COL_PERSON_DISABLED, disabled, M);
+    /* Every column by name, in any order: a swapped or misspelled one is refused. */
+    bylaw_input columns[] = {
+        {P(COL_PERSON_INCOME), income, M},
+        {P(COL_PERSON_AGE), age, M},
+        {P(COL_PERSON_DISABLED), disabled, M},
+        {P(COL_HOUSEHOLD_CITY), city, H},
+        {P(COL_HOUSEHOLD_HUKOU), hukou, H},
+        {P(COL_HOUSEHOLD_RESIDENCE), residence, H},
+        {P(COL_HOUSEHOLD_MONTHS_AWAY), months_away, H},
+        {P(COL_HOUSEHOLD_DIBAO_ELSEWHERE), elsewhere, H},
+        {P(COL_HOUSEHOLD_LARGE_FINANCIAL_ASSETS), assets, H},
+        {P(COL_HOUSEHOLD_CAR_TRANSACTION), car, H},
+        {P(COL_HOUSEHOLD_HOUSE_TRANSACTION), house, H},
+    };
     bylaw_column offsets[P(RELATIONS)];
     offsets[P(REL_HOUSEHOLD_MEMBERS)] = (bylaw_column){members, H + 1};
     uint64_t rows[P(ENTITIES)];
     rows[P(ENTITY_HOUSEHOLD)] = H;
     rows[P(ENTITY_PERSON)] = M;
-    bylaw_batch batch = {rows, columns, offsets};
+    bylaw_batch batch = {rows, columns, sizeof columns / sizeof columns[0], offsets};
 
     /* The batch: one array per output. */
     uint8_t eligible[H], errors[H];
@@ -99,9 +100,16 @@ int main(void) {
     printf("household 0 alone: benefit %" PRId64 " (0.0001 yuan), %" PRIu64 " failed in the batch\n",
            values[P(OUT_BENEFIT)], failed);
 
-    /* A bad batch is refused, not read out of bounds. */
+    /* A bad batch is refused, not read out of bounds or misread. */
+    columns[0].name = "person.incme";
+    int32_t misnamed = bylaw_guangdong_dibao_eval_batch(&batch, 0, H, outputs, errors, NULL, NULL);
+    columns[0].name = P(COL_PERSON_INCOME);
+    city[1] = 4403; /* not a GB/T 2260 code of the policy's regions */
+    int32_t unknown = bylaw_guangdong_dibao_eval_batch(&batch, 0, H, outputs, errors, NULL, NULL);
+    city[1] = P(V_REGION_SHENZHEN);
     members[H] = 99;
     status = bylaw_guangdong_dibao_eval_batch(&batch, 0, H, outputs, errors, NULL, NULL);
-    printf("batch with broken offsets: status %d (BYLAW_E_BATCH = %d)\n", status, BYLAW_E_BATCH);
-    return status == BYLAW_E_BATCH ? 0 : 1;
+    printf("misnamed column, unknown region code, broken offsets: status %d, %d, %d (BYLAW_E_BATCH = %d)\n",
+           misnamed, unknown, status, BYLAW_E_BATCH);
+    return misnamed == BYLAW_E_BATCH && unknown == BYLAW_E_BATCH && status == BYLAW_E_BATCH ? 0 : 1;
 }

@@ -183,3 +183,74 @@ fn a_loaded_library_says_what_it_is() {
     );
     assert_eq!(library.source_hash(), [0; 32]);
 }
+
+#[test]
+fn a_loaded_library_binds_columns_by_name_regions_by_code_and_ages_in_years() {
+    use bylaw_runtime::native::library::Refused;
+    let compiled = bylaw_compiler::compile_file(Path::new("../policies/guangdong/dibao.bylaw"));
+    let program = compiled.program.unwrap();
+    let date = bylaw_runtime::date::parse_date("2024-01-01").unwrap();
+    let aot = LoadedPolicy::build(&program, date).unwrap();
+    let library = aot.library();
+    assert!(library.column_names().contains(&"person.age".to_string()));
+    // One household of one 70-year-old disabled member in Guangzhou (GB/T 2260 440100).
+    let local = bylaw_runtime::native::keys::fnv1a32(b"local");
+    let (city, hukou) = ([440_100u32], [local]);
+    let (months, flags) = ([24i64], [0u8]);
+    let (income, age, disabled) = ([5_000_000i64], [70i64], [1u8]);
+    let members = [0u32, 1];
+    let benefit = |order: &[&str], age: &[i64], city: &[u32]| -> Result<i64, Refused> {
+        let mut input = library.input(&[1, 1]);
+        for name in order {
+            match *name {
+                "household.city" => input.keys(name, city)?,
+                "household.hukou" => input.keys(name, &hukou)?,
+                "household.residence" | "household.months_away" => input.int(name, &months)?,
+                "person.income" => input.int(name, &income)?,
+                "person.age" => input.int(name, age)?,
+                "person.disabled" => input.bool(name, &disabled)?,
+                _ => input.bool(name, &flags)?,
+            };
+        }
+        input.offsets(0, &members)?;
+        let checked = library.check(input)?;
+        let (mut outputs, mut errors, mut failures) = (Vec::new(), Vec::new(), Vec::new());
+        checked.eval(0..1, &mut outputs, &mut errors, &mut failures)?;
+        let at = program
+            .outputs
+            .iter()
+            .position(|d| program.def(*d).name == "benefit")
+            .unwrap();
+        Ok(outputs[at].get(0).unwrap())
+    };
+    let mut order = vec![
+        "household.city",
+        "household.hukou",
+        "household.residence",
+        "household.months_away",
+        "household.dibao_elsewhere",
+        "household.large_financial_assets",
+        "household.car_transaction",
+        "household.house_transaction",
+        "person.income",
+        "person.age",
+        "person.disabled",
+    ];
+    let expected = benefit(&order, &age, &city).unwrap();
+    assert!(expected > 0);
+    order.reverse();
+    assert_eq!(benefit(&order, &age, &city), Ok(expected), "any order");
+    // A column missing, given twice, or unknown; a region by a code it does not know.
+    let missing: Vec<&str> = order[1..].to_vec();
+    assert_eq!(benefit(&missing, &age, &city), Err(Refused::Batch));
+    let mut twice = order.clone();
+    twice.push("person.age");
+    assert_eq!(benefit(&twice, &age, &city), Err(Refused::Batch));
+    assert!(matches!(
+        benefit(&["person.agee"], &age, &city),
+        Err(Refused::Column { .. })
+    ));
+    assert_eq!(benefit(&order, &age, &[4403]), Err(Refused::Batch));
+    // Ages arrive in years: so many years that their months overflow is refused.
+    assert_eq!(benefit(&order, &[i64::MAX / 6], &city), Err(Refused::Batch));
+}

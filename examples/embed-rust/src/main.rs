@@ -3,8 +3,9 @@
 //! batch, prints each household's results, and shows that a broken batch is refused
 //! before any compiled code runs. Money is `i64` in 0.0001 元, so 1338 元 is 13380000.
 //!
-//! The program depends on the runtime crate alone (no compiler inside). Slot and
-//! variant numbers are those of the generated `bylaw_guangdong_dibao.h`.
+//! The program depends on the runtime crate alone (no compiler inside). Columns are
+//! given by name and regions by GB/T 2260 code, as in the generated
+//! `bylaw_guangdong_dibao.h`; ages in years, as the policy declares them.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -13,29 +14,32 @@ use bylaw_runtime_core::date::format_date;
 use bylaw_runtime_core::native::layout::OutputColumn;
 use bylaw_runtime_core::native::library::{Library, Refused};
 
-/// Column slots, relation slots, outputs and variants, from `bylaw_guangdong_dibao.h`.
+/// Column names, relation slots, outputs and variant keys, from
+/// `bylaw_guangdong_dibao.h`.
 mod header {
     pub const ENTITY_HOUSEHOLD: usize = 0;
     pub const ENTITY_PERSON: usize = 1;
-    pub const COL_HOUSEHOLD_CITY: usize = 1;
-    pub const COL_HOUSEHOLD_HUKOU: usize = 2;
-    pub const COL_HOUSEHOLD_RESIDENCE: usize = 3;
-    pub const COL_HOUSEHOLD_MONTHS_AWAY: usize = 4;
-    pub const COL_HOUSEHOLD_DIBAO_ELSEWHERE: usize = 5;
-    pub const COL_HOUSEHOLD_LARGE_FINANCIAL_ASSETS: usize = 6;
-    pub const COL_HOUSEHOLD_CAR_TRANSACTION: usize = 7;
-    pub const COL_HOUSEHOLD_HOUSE_TRANSACTION: usize = 8;
-    pub const COL_PERSON_INCOME: usize = 9;
-    pub const COL_PERSON_AGE: usize = 10;
-    pub const COL_PERSON_DISABLED: usize = 11;
+    pub const COL_HOUSEHOLD_CITY: &str = "household.city";
+    pub const COL_HOUSEHOLD_HUKOU: &str = "household.hukou";
+    pub const COL_HOUSEHOLD_RESIDENCE: &str = "household.residence";
+    pub const COL_HOUSEHOLD_MONTHS_AWAY: &str = "household.months_away";
+    pub const COL_HOUSEHOLD_DIBAO_ELSEWHERE: &str = "household.dibao_elsewhere";
+    pub const COL_HOUSEHOLD_LARGE_FINANCIAL_ASSETS: &str = "household.large_financial_assets";
+    pub const COL_HOUSEHOLD_CAR_TRANSACTION: &str = "household.car_transaction";
+    pub const COL_HOUSEHOLD_HOUSE_TRANSACTION: &str = "household.house_transaction";
+    pub const COL_PERSON_INCOME: &str = "person.income";
+    pub const COL_PERSON_AGE: &str = "person.age";
+    pub const COL_PERSON_DISABLED: &str = "person.disabled";
     pub const REL_HOUSEHOLD_MEMBERS: usize = 0;
     pub const OUT_PER_CAPITA_INCOME: usize = 3;
     pub const OUT_ELIGIBLE: usize = 7;
     pub const OUT_BENEFIT: usize = 8;
-    pub const V_REGION_GUANGZHOU: u32 = 1;
-    pub const V_REGION_SHENZHEN: u32 = 3;
-    pub const V_HUKOU_TYPE_LOCAL: u32 = 0;
-    pub const V_HUKOU_TYPE_OTHER_CITY: u32 = 1;
+    /// GB/T 2260 codes.
+    pub const V_REGION_GUANGZHOU: u32 = 440_100;
+    pub const V_REGION_SHENZHEN: u32 = 440_300;
+    /// Hashes of the variants' names (the enumeration declares no codes).
+    pub const V_HUKOU_TYPE_LOCAL: u32 = 2_621_662_984;
+    pub const V_HUKOU_TYPE_OTHER_CITY: u32 = 3_422_202_489;
 }
 use header::*;
 
@@ -70,7 +74,7 @@ fn households() -> Households {
         car: vec![0, 1, 0],
         house: vec![0, 0, 0],
         income: vec![8_000_000, 10_000_000, 5_000_000, 13_380_100],
-        age: vec![40 * 12, 38 * 12, 70 * 12, 30 * 12],
+        age: vec![40, 38, 70, 30],
         disabled: vec![0, 0, 1, 0],
         members: vec![0, 2, 3, 4],
     }
@@ -83,8 +87,8 @@ fn evaluate(library: &Library, h: &Households) -> Result<Vec<String>, Refused> {
     debug_assert_eq!(rows.len(), ENTITY_PERSON + 1);
     let mut input = library.input(&rows);
     input
-        .variant(COL_HOUSEHOLD_CITY, &h.city)?
-        .variant(COL_HOUSEHOLD_HUKOU, &h.hukou)?
+        .keys(COL_HOUSEHOLD_CITY, &h.city)?
+        .keys(COL_HOUSEHOLD_HUKOU, &h.hukou)?
         .int(COL_HOUSEHOLD_RESIDENCE, &h.residence)?
         .int(COL_HOUSEHOLD_MONTHS_AWAY, &h.months_away)?
         .bool(COL_HOUSEHOLD_DIBAO_ELSEWHERE, &h.elsewhere)?
@@ -95,7 +99,7 @@ fn evaluate(library: &Library, h: &Households) -> Result<Vec<String>, Refused> {
         .int(COL_PERSON_AGE, &h.age)?
         .bool(COL_PERSON_DISABLED, &h.disabled)?
         .offsets(REL_HOUSEHOLD_MEMBERS, &h.members)?;
-    // The whole batch is checked once (lengths, offsets, booleans, variant codes).
+    // The whole batch is checked once (names, lengths, offsets, booleans, keys).
     let batch = library.check(input)?;
     let (mut outputs, mut errors, mut failures) = (Vec::new(), Vec::new(), Vec::new());
     batch.eval(
@@ -155,11 +159,19 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    // A batch whose offsets point past the members is refused, not read out of bounds.
+    // A city given by an unknown code, and offsets past the members, are refused
+    // before any compiled code runs.
+    h.city[1] = 4403;
+    let unknown = evaluate(&library, &h);
+    h.city[1] = V_REGION_SHENZHEN;
     h.members[3] = 99;
-    match evaluate(&library, &h) {
-        Err(Refused::Batch) => {
-            println!("batch with broken offsets: refused ({})", Refused::Batch);
+    let broken = evaluate(&library, &h);
+    match (unknown, broken) {
+        (Err(Refused::Batch), Err(Refused::Batch)) => {
+            println!(
+                "unknown region code, broken offsets: refused ({})",
+                Refused::Batch
+            );
             ExitCode::SUCCESS
         }
         other => {

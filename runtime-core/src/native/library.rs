@@ -8,10 +8,12 @@ use std::marker::PhantomData;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
+use std::ffi::CString;
+
 use super::layout::{ColumnView, FailedRow, OutputColumn};
 use super::policy::{
-    self, ABI_VERSION, BYLAW_E_BATCH, BYLAW_E_NULL, BYLAW_E_RANGE, KIND_BOOL, KIND_DATE, KIND_ENUM,
-    KIND_INT, PolicyDesc, Shape,
+    self, ABI_VERSION, BYLAW_E_BATCH, BYLAW_E_NULL, BYLAW_E_RANGE, COLUMN_WORDS, InputView,
+    KIND_BOOL, KIND_DATE, KIND_ENUM, KIND_INT, PolicyDesc, Shape,
 };
 use crate::batch::{Batch, Column};
 use crate::native::layout::Slots;
@@ -30,18 +32,20 @@ pub enum LibraryError {
 }
 
 /// Why a batch or a call was refused: one of the C entry points' `BYLAW_E_*` statuses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refused {
     #[error("the descriptor is not of this runtime's ABI version")]
     Abi,
     #[error(
-        "the batch does not match the policy's input (lengths, offsets, booleans or variant codes)"
+        "the batch does not match the policy's input (a column missing, unknown or given twice, a length, offset, boolean or variant key)"
     )]
     Batch,
     #[error("the rows are not within the batch")]
     Range,
-    #[error("column slot {slot} is not a {kind} column of the policy's input")]
-    Slot { slot: usize, kind: &'static str },
+    #[error("`{name}` is not a {kind} column of the policy's input")]
+    Column { name: String, kind: &'static str },
+    #[error("relation slot {slot} is not in the policy's input")]
+    Relation { slot: usize },
 }
 
 impl Refused {
@@ -172,38 +176,82 @@ impl Library {
             .unwrap_or_default()
     }
 
+    /// The names of the policy's input columns (`entity.field`), text columns
+    /// included (they are not read).
+    pub fn column_names(&self) -> Vec<String> {
+        self.shape()
+            .map(|s| {
+                s.names
+                    .iter()
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// An empty input for a batch with `entity_rows[e]` rows of entity `e`: every
-    /// column slot and relation slot still to be given.
+    /// column and relation slot still to be given.
     pub fn input<'a>(&'a self, entity_rows: &[u64]) -> Input<'a> {
-        let (columns, relations) = self
-            .shape()
-            .map(|s| (s.columns.len() / 3, s.relations.len() / 2))
-            .unwrap_or_default();
+        let relations = self.shape().map(|s| s.relations.len() / 2).unwrap_or(0);
         Input {
             library: self,
             entity_rows: entity_rows.to_vec(),
-            columns: vec![EMPTY; columns],
+            names: Vec::new(),
+            columns: Vec::new(),
             offsets: vec![EMPTY; relations],
+            owned_numbers: Vec::new(),
+            owned_keys: Vec::new(),
             _borrow: PhantomData,
         }
     }
 
-    /// An input viewing `batch` (no copy), slots numbered by `slots` (the policy's
-    /// schema). Text columns are left out: compiled libraries do not read them.
+    /// An input viewing `batch`, slots numbered by `slots` (the policy's schema):
+    /// enumeration values turned into their keys and durations declared in years into
+    /// years, as a caller passes them. Text columns are left out: compiled libraries
+    /// do not read them.
     ///
     /// # Errors
-    /// [`Refused::Slot`] if a column's kind differs from the policy's.
+    /// [`Refused::Column`] if a column's kind differs from the policy's,
+    /// [`Refused::Batch`] if a duration in years is not a whole number of years.
     pub fn input_of<'a>(&'a self, batch: &'a Batch, slots: &Slots) -> Result<Input<'a>, Refused> {
+        let shape = self.shape()?;
         let rows: Vec<u64> = batch.entities.iter().map(|e| e.len as u64).collect();
         let mut input = self.input(&rows);
         for (e, entity) in batch.entities.iter().enumerate() {
             for (f, column) in entity.columns.iter().enumerate() {
                 let slot = slots.column(e, f);
+                let name = shape
+                    .names
+                    .get(slot)
+                    .map(|n| String::from_utf8_lossy(n).into_owned())
+                    .unwrap_or_default();
+                let unit = shape
+                    .columns
+                    .get(slot * COLUMN_WORDS + 3)
+                    .copied()
+                    .unwrap_or(1);
                 match column {
-                    Column::Int(v) => input.int(slot, v)?,
-                    Column::Bool(v) => input.bool(slot, v)?,
-                    Column::Date(v) => input.date(slot, v)?,
-                    Column::Enum(v) => input.variant(slot, v)?,
+                    Column::Int(v) if unit > 1 => {
+                        let unit = i64::from(unit);
+                        let declared: Vec<i64> = v
+                            .iter()
+                            .map(|x| (x % unit == 0).then_some(x / unit))
+                            .collect::<Option<_>>()
+                            .ok_or(Refused::Batch)?;
+                        input.owned_int(&name, declared)?
+                    }
+                    Column::Int(v) => input.int(&name, v)?,
+                    Column::Bool(v) => input.bool(&name, v)?,
+                    Column::Date(v) => input.date(&name, v)?,
+                    Column::Enum(v) => {
+                        let keys = shape.keys.get(slot).copied().unwrap_or_default();
+                        let mapped: Vec<u32> = v
+                            .iter()
+                            .map(|i| keys.get(*i as usize).copied())
+                            .collect::<Option<_>>()
+                            .ok_or(Refused::Batch)?;
+                        input.owned_keys(&name, mapped)?
+                    }
                     Column::Text(_) => &mut input,
                 };
             }
@@ -214,18 +262,24 @@ impl Library {
         Ok(input)
     }
 
-    /// Checks `input` once (lengths, CSR offsets, booleans, variant codes), for any
-    /// number of evaluations.
+    /// Binds `input` to the policy's columns by name and checks it once (lengths,
+    /// keys, CSR offsets, booleans), for any number of evaluations.
     ///
     /// # Errors
-    /// [`Refused::Batch`] if the input does not match the policy's shape.
+    /// [`Refused::Batch`] if the input does not match the policy's shape: a column
+    /// missing, unknown or given twice, a length, key, boolean or offset wrong.
     pub fn check<'a>(&'a self, input: Input<'a>) -> Result<Checked<'a>, Refused> {
         let shape = self.shape()?;
-        // SAFETY: every view was set from a slice of the element type its slot's kind
-        // has in this shape (`Input`'s setters check the kind), borrowed for `'a`.
-        unsafe { shape.check_parts(&input.entity_rows, &input.columns, &input.offsets) }
+        // SAFETY: every view was set from a slice of the element type its column's kind
+        // has in this shape (`Input`'s setters check the kind) with a NUL-terminated
+        // name, borrowed for `'a` or owned by `input`.
+        let bound = unsafe { shape.bind(&input.entity_rows, &input.columns, &input.offsets) }
             .map_err(Refused::of_status)?;
-        Ok(Checked { shape, input })
+        Ok(Checked {
+            shape,
+            bound,
+            _input: input,
+        })
     }
 }
 
@@ -234,79 +288,126 @@ const EMPTY: ColumnView = ColumnView {
     len: 0,
 };
 
-/// A batch as slices borrowed for `'a`: rows per entity, one column per slot and CSR
-/// offsets per relation slot, numbered as in the policy's header.
+/// A batch as slices borrowed for `'a`: rows per entity, its columns each by name
+/// (`entity.field`, in any order) and CSR offsets per relation slot, numbered as in
+/// the policy's header.
 pub struct Input<'a> {
     library: &'a Library,
     entity_rows: Vec<u64>,
-    columns: Vec<ColumnView>,
+    /// The columns' names, NUL-terminated, that `columns` point to.
+    names: Vec<CString>,
+    columns: Vec<InputView>,
     offsets: Vec<ColumnView>,
+    /// Columns converted for the caller's form, that `columns` point into.
+    owned_numbers: Vec<Vec<i64>>,
+    owned_keys: Vec<Vec<u32>>,
     _borrow: PhantomData<&'a [u8]>,
 }
 
 impl<'a> Input<'a> {
-    fn set<T>(
+    /// Adds column `name` with `len` elements at `data`, checking its kind.
+    fn add(
         &mut self,
-        slot: usize,
+        name: &str,
         kind: u32,
         what: &'static str,
-        values: &'a [T],
+        data: *const u8,
+        len: usize,
     ) -> Result<&mut Self, Refused> {
-        let found = self.library.shape()?.columns.get(slot * 3 + 1).copied();
-        let view = self.columns.get_mut(slot);
-        match (found, view) {
-            (Some(k), Some(view)) if k == kind => {
-                *view = ColumnView {
-                    data: values.as_ptr().cast(),
-                    len: values.len() as u64,
-                };
-                Ok(self)
-            }
-            _ => Err(Refused::Slot { slot, kind: what }),
+        let shape = self.library.shape()?;
+        let found = shape
+            .slot(name.as_bytes())
+            .and_then(|slot| shape.columns.get(slot * COLUMN_WORDS + 1).copied());
+        let refused = || Refused::Column {
+            name: name.to_owned(),
+            kind: what,
+        };
+        if found != Some(kind) {
+            return Err(refused());
         }
+        let name = CString::new(name).map_err(|_| refused())?;
+        self.columns.push(InputView {
+            name: name.as_ptr().cast(),
+            data,
+            len: len as u64,
+        });
+        self.names.push(name);
+        Ok(self)
     }
 
-    /// Column slot `slot`: numbers (money and rates scaled by 10⁴, counts, durations).
+    /// Column `name`: numbers in the column's declared unit (money and rates scaled by
+    /// 10⁴ and 10⁶, counts, days, months, years).
     ///
     /// # Errors
-    /// [`Refused::Slot`] if the slot is not a number column.
-    pub fn int(&mut self, slot: usize, values: &'a [i64]) -> Result<&mut Self, Refused> {
-        self.set(slot, KIND_INT, "number", values)
+    /// [`Refused::Column`] if the policy has no number column of that name.
+    pub fn int(&mut self, name: &str, values: &'a [i64]) -> Result<&mut Self, Refused> {
+        self.add(
+            name,
+            KIND_INT,
+            "number",
+            values.as_ptr().cast(),
+            values.len(),
+        )
     }
 
-    /// Column slot `slot`: booleans, 0 or 1.
-    ///
-    /// # Errors
-    /// [`Refused::Slot`] if the slot is not a boolean column.
-    pub fn bool(&mut self, slot: usize, values: &'a [u8]) -> Result<&mut Self, Refused> {
-        self.set(slot, KIND_BOOL, "boolean", values)
+    fn owned_int(&mut self, name: &str, values: Vec<i64>) -> Result<&mut Self, Refused> {
+        let (data, len) = (values.as_ptr().cast(), values.len());
+        self.owned_numbers.push(values);
+        self.add(name, KIND_INT, "number", data, len)
     }
 
-    /// Column slot `slot`: dates as day numbers (days since 1970-01-01).
+    /// Column `name`: booleans, 0 or 1.
     ///
     /// # Errors
-    /// [`Refused::Slot`] if the slot is not a date column.
-    pub fn date(&mut self, slot: usize, values: &'a [i32]) -> Result<&mut Self, Refused> {
-        self.set(slot, KIND_DATE, "date", values)
+    /// [`Refused::Column`] if the policy has no boolean column of that name.
+    pub fn bool(&mut self, name: &str, values: &'a [u8]) -> Result<&mut Self, Refused> {
+        self.add(name, KIND_BOOL, "boolean", values.as_ptr(), values.len())
     }
 
-    /// Column slot `slot`: enumeration variants as indexes.
+    /// Column `name`: dates as day numbers (days since 1970-01-01).
     ///
     /// # Errors
-    /// [`Refused::Slot`] if the slot is not an enumeration column.
-    pub fn variant(&mut self, slot: usize, values: &'a [u32]) -> Result<&mut Self, Refused> {
-        self.set(slot, KIND_ENUM, "enumeration", values)
+    /// [`Refused::Column`] if the policy has no date column of that name.
+    pub fn date(&mut self, name: &str, values: &'a [i32]) -> Result<&mut Self, Refused> {
+        self.add(
+            name,
+            KIND_DATE,
+            "date",
+            values.as_ptr().cast(),
+            values.len(),
+        )
+    }
+
+    /// Column `name`: enumeration variants by their stable keys (a region's GB/T 2260
+    /// code, else the hash of the variant's name; see the policy's header).
+    ///
+    /// # Errors
+    /// [`Refused::Column`] if the policy has no enumeration column of that name.
+    pub fn keys(&mut self, name: &str, values: &'a [u32]) -> Result<&mut Self, Refused> {
+        self.add(
+            name,
+            KIND_ENUM,
+            "enumeration",
+            values.as_ptr().cast(),
+            values.len(),
+        )
+    }
+
+    fn owned_keys(&mut self, name: &str, values: Vec<u32>) -> Result<&mut Self, Refused> {
+        let (data, len) = (values.as_ptr().cast(), values.len());
+        self.owned_keys.push(values);
+        self.add(name, KIND_ENUM, "enumeration", data, len)
     }
 
     /// Relation slot `slot`: CSR offsets, one more than the parent's rows.
     ///
     /// # Errors
-    /// [`Refused::Slot`] if there is no such relation slot.
+    /// [`Refused::Relation`] if there is no such relation slot.
     pub fn offsets(&mut self, slot: usize, offsets: &'a [u32]) -> Result<&mut Self, Refused> {
-        let view = self.offsets.get_mut(slot).ok_or(Refused::Slot {
-            slot,
-            kind: "relation",
-        })?;
+        let view = self
+            .offsets
+            .get_mut(slot)
+            .ok_or(Refused::Relation { slot })?;
         *view = ColumnView {
             data: offsets.as_ptr().cast(),
             len: offsets.len() as u64,
@@ -319,8 +420,10 @@ impl<'a> Input<'a> {
 /// of times, from any number of threads.
 pub struct Checked<'a> {
     shape: Shape<'a>,
-    /// Checked against `shape`; never changed after.
-    input: Input<'a>,
+    /// Bound to `shape` and checked; never changed after. Its views point into the
+    /// caller's slices and into `_input`'s and its own buffers.
+    bound: policy::Checked,
+    _input: Input<'a>,
 }
 
 // SAFETY: the checked views and the descriptor are only read, by every evaluation; each
@@ -355,17 +458,12 @@ impl Checked<'_> {
         failures.clear();
         failures.reserve(n);
         let pointers: Vec<*mut u8> = outputs.iter_mut().map(OutputColumn::as_mut_ptr).collect();
-        let batch = policy::Checked {
-            rows: &self.input.entity_rows,
-            columns: &self.input.columns,
-            offsets: &self.input.offsets,
-        };
-        // SAFETY: the batch was checked against this shape; every output column holds
-        // `n` elements of its width (resized above), `errors` holds `n` bytes and
-        // `failures` has room for `n` records.
+        // SAFETY: the batch was bound to and checked against this shape; every output
+        // column holds `n` elements of its width (resized above), `errors` holds `n`
+        // bytes and `failures` has room for `n` records.
         let count = unsafe {
             self.shape.run(
-                &batch,
+                &self.bound,
                 rows.start,
                 rows.end,
                 pointers.as_ptr(),

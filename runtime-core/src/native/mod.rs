@@ -11,6 +11,7 @@
 )]
 
 pub mod helpers;
+pub mod keys;
 pub mod layout;
 pub mod library;
 pub mod policy;

@@ -5,9 +5,11 @@
 //! build date, and the *shape* of the input — per column slot its entity, kind and
 //! number of variants, per relation slot its parent and child entity, per output its
 //! width. [`bylaw_rt_eval_batch`] and [`bylaw_rt_eval_one`] check a caller's
-//! [`BatchView`] against that shape (lengths, CSR offsets, booleans, variant codes)
-//! before the kernel runs, so native code never reads outside the caller's arrays
-//! whatever their contents; they return one of the `BYLAW_*` status codes.
+//! [`BatchView`] against that shape before the kernel runs — each input column found by
+//! its name (`entity.field`), enumeration values translated from their stable keys
+//! (see [`super::keys`]), durations from their declared unit, then lengths, CSR
+//! offsets and booleans checked — so native code never reads outside the caller's
+//! arrays whatever their contents; they return one of the `BYLAW_*` status codes.
 
 use super::helpers;
 use super::layout::{ColumnView, ErrorRecord, FailedRow, KernelCtx};
@@ -15,7 +17,8 @@ use super::layout::{ColumnView, ErrorRecord, FailedRow, KernelCtx};
 /// The version of this ABI; a descriptor of another version is refused.
 /// Version 2 added the policy's name, evaluation date and source hash
 /// ([`bylaw_rt_policy_info`]); version 3 the exact-quotient helpers and
-/// `KernelCtx::den`.
+/// `KernelCtx::den`, input columns bound by name, enumeration values as stable keys
+/// and durations in their declared unit.
 pub const ABI_VERSION: u32 = 3;
 
 /// Call status: the rows were evaluated (each row's own error is in `errors`).
@@ -35,7 +38,7 @@ pub const KIND_INT: u32 = 0;
 pub const KIND_BOOL: u32 = 1;
 /// An `i32` day number.
 pub const KIND_DATE: u32 = 2;
-/// A `u32` variant index.
+/// A `u32` variant key (see [`super::keys`]).
 pub const KIND_ENUM: u32 = 3;
 /// Text: not passed to native libraries (the policy reads no text column).
 pub const KIND_TEXT: u32 = 4;
@@ -67,8 +70,9 @@ pub struct PolicyDesc {
     pub kernel: Option<KernelFn>,
     /// The keyed parameter tables.
     pub tables: *const i64,
-    /// `outputs` widths, then `(entity, kind, variants)` per column slot, then
-    /// `(parent, child)` per relation slot.
+    /// `outputs` widths, then `(entity, kind, variants, unit)` per column slot (`unit`:
+    /// runtime units per declared unit, 12 for years), then `(parent, child)` per
+    /// relation slot.
     pub shape: *const u32,
     /// The policy's name, NUL-terminated UTF-8.
     pub name: *const u8,
@@ -78,6 +82,10 @@ pub struct PolicyDesc {
     pub reserved2: u32,
     /// SHA-256 of the policy's source files (see `bylaw_compiler::load::source_hash`).
     pub source_hash: [u8; 32],
+    /// Per column slot its name (`entity.field`), NUL-terminated, one after another.
+    pub column_names: *const u8,
+    /// Per enumeration column slot, in slot order, the key of each of its variants.
+    pub enum_keys: *const u32,
 }
 
 /// What a compiled library is, as [`bylaw_rt_policy_info`] reports it.
@@ -143,17 +151,31 @@ pub unsafe extern "C" fn bylaw_rt_policy_info(
     status
 }
 
-/// A batch as C passes it: rows per entity, one view per column slot, the CSR offsets
-/// (`u32`, parent rows + 1 of them) per relation slot.
+/// A batch as C passes it: rows per entity, its input columns (each named, in any
+/// order), and the CSR offsets (`u32`, parent rows + 1 of them) per relation slot.
 #[repr(C)]
 #[derive(Debug)]
 pub struct BatchView {
     /// Rows per entity (`u64`), in schema order.
     pub entity_rows: *const u64,
-    /// One view per column slot.
-    pub columns: *const ColumnView,
+    /// `column_count` named input columns.
+    pub columns: *const InputView,
+    /// The number of input columns.
+    pub column_count: u64,
     /// One view per relation slot.
     pub offsets: *const ColumnView,
+}
+
+/// One input column as a caller passes it: its name, then its elements.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct InputView {
+    /// `entity.field`, NUL-terminated.
+    pub name: *const u8,
+    /// The first element, of the column's C type.
+    pub data: *const u8,
+    /// The number of elements.
+    pub len: u64,
 }
 
 /// The input shape of a descriptor, read once.
@@ -161,18 +183,38 @@ pub(super) struct Shape<'a> {
     desc: &'a PolicyDesc,
     /// Per output: its width in bytes.
     pub(super) widths: &'a [u32],
-    /// Per column slot: entity, kind, variants.
+    /// Per column slot: entity, kind, variants, unit.
     pub(super) columns: &'a [u32],
     /// Per relation slot: parent entity, child entity.
     pub(super) relations: &'a [u32],
+    /// Per column slot: its name.
+    pub(super) names: Vec<&'a [u8]>,
+    /// Per column slot: its variants' keys (empty unless an enumeration).
+    pub(super) keys: Vec<&'a [u32]>,
 }
 
-/// The checked batch: rows per entity and the views.
-pub(super) struct Checked<'a> {
-    pub(super) rows: &'a [u64],
-    pub(super) columns: &'a [ColumnView],
-    pub(super) offsets: &'a [ColumnView],
+/// Words per column slot in a shape.
+pub(super) const COLUMN_WORDS: usize = 4;
+
+/// A batch bound to a shape and checked: rows per entity and one view per slot, the
+/// views of translated columns pointing into buffers it owns.
+pub(super) struct Checked {
+    pub(super) rows: Vec<u64>,
+    pub(super) columns: Vec<ColumnView>,
+    pub(super) offsets: Vec<ColumnView>,
+    /// Columns translated from the caller's form (keys to indexes, years to months).
+    _owned: Vec<Owned>,
 }
+
+enum Owned {
+    Indexes(Vec<u32>),
+    Numbers(Vec<i64>),
+}
+
+const EMPTY_VIEW: ColumnView = ColumnView {
+    data: std::ptr::null(),
+    len: 0,
+};
 
 fn width_of(kind: u32) -> usize {
     match kind {
@@ -203,32 +245,72 @@ impl<'a> Shape<'a> {
         if desc.abi != ABI_VERSION || desc.shape.is_null() || desc.kernel.is_none() {
             return Err(BYLAW_E_ABI);
         }
+        let slots = desc.columns as usize;
         let (o, c, r) = (
             desc.outputs as usize,
-            desc.columns as usize * 3,
+            slots * COLUMN_WORDS,
             desc.relations as usize * 2,
         );
+        if slots > 0 && desc.column_names.is_null() {
+            return Err(BYLAW_E_ABI);
+        }
         // SAFETY: the descriptor's shape array has `o + c + r` elements (its contract).
         let all = unsafe { std::slice::from_raw_parts(desc.shape, o + c + r) };
         let (widths, rest) = all.split_at(o);
         let (columns, relations) = rest.split_at(c);
+        let mut names = Vec::with_capacity(slots);
+        let mut at = desc.column_names;
+        for _ in 0..slots {
+            // SAFETY: the descriptor holds one NUL-terminated name per column slot, one
+            // after another (its contract).
+            let name = unsafe { std::ffi::CStr::from_ptr(at.cast()) }.to_bytes();
+            names.push(name);
+            // SAFETY: the next name starts after this one's NUL, within the blob.
+            at = unsafe { at.add(name.len() + 1) };
+        }
+        let mut keys = Vec::with_capacity(slots);
+        let mut next = desc.enum_keys;
+        for c in columns.chunks_exact(COLUMN_WORDS) {
+            let (kind, variants) = (c[1], c[2] as usize);
+            if kind != KIND_ENUM || variants == 0 {
+                keys.push(&[][..]);
+                continue;
+            }
+            if next.is_null() {
+                return Err(BYLAW_E_ABI);
+            }
+            // SAFETY: the descriptor holds `variants` keys per enumeration slot, in
+            // slot order (its contract).
+            keys.push(unsafe { std::slice::from_raw_parts(next, variants) });
+            // SAFETY: as above; the next slot's keys follow.
+            next = unsafe { next.add(variants) };
+        }
         Ok(Shape {
             desc,
             widths,
             columns,
             relations,
+            names,
+            keys,
         })
     }
 
-    /// Checks `batch` against the shape.
+    /// The slot of the column named `name`.
+    pub(super) fn slot(&self, name: &[u8]) -> Option<usize> {
+        self.names.iter().position(|n| *n == name)
+    }
+
+    /// Binds `batch` to the shape and checks it.
     ///
     /// # Safety
-    /// `batch`'s arrays have one element per entity, column slot and relation slot of
-    /// the shape, and each view points to `len` readable elements of its kind.
-    unsafe fn check(&self, batch: &'a BatchView) -> Result<Checked<'a>, i32> {
+    /// `batch`'s arrays have one element per entity, `column_count` input columns and
+    /// one offsets view per relation slot; each view points to `len` readable elements
+    /// of its column's C type and each name is NUL-terminated.
+    unsafe fn check(&self, batch: &BatchView) -> Result<Checked, i32> {
         let d = self.desc;
+        let count = usize::try_from(batch.column_count).map_err(|_| BYLAW_E_BATCH)?;
         if batch.entity_rows.is_null()
-            || (d.columns > 0 && batch.columns.is_null())
+            || (count > 0 && batch.columns.is_null())
             || (d.relations > 0 && batch.offsets.is_null())
         {
             return Err(BYLAW_E_NULL);
@@ -237,39 +319,59 @@ impl<'a> Shape<'a> {
         let (rows, columns, offsets) = unsafe {
             (
                 std::slice::from_raw_parts(batch.entity_rows, d.entities as usize),
-                slice_or_empty(batch.columns, d.columns as usize),
+                slice_or_empty(batch.columns, count),
                 slice_or_empty(batch.offsets, d.relations as usize),
             )
         };
         // SAFETY: the caller's promise on the views.
-        unsafe { self.check_parts(rows, columns, offsets) }
+        unsafe { self.bind(rows, columns, offsets) }
     }
 
-    /// Checks a batch given as slices against the shape.
+    /// Binds named input columns to the shape's slots, translates keys and units, and
+    /// checks lengths, booleans and offsets.
     ///
     /// # Safety
-    /// Each view points to `len` readable elements of the kind its slot has in the
-    /// shape (text slots excepted: they are never read).
-    pub(super) unsafe fn check_parts(
+    /// Each input's name is NUL-terminated and its view points to `len` readable
+    /// elements of the C type of the column it names (text columns are never read);
+    /// each offsets view to `len` readable `u32`s.
+    pub(super) unsafe fn bind(
         &self,
-        rows: &'a [u64],
-        columns: &'a [ColumnView],
-        offsets: &'a [ColumnView],
-    ) -> Result<Checked<'a>, i32> {
+        rows: &[u64],
+        inputs: &[InputView],
+        offsets: &[ColumnView],
+    ) -> Result<Checked, i32> {
         let d = self.desc;
-        if rows.len() != d.entities as usize
-            || columns.len() != d.columns as usize
-            || offsets.len() != d.relations as usize
-        {
+        if rows.len() != d.entities as usize || offsets.len() != d.relations as usize {
             return Err(BYLAW_E_BATCH);
         }
-        for (view, c) in columns.iter().zip(self.columns.chunks_exact(3)) {
-            let [entity, kind, variants] = [c[0], c[1], c[2]];
+        let slots = d.columns as usize;
+        let mut columns = vec![EMPTY_VIEW; slots];
+        let mut given = vec![false; slots];
+        for input in inputs {
+            if input.name.is_null() {
+                return Err(BYLAW_E_NULL);
+            }
+            // SAFETY: NUL-terminated (the caller's promise).
+            let name = unsafe { std::ffi::CStr::from_ptr(input.name.cast()) }.to_bytes();
+            let slot = self.slot(name).ok_or(BYLAW_E_BATCH)?;
+            if std::mem::replace(&mut given[slot], true) {
+                return Err(BYLAW_E_BATCH);
+            }
+            columns[slot] = ColumnView {
+                data: input.data,
+                len: input.len,
+            };
+        }
+        let mut owned = Vec::new();
+        for (slot, c) in self.columns.chunks_exact(COLUMN_WORDS).enumerate() {
+            let [entity, kind, _, unit] = [c[0], c[1], c[2], c[3]];
             let n = rows.get(entity as usize).copied().ok_or(BYLAW_E_ABI)?;
             if kind == KIND_TEXT {
-                continue; // never read by the kernel
+                columns[slot] = EMPTY_VIEW; // never read by the kernel
+                continue;
             }
-            if view.len != n || (n > 0 && view.data.is_null()) {
+            let view = columns[slot];
+            if !given[slot] || view.len != n || (n > 0 && view.data.is_null()) {
                 return Err(BYLAW_E_BATCH);
             }
             if view.data.align_offset(width_of(kind)) != 0 {
@@ -277,15 +379,37 @@ impl<'a> Shape<'a> {
             }
             // SAFETY: `view` holds `n` elements of this kind (the caller's promise),
             // aligned (checked above).
-            let valid = unsafe {
+            let translated = unsafe {
                 match kind {
-                    KIND_BOOL => elements::<u8>(view).iter().all(|b| *b <= 1),
-                    KIND_ENUM => elements::<u32>(view).iter().all(|v| *v < variants),
-                    _ => true,
+                    KIND_BOOL if elements::<u8>(&view).iter().any(|b| *b > 1) => {
+                        return Err(BYLAW_E_BATCH);
+                    }
+                    KIND_ENUM => Some(Owned::Indexes(indexes(
+                        elements::<u32>(&view),
+                        self.keys.get(slot).copied().unwrap_or_default(),
+                    )?)),
+                    KIND_INT if unit > 1 => Some(Owned::Numbers(
+                        elements::<i64>(&view)
+                            .iter()
+                            .map(|v| v.checked_mul(i64::from(unit)))
+                            .collect::<Option<Vec<i64>>>()
+                            .ok_or(BYLAW_E_BATCH)?,
+                    )),
+                    _ => None,
                 }
             };
-            if !valid {
-                return Err(BYLAW_E_BATCH);
+            if let Some(t) = translated {
+                columns[slot] = match &t {
+                    Owned::Indexes(v) => ColumnView {
+                        data: v.as_ptr().cast(),
+                        len: v.len() as u64,
+                    },
+                    Owned::Numbers(v) => ColumnView {
+                        data: v.as_ptr().cast(),
+                        len: v.len() as u64,
+                    },
+                };
+                owned.push(t);
             }
         }
         for (view, r) in offsets.iter().zip(self.relations.chunks_exact(2)) {
@@ -306,9 +430,10 @@ impl<'a> Shape<'a> {
             }
         }
         Ok(Checked {
-            rows,
+            rows: rows.to_vec(),
             columns,
-            offsets,
+            offsets: offsets.to_vec(),
+            _owned: owned,
         })
     }
 
@@ -319,7 +444,7 @@ impl<'a> Shape<'a> {
     /// of its width; `errors` and `failures` have room for `end − start` elements.
     pub(super) unsafe fn run(
         &self,
-        batch: &Checked<'_>,
+        batch: &Checked,
         start: u64,
         end: u64,
         outputs: *const *mut u8,
@@ -380,6 +505,27 @@ unsafe fn slice_or_empty<'a, T>(ptr: *const T, len: usize) -> &'a [T] {
         // SAFETY: the caller's promise.
         unsafe { std::slice::from_raw_parts(ptr, len) }
     }
+}
+
+/// Variant indexes for variant keys, by `keys` (the key of each variant).
+fn indexes(values: &[u32], keys: &[u32]) -> Result<Vec<u32>, i32> {
+    let mut sorted: Vec<(u32, u32)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (*k, i as u32))
+        .collect();
+    sorted.sort_unstable();
+    values
+        .iter()
+        .map(|k| {
+            sorted
+                .binary_search_by_key(k, |p| p.0)
+                .ok()
+                .and_then(|i| sorted.get(i))
+                .map(|p| p.1)
+                .ok_or(BYLAW_E_BATCH)
+        })
+        .collect()
 }
 
 /// Evaluates root rows `start..end` of `batch` with the compiled policy `desc`.
@@ -559,6 +705,8 @@ mod tests {
             date: 19_723,
             reserved2: 0,
             source_hash: [7; 32],
+            column_names: std::ptr::null(),
+            enum_keys: std::ptr::null(),
         }
     }
 
@@ -567,6 +715,7 @@ mod tests {
         let batch = BatchView {
             entity_rows: rows.as_ptr(),
             columns: std::ptr::null(),
+            column_count: 0,
             offsets: std::ptr::null(),
         };
         let mut errors = [0u8];
