@@ -28,6 +28,7 @@
 //! ```
 
 pub mod backend;
+pub mod build;
 mod date;
 mod input;
 mod output;

@@ -106,6 +106,12 @@ impl Policy {
         &self.sources
     }
 
+    /// The SHA-256 of its source files (the policy, then the files it `use`s, each
+    /// preceded by its length), as a compiled library reports it.
+    pub fn source_hash(&self) -> [u8; 32] {
+        bylaw_compiler::load::source_hash(&self.sources)
+    }
+
     /// Warnings found while checking (a policy with errors does not load).
     pub fn warnings(&self) -> &[Diagnostic] {
         &self.warnings
