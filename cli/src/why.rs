@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use bylaw_compiler::explain::{Format, Lang, decision, doc, trace, whatif};
-use bylaw_compiler::interp::Evaluator;
+use bylaw_compiler::explain::{Format, Lang};
+use bylaw_engine::why::Why;
 
 use crate::{ErrorFormat, Exit};
 
@@ -81,130 +81,33 @@ pub fn run(args: &WhyArgs, format: ErrorFormat) -> Exit {
             return Exit::BadInput;
         }
     };
-    let (program, date) =
-        match crate::data::policy_at(&args.policy, &date_text, args.scenario.as_deref(), format) {
+    let (policy, date) =
+        match crate::data::load(&args.policy, &date_text, args.scenario.as_deref(), format) {
             Ok(p) => p,
             Err(exit) => return exit,
         };
-    let batch = match crate::data::read_data(&program, &args.input, true, format) {
+    let batch = match crate::data::read_data(policy.program(), &args.input, true, format) {
         Ok(b) => b,
         Err(exit) => return exit,
     };
-    if let Some(cols) = bylaw_compiler::years::yearly_columns(&program) {
-        return why_yearly(
-            &program, date, &batch, cols, args, lang, out_format, json, format,
-        );
-    }
-    let root = batch.entities.get(batch.root.0 as usize);
-    let Some(row) = root.and_then(|e| e.keys.iter().position(|k| *k == args.id)) else {
-        let near = root.and_then(|e| {
-            bylaw_compiler::diagnostics::suggest(&args.id, e.keys.iter().map(String::as_str))
-        });
-        crate::report::error(
-            format,
-            "argument",
-            format!(
-                "no household has the key `{}` in `{}`{}",
-                args.id,
-                args.input.data.display(),
-                near.map_or(String::new(), |n| format!("\n  help: did you mean `{n}`?"))
-            ),
-        );
-        return Exit::BadInput;
+    let why = match Why::explain(
+        &policy,
+        date,
+        &batch,
+        &args.id,
+        args.decision.as_deref(),
+        lang,
+    ) {
+        Ok(w) => w,
+        Err(e) => return crate::fail::print(&e, format),
     };
-    let decision = match &args.decision {
-        Some(name) => match program.def_by_name(name) {
-            Some(d)
-                if program.outputs.contains(&d)
-                    && program.def(d).ty == bylaw_compiler::types::Ty::Bool =>
-            {
-                Some(d)
-            }
-            _ => {
-                crate::report::error(
-                    format,
-                    "argument",
-                    format!(
-                        "`{name}` is not a yes/no output of the policy\n  help: `bylaw explain` lists the rules"
-                    ),
-                );
-                return Exit::BadInput;
-            }
-        },
-        None => whatif::default_decision(&program),
-    };
-    let household = whatif::extract(&batch, &program.schema, row);
-    let evaluator = Evaluator::new(&program, date);
-    let traced = trace::trace(&evaluator, &household, 0);
-    let changes = decision
-        .map(|d| whatif::what_would_change(&evaluator, &household, d))
-        .unwrap_or_default();
     if json {
-        let value = serde_json::json!({ "decision": traced, "what_would_change": changes });
         println!(
             "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
+            serde_json::to_string_pretty(&why.json()).unwrap_or_default()
         );
-        return Exit::Ok;
+    } else {
+        print!("{}", why.render(out_format, lang));
     }
-    let decision_name = decision.map(|d| {
-        bylaw_compiler::explain::words::def_label(&program, d)
-            .get(lang)
-            .to_string()
-    });
-    let blocks = decision::render_decision(&traced, &changes, decision_name.as_deref(), lang);
-    print!("{}", doc::render(&blocks, out_format, &args.id));
-    Exit::Ok
-}
-
-/// A region-year row of a fund policy: traced over the whole table, so that
-/// `x[last year]` reads the region's previous row (no what-if: fund rules have no applicant).
-#[allow(
-    clippy::too_many_arguments,
-    reason = "one call site; the arguments are the command's"
-)]
-fn why_yearly(
-    program: &bylaw_compiler::ir::Program,
-    date: i32,
-    batch: &bylaw_runtime::batch::Batch,
-    cols: bylaw_compiler::years::YearlyColumns,
-    args: &WhyArgs,
-    lang: Lang,
-    out_format: Format,
-    json: bool,
-    format: ErrorFormat,
-) -> Exit {
-    let keys = bylaw_compiler::years::region_years(batch, cols);
-    let region_enum = bylaw_compiler::years::region_enum(program, cols);
-    let wanted = args.id.rsplit_once(':').and_then(|(r, y)| {
-        let code = region_enum.as_ref()?.lookup(r)?;
-        Some((code, y.parse::<i64>().ok()?))
-    });
-    let Some(row) = wanted.and_then(|w| keys.iter().position(|k| *k == w)) else {
-        crate::report::error(
-            format,
-            "argument",
-            format!(
-                "no row `{}` in `{}`\n  help: a yearly table's rows are named REGION:YEAR, e.g. `--id jingshan:2023`",
-                args.id,
-                args.input.data.display()
-            ),
-        );
-        return Exit::BadInput;
-    };
-    let (previous, _) = bylaw_compiler::years::previous_rows(batch, cols);
-    let evaluator = Evaluator::new(program, date).with_previous_rows(previous);
-    let mut traced = trace::trace(&evaluator, batch, row);
-    traced.id.clone_from(&args.id);
-    if json {
-        let value = serde_json::json!({ "decision": traced });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&value).unwrap_or_default()
-        );
-        return Exit::Ok;
-    }
-    let blocks = decision::render_decision(&traced, &[], None, lang);
-    print!("{}", doc::render(&blocks, out_format, &args.id));
     Exit::Ok
 }

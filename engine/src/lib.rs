@@ -34,6 +34,7 @@ mod input;
 mod output;
 mod policy;
 mod run;
+pub mod why;
 
 pub use backend::{
     Aot, Backend, BackendError, BackendErrorKind, BackendKind, Evaluation, Interpreter, Jit,
