@@ -1,6 +1,11 @@
 //! Atomic output: write to a temporary file beside the target, then rename it into
 //! place. A reader never sees a half-written file, and a failed or abandoned write
 //! leaves the previous file (if any) untouched.
+//!
+//! What a careful Unix tool does with what is already at the path: a symbolic link is
+//! followed and its target replaced (the link stays a link); a directory, a device, a
+//! FIFO or a socket is refused, as is a read-only file and a file with other hard links
+//! (replacing it would silently break them).
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -19,18 +24,35 @@ impl AtomicFile {
     /// # Errors
     /// If the directory does not exist or is not writable.
     pub fn create(target: impl AsRef<Path>) -> io::Result<Self> {
-        let target = target.as_ref().to_path_buf();
+        let target = resolve_links(target.as_ref())?;
+        check_replaceable(&target)?;
         let dir = match target.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
+        if !dir.is_dir() {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("the directory `{}` does not exist", dir.display()),
+            ));
+        }
         let name = target
             .file_name()
             .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
         let temp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".tmp")
-            .tempfile_in(dir)?;
+            .tempfile_in(&dir)
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot create a file in `{}`: {}",
+                        dir.display(),
+                        io::Error::from(e.kind())
+                    ),
+                )
+            })?;
         Ok(Self { temp, target })
     }
 
@@ -60,6 +82,65 @@ impl AtomicFile {
             .map(|_| ())
             .map_err(|e| e.error)
     }
+}
+
+/// `path` with every symbolic link on it followed (a dangling link's target too), so
+/// that the link is kept and what it points to is replaced.
+fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let next = std::fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) if next.is_relative() => dir.join(next),
+                    _ => next,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(io::Error::other(format!(
+        "`{}`: too many levels of symbolic links",
+        path.display()
+    )))
+}
+
+/// Refuses to replace what a careful tool must not: anything but a regular file, a
+/// read-only file, a file with other hard links.
+fn check_replaceable(path: &Path) -> io::Result<()> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(()); // nothing there yet
+    };
+    let refuse = |kind: io::ErrorKind, why: &str| {
+        Err(io::Error::new(kind, format!("`{}` {why}", path.display())))
+    };
+    if meta.is_dir() {
+        return refuse(io::ErrorKind::IsADirectory, "is a directory");
+    }
+    if !meta.is_file() {
+        return refuse(
+            io::ErrorKind::InvalidInput,
+            "is not a regular file (a device, FIFO or socket)",
+        );
+    }
+    if meta.permissions().readonly() {
+        return refuse(io::ErrorKind::PermissionDenied, "is read-only");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.nlink() > 1 {
+            return refuse(
+                io::ErrorKind::InvalidInput,
+                &format!(
+                    "has {} hard links; replacing it would break them (write to a new file)",
+                    meta.nlink()
+                ),
+            );
+        }
+    }
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -170,5 +251,55 @@ mod tests {
             write_atomic(&out, |_| Ok(())).unwrap_err().kind(),
             io::ErrorKind::NotFound
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_followed_and_what_must_not_be_replaced_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.csv");
+        std::fs::write(&real, "old").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink("real.csv", &link).unwrap();
+        write_atomic(&link, |w| w.write_all(b"new")).unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+        // A dangling link: its target is created.
+        let dangling = dir.path().join("dangling.csv");
+        std::os::unix::fs::symlink("made.csv", &dangling).unwrap();
+        write_atomic(&dangling, |w| w.write_all(b"x")).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("made.csv")).unwrap(),
+            "x"
+        );
+        // A directory, a device, a read-only file, a file with another hard link.
+        assert_eq!(
+            AtomicFile::create(dir.path()).unwrap_err().kind(),
+            io::ErrorKind::IsADirectory
+        );
+        let device = AtomicFile::create("/dev/null").unwrap_err();
+        assert!(
+            device.to_string().contains("not a regular file"),
+            "{device}"
+        );
+        let locked = dir.path().join("locked.csv");
+        std::fs::write(&locked, "keep").unwrap();
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o444)).unwrap();
+        assert_eq!(
+            AtomicFile::create(&locked).unwrap_err().kind(),
+            io::ErrorKind::PermissionDenied
+        );
+        let linked = dir.path().join("linked.csv");
+        std::fs::hard_link(&real, &linked).unwrap();
+        let e = AtomicFile::create(&linked).unwrap_err();
+        assert!(e.to_string().contains("2 hard links"), "{e}");
+        assert_eq!(std::fs::read_to_string(&locked).unwrap(), "keep");
+        assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
     }
 }

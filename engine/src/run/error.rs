@@ -44,7 +44,7 @@ impl RunError {
         match self {
             RunError::Data(_) => None,
             RunError::Output { .. } => Some(
-                "check that the directory exists and is writable, and that the disk has room"
+                "write to a regular, writable file in a directory that exists (a symbolic link is followed to its file), on a disk with room"
                     .to_string(),
             ),
             RunError::OutputFormat(_) => {
