@@ -10,5 +10,6 @@
 )]
 
 mod conformance;
+mod depth;
 mod differential;
 mod properties;

@@ -5,6 +5,7 @@
 mod call;
 mod catalogue;
 mod defs;
+mod depth;
 mod exceptions;
 mod expr;
 pub mod funds;
@@ -86,6 +87,12 @@ pub(crate) struct Checker<'a> {
     nodes: Vec<Node>,
     types: Vec<Ty>,
     spans: Vec<(FileId, Span)>,
+    /// Expressions being checked, across the definitions checked on demand: bounded by
+    /// [`bylaw_grammar::MAX_DEPTH`].
+    depth: usize,
+    /// The bound is reported once: the definitions above a chain that went too deep fail
+    /// without more words.
+    depth_reported: bool,
 }
 
 /// Checks the loaded files of one policy. Returns the program when there is no error;
@@ -111,6 +118,8 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         nodes: Vec::new(),
         types: Vec::new(),
         spans: Vec::new(),
+        depth: 0,
+        depth_reported: false,
     };
     let items: Vec<(FileId, &Item)> = loaded
         .modules
@@ -123,9 +132,10 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     c.collect_params(&items);
     c.collect_scales(&items);
     c.collect_defs(&items);
-    for i in 0..c.slots.len() {
-        c.check_def(DefId(i as u32));
+    for id in c.check_order() {
+        c.check_def(id);
     }
+    c.check_depth();
     let targets = c.collect_targets(&items);
     let schema = c.schema();
     let mut tests = Vec::new();
