@@ -160,12 +160,13 @@ pub fn param_value_at(
     key: Option<u32>,
     date: i32,
 ) -> Option<(Value, Option<u32>)> {
+    // Entries are sorted by key, then date: the key's run, then its last date in force.
     let latest = |k: Option<u32>| {
-        param
-            .entries
-            .iter()
-            .filter(|e| e.key == k && e.from <= date)
-            .max_by_key(|e| e.from)
+        let entries = &param.entries;
+        let start = entries.partition_point(|e| e.key < k);
+        let run = entries.get(start..).unwrap_or_default();
+        let end = run.partition_point(|e| e.key == k && e.from <= date);
+        end.checked_sub(1).and_then(|i| run.get(i))
     };
     let Some(enum_id) = param.by else {
         return latest(None)

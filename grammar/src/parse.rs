@@ -28,11 +28,23 @@ struct BylawParser;
 /// variants is not limited.
 pub fn parse(text: &str) -> Result<Module, ParseError> {
     pest::set_call_limit(None);
-    pest::set_error_detail(true);
     if let Some(at) = depth::too_deep_text(text) {
         return Err(ParseError::too_deep(text, at, None));
     }
-    let mut pairs = BylawParser::parse(Rule::file, text).map_err(|e| ParseError::from_pest(&e))?;
+    // Tracking what was expected where costs a good part of the parse: a file is parsed
+    // without it, and a file with a syntax error again with it, for the words.
+    pest::set_error_detail(false);
+    let mut pairs = match BylawParser::parse(Rule::file, text) {
+        Ok(pairs) => pairs,
+        Err(_) => {
+            pest::set_error_detail(true);
+            let detailed = BylawParser::parse(Rule::file, text);
+            return Err(match detailed {
+                Err(e) => ParseError::from_pest(&e),
+                Ok(_) => ParseError::internal("a file that parses only with error detail"),
+            });
+        }
+    };
     let file = pairs
         .next()
         .ok_or_else(|| ParseError::internal("empty parse"))?;

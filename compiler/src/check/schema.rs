@@ -68,28 +68,47 @@ impl<'a> Checker<'a> {
                 }
             }
             // A parent chain must end: refuse cycles so that fallback lookups terminate.
+            // Each variant is walked up once: a chain reaching one known to end ends too.
+            const ENDS: usize = usize::MAX;
+            let mut mark = vec![0usize; variants.len()];
             for start in 0..variants.len() {
-                let mut seen = 0;
-                let mut at = Some(start as u32);
+                let mut at = Some(start);
+                let mut walked: Vec<usize> = Vec::new();
                 while let Some(v) = at {
-                    seen += 1;
-                    if seen > variants.len() {
-                        self.error(
-                            codes::CYCLE,
-                            format!(
-                                "the parents of `{}` form a cycle",
-                                variants.get(start).map_or("", |v| v.name.as_str())
-                            ),
-                            *file,
-                            e.name.span,
-                            "in this enumeration",
-                        );
-                        if let Some(var) = variants.get_mut(start) {
-                            var.parent = None;
+                    match mark.get(v).copied() {
+                        Some(ENDS) | None => break,
+                        Some(m) if m == start + 1 => {
+                            self.error(
+                                codes::CYCLE,
+                                format!(
+                                    "the parents of `{}` form a cycle",
+                                    variants.get(start).map_or("", |v| v.name.as_str())
+                                ),
+                                *file,
+                                e.name.span,
+                                "in this enumeration",
+                            );
+                            // Cut the link that closed the cycle.
+                            if let Some(var) = walked.last().and_then(|w| variants.get_mut(*w)) {
+                                var.parent = None;
+                            }
+                            break;
                         }
-                        break;
+                        Some(_) => {}
                     }
-                    at = variants.get(v as usize).and_then(|x| x.parent);
+                    mark[v] = start + 1;
+                    walked.push(v);
+                    at = variants.get(v).and_then(|x| x.parent).map(|p| p as usize);
+                }
+                for v in walked {
+                    mark[v] = ENDS;
+                }
+            }
+            let mut index = HashMap::with_capacity(variants.len() * 2);
+            for (i, v) in variants.iter().enumerate() {
+                index.entry(v.name.clone()).or_insert(i as u32);
+                if let Some(code) = &v.code {
+                    index.entry(code.clone()).or_insert(i as u32);
                 }
             }
             self.enum_index
@@ -98,6 +117,7 @@ impl<'a> Checker<'a> {
                 name: e.name.name.clone(),
                 origin: origin(*file, e.span, &e.meta),
                 variants,
+                index,
             });
         }
     }
@@ -428,21 +448,20 @@ impl<'a> Checker<'a> {
             Ty::Text => ColumnType::Text,
             Ty::Enum(e) => {
                 let def = self.enums.get(e.index());
-                ColumnType::Enum(std::sync::Arc::new(EnumSchema {
-                    name: def.map(|d| d.name.clone()).unwrap_or_default(),
-                    variants: def
-                        .map(|d| {
-                            d.variants
-                                .iter()
-                                .map(|v| VariantSchema {
-                                    name: v.name.clone(),
-                                    label: v.label.clone(),
-                                    code: v.code.clone(),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                }))
+                ColumnType::Enum(std::sync::Arc::new(EnumSchema::new(
+                    def.map(|d| d.name.clone()).unwrap_or_default(),
+                    def.map(|d| {
+                        d.variants
+                            .iter()
+                            .map(|v| VariantSchema {
+                                name: v.name.clone(),
+                                label: v.label.clone(),
+                                code: v.code.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                )))
             }
         }
     }

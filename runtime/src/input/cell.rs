@@ -365,9 +365,9 @@ mod tests {
     use std::sync::Arc;
 
     fn region() -> ColumnType {
-        ColumnType::Enum(Arc::new(EnumSchema {
-            name: "region".into(),
-            variants: [
+        ColumnType::Enum(Arc::new(EnumSchema::new(
+            "region".into(),
+            [
                 "guangdong",
                 "guangzhou",
                 "nansha",
@@ -387,7 +387,7 @@ mod tests {
                 code: (i == 1).then(|| "440100".into()),
             })
             .collect(),
-        }))
+        )))
     }
 
     #[test]

@@ -22,9 +22,9 @@ fn field(name: &str, ty: ColumnType, default: Option<Scalar>) -> FieldSchema {
 }
 
 fn schema() -> Schema {
-    let region = Arc::new(EnumSchema {
-        name: "region".into(),
-        variants: vec![
+    let region = Arc::new(EnumSchema::new(
+        "region".into(),
+        vec![
             VariantSchema {
                 name: "guangdong".into(),
                 label: "广东省".into(),
@@ -41,7 +41,7 @@ fn schema() -> Schema {
                 code: Some("440115".into()),
             },
         ],
-    });
+    ));
     Schema {
         root: EntityId(0),
         entities: vec![
