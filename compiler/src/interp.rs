@@ -18,6 +18,8 @@ pub enum ErrorKind {
     Arith(ArithError),
     /// A parameter, scale or dated definition has no value in force.
     MissingValue,
+    /// A single scale's input is below its first bracket.
+    BelowScale,
 }
 
 /// A per-record error: what, where, and a sentence for people.
@@ -34,6 +36,7 @@ impl EvalError {
         match &self.kind {
             ErrorKind::Arith(a) => a.code(),
             ErrorKind::MissingValue => "missing_value",
+            ErrorKind::BelowScale => "below_scale",
         }
     }
 
@@ -766,8 +769,10 @@ impl<'p> Evaluator<'p> {
             .rev()
             .find(|(t, _)| int(t) <= x)
             .map(|(_, v)| v.clone())
-            .ok_or_else(|| {
-                EvalError::missing(format!("{x} is below the first bracket of scale `{name}`"))
+            .ok_or_else(|| EvalError {
+                kind: ErrorKind::BelowScale,
+                def: None,
+                detail: below_scale_message(self.program, id, x, self.date),
             })
     }
 }
@@ -832,6 +837,32 @@ impl State<'_> {
 
 /// The message of a missing parameter value (`` `p` has no value for `k` on D ``): the
 /// interpreter's, which native code's errors repeat word for word.
+/// The sentence for a single scale's input `x` (in the scale's input unit) below the
+/// first bracket in force at `date`: both in that unit (`-5 元`, not the stored number).
+pub fn below_scale_message(program: &Program, id: ScaleId, x: i64, date: i32) -> String {
+    let Some(scale) = program.scales.get(id.index()) else {
+        return format!("{x} is below the first bracket of a scale");
+    };
+    let shown = crate::format::human(program, scale.input, &Value::Int(x));
+    let first = scale
+        .versions
+        .iter()
+        .filter(|v| v.from <= date)
+        .max_by_key(|v| v.from)
+        .and_then(|v| v.brackets.first())
+        .map(|(t, _)| crate::format::human(program, scale.input, t));
+    match first {
+        Some(first) => format!(
+            "{shown} is below the first bracket of scale `{}`, which starts at {first}",
+            scale.name
+        ),
+        None => format!(
+            "{shown} is below the first bracket of scale `{}`",
+            scale.name
+        ),
+    }
+}
+
 pub fn missing_param_message(
     program: &Program,
     id: ParamId,
