@@ -370,10 +370,7 @@ fn lower_entity(pair: Pair<Rule>) -> Result<EntityDecl> {
                 Rule::key_clause => field.key = true,
                 Rule::fixed_clause => field.fixed = true,
                 Rule::at_least_clause => {
-                    let n = next(&mut children(c), "count")?;
-                    field.at_least = Some(n.as_str().parse().map_err(|_| {
-                        ParseError::at(span_of(&n), "this count is too large", None)
-                    })?);
+                    field.at_least = Some(lower_literal(next(&mut children(c), "bound")?)?);
                 }
                 _ => {
                     meta_clause(&mut field.meta, c);

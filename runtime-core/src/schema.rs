@@ -52,6 +52,9 @@ pub struct FieldSchema {
     pub ty: ColumnType,
     /// Used when the column, property or cell is absent or empty.
     pub default: Option<Scalar>,
+    /// The smallest value accepted, scaled like the column (`at least 0`; 0 by default
+    /// for counts and durations): a smaller one is a data error.
+    pub minimum: Option<i64>,
 }
 
 /// A one-to-many relation (`members: many person at least 1`).

@@ -122,6 +122,61 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A number field's smallest value, scaled like its column: its `at least`, else 0
+    /// for counts and durations (which are never negative), else none.
+    fn field_minimum(
+        &mut self,
+        ty: Ty,
+        decl: Option<&ast::FieldDecl>,
+        file: FileId,
+    ) -> Option<i64> {
+        let numeric = matches!(
+            ty,
+            Ty::Money(_) | Ty::Rate | Ty::Count | Ty::Decimal | Ty::Days | Ty::Months
+        );
+        let Some(lit) = decl.and_then(|d| d.at_least.as_ref()) else {
+            return matches!(ty, Ty::Count | Ty::Days | Ty::Months).then_some(0);
+        };
+        if !numeric {
+            self.error_help(
+                codes::BAD_ENTITY,
+                "`at least` bounds a number field or a relation",
+                (file, lit.span, "not a number field"),
+                "remove it, or give the field a number type (money, count, months, …)",
+            );
+            return None;
+        }
+        match literal::value_of(&lit.kind, ty, &self.enums) {
+            Ok(Value::Int(m)) => Some(m),
+            Ok(_) => None,
+            Err(e) => {
+                self.literal_error(e, file, lit.span);
+                None
+            }
+        }
+    }
+
+    /// A relation's fewest children: `at least N`, a whole number without a unit.
+    fn child_count(&mut self, lit: &ast::Literal, file: FileId) -> Option<u32> {
+        if let ast::LitKind::Number {
+            negative: false,
+            digits,
+            unit: None,
+            per: None,
+        } = &lit.kind
+            && let Ok(n) = digits.parse::<u32>()
+        {
+            return Some(n);
+        }
+        self.error_help(
+            codes::BAD_ENTITY,
+            "a relation's `at least` is a number of children",
+            (file, lit.span, "not a whole number of children"),
+            "write a whole number without a unit, e.g. `members: many person at least 1`",
+        );
+        None
+    }
+
     /// A type as written, or `None` (reported).
     pub(super) fn resolve_type(&mut self, t: &ast::TypeExpr, file: FileId) -> Option<Ty> {
         match t {
@@ -401,6 +456,7 @@ impl<'a> Checker<'a> {
                 } else {
                     self.column_type(f.ty)
                 };
+                let minimum = self.field_minimum(f.ty, fdecl, file);
                 fields.push(FieldSchema {
                     name: f.name.clone(),
                     label: fdecl
@@ -408,12 +464,15 @@ impl<'a> Checker<'a> {
                         .map_or_else(|| f.name.clone(), |l| l.text.clone()),
                     ty: column,
                     default,
+                    minimum,
                 });
             }
             for r in &info.relations {
+                let file = decl.map(|(fi, _)| *fi).unwrap_or(info.file);
                 let at_least = decl
                     .and_then(|(_, d)| d.fields.iter().find(|x| x.name.name == r.name))
-                    .and_then(|d| d.at_least)
+                    .and_then(|d| d.at_least.as_ref())
+                    .and_then(|lit| self.child_count(lit, file))
                     .unwrap_or(0);
                 relations.push(RelationSchema {
                     name: r.name.clone(),

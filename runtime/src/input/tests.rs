@@ -18,6 +18,7 @@ fn field(name: &str, ty: ColumnType, default: Option<Scalar>) -> FieldSchema {
         label: format!("{name} label"),
         ty,
         default,
+        minimum: None,
     }
 }
 
