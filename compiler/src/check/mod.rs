@@ -93,6 +93,8 @@ pub(crate) struct Checker<'a> {
     /// The bound is reported once: the definitions above a chain that went too deep fail
     /// without more words.
     depth_reported: bool,
+    /// The files with a `policy` header, found once (asked for every definition).
+    policy_files: Vec<FileId>,
 }
 
 /// Checks the loaded files of one policy. Returns the program when there is no error;
@@ -120,6 +122,12 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         spans: Vec::new(),
         depth: 0,
         depth_reported: false,
+        policy_files: loaded
+            .modules
+            .iter()
+            .filter(|(_, m)| m.items.iter().any(|i| matches!(i, Item::Policy(_))))
+            .map(|(f, _)| *f)
+            .collect(),
     };
     let items: Vec<(FileId, &Item)> = loaded
         .modules
@@ -456,10 +464,7 @@ impl<'a> Checker<'a> {
 
     /// Does `file` carry a `policy` header (a policy, rather than a test or a sketch)?
     fn is_policy_file(&self, file: FileId) -> bool {
-        self.loaded
-            .modules
-            .iter()
-            .any(|(f, m)| *f == file && m.items.iter().any(|i| matches!(i, Item::Policy(_))))
+        self.policy_files.contains(&file)
     }
 
     fn push(&mut self, node: Node, ty: Ty, file: FileId, span: Span) -> ExprId {
