@@ -3,8 +3,9 @@
 //! shared library and loaded, and (for the dibao policy) the hand-written loop. The
 //! engines take turns, round after round, and each keeps its best round, so that a
 //! slow spell of a shared machine falls on all of them alike. Each engine's checksum
-//! (the sum of the last output over the households that did not fail, and the number
-//! that failed) must agree, so a fast engine cannot be fast by computing something
+//! (the sum of the last output that is not text — a number, a rule as 0 or 1, a date as
+//! its day number — over the households that did not fail, and the number that failed)
+//! must agree, so a fast engine cannot be fast by computing something
 //! else.
 
 use crate::hand_dibao::{HandDibao, HandOut, OK};
@@ -63,6 +64,7 @@ impl Measurement {
 #[must_use]
 pub fn interpreter(evaluator: &Evaluator, batch: &Batch) -> Checksum {
     let n = batch.root_len();
+    let checked = checked_outputs(evaluator.program()).checked_sub(1);
     let mut sum = Checksum::default();
     let mut start = 0;
     while start < n {
@@ -70,9 +72,16 @@ pub fn interpreter(evaluator: &Evaluator, batch: &Batch) -> Checksum {
         for r in evaluator.eval_rows(batch, start..end) {
             match r {
                 Ok(values) => {
-                    if let Some(Value::Int(v)) = values.last() {
-                        sum.last_output_sum = sum.last_output_sum.wrapping_add(*v);
-                    }
+                    // As native code stores it: booleans 0 or 1, dates as day numbers,
+                    // variants as their index.
+                    let v = match checked.and_then(|i| values.get(i)) {
+                        Some(Value::Int(v)) => *v,
+                        Some(Value::Bool(b)) => i64::from(*b),
+                        Some(Value::Date(d)) => i64::from(*d),
+                        Some(Value::Enum(e)) => i64::from(*e),
+                        Some(Value::Text(_)) | None => 0,
+                    };
+                    sum.last_output_sum = sum.last_output_sum.wrapping_add(v);
                 }
                 Err(_) => sum.failed += 1,
             }
@@ -80,6 +89,18 @@ pub fn interpreter(evaluator: &Evaluator, batch: &Batch) -> Checksum {
         start = end;
     }
     sum
+}
+
+/// How many outputs the checksum looks at: up to the last that is not text (a text
+/// output is a code into each call's own dictionary natively, so it cannot be compared
+/// by number). The checksum sums the last of them.
+#[must_use]
+pub fn checked_outputs(program: &Program) -> usize {
+    program
+        .outputs
+        .iter()
+        .rposition(|d| program.def(*d).ty != bylaw_compiler::types::Ty::Text)
+        .map_or(0, |i| i + 1)
 }
 
 /// Compiled code bound to a batch: JIT or AOT.
@@ -111,7 +132,7 @@ pub fn native_rows(bound: &impl Kernel, outputs: usize, rows: std::ops::Range<us
         if !bound.eval_into(start..end, &mut columns) {
             sum.failed += (end - start) as u64;
         } else {
-            let last = columns.outputs.get(outputs.saturating_sub(1));
+            let last = outputs.checked_sub(1).and_then(|i| columns.outputs.get(i));
             sum = sum.add(match last {
                 Some(OutputColumn::Int(v)) => chunk_checksum(v, &columns.errors),
                 Some(OutputColumn::Bool(v)) => chunk_checksum(v, &columns.errors),
@@ -220,7 +241,7 @@ pub fn run_all(
     rounds: usize,
 ) -> Result<Report, String> {
     let n = batch.root_len();
-    let outputs = program.outputs.len();
+    let outputs = checked_outputs(program);
     let mut notes = Vec::new();
     // A policy native code refuses (one reading `[last year]`, say) is timed in the
     // interpreter alone, as `bylaw eval` would run it.

@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use bylaw_compiler::interp::{ErrorKind, EvalError, missing_param_message};
-use bylaw_compiler::ir::{DefId, ParamId, Program, Value};
+use bylaw_compiler::interp::{ErrorKind, EvalError, below_scale_message, missing_param_message};
+use bylaw_compiler::ir::{DefId, ParamId, Program, ScaleId, Value};
 use bylaw_compiler::types::Ty;
 use bylaw_runtime::arith::ArithError;
 use bylaw_runtime::date;
@@ -85,11 +85,15 @@ pub fn eval_error(program: &Program, date: i32, rec: &ErrorRecord) -> EvalError 
             "scale `{}` has no brackets in force on {day}",
             scale_name(program, rec.aux)
         )),
-        ERR_BELOW_BRACKET => missing(format!(
-            "{} is below the first bracket of scale `{}`",
-            rec.arg,
-            scale_name(program, rec.aux)
-        )),
+        ERR_BELOW_BRACKET => (
+            ErrorKind::BelowScale,
+            below_scale_message(
+                program,
+                ScaleId(u32::try_from(rec.aux).unwrap_or(u32::MAX)),
+                rec.arg,
+                date,
+            ),
+        ),
         other => missing(format!("internal: unknown error code {other}")),
     };
     EvalError {

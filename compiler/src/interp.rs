@@ -19,6 +19,8 @@ pub enum ErrorKind {
     Arith(ArithError),
     /// A parameter, scale or dated definition has no value in force.
     MissingValue,
+    /// A single scale's input is below its first bracket.
+    BelowScale,
 }
 
 /// A per-record error: what, where, and a sentence for people.
@@ -35,6 +37,7 @@ impl EvalError {
         match &self.kind {
             ErrorKind::Arith(a) => a.code(),
             ErrorKind::MissingValue => "missing_value",
+            ErrorKind::BelowScale => "below_scale",
         }
     }
 
@@ -165,12 +168,13 @@ pub fn param_value_at(
     key: Option<u32>,
     date: i32,
 ) -> Option<(Value, Option<u32>)> {
+    // Entries are sorted by key, then date: the key's run, then its last date in force.
     let latest = |k: Option<u32>| {
-        param
-            .entries
-            .iter()
-            .filter(|e| e.key == k && e.from <= date)
-            .max_by_key(|e| e.from)
+        let entries = &param.entries;
+        let start = entries.partition_point(|e| e.key < k);
+        let run = entries.get(start..).unwrap_or_default();
+        let end = run.partition_point(|e| e.key == k && e.from <= date);
+        end.checked_sub(1).and_then(|i| run.get(i))
     };
     let Some(enum_id) = param.by else {
         return latest(None)
@@ -1045,8 +1049,10 @@ impl<'p> Evaluator<'p> {
             .rev()
             .find(|(t, _)| int(t) <= x)
             .map(|(_, v)| v.clone())
-            .ok_or_else(|| {
-                EvalError::missing(format!("{x} is below the first bracket of scale `{name}`"))
+            .ok_or_else(|| EvalError {
+                kind: ErrorKind::BelowScale,
+                def: None,
+                detail: below_scale_message(self.program, id, x, self.date),
             })
     }
 }
@@ -1123,6 +1129,32 @@ impl State<'_> {
 
 /// The message of a missing parameter value (`` `p` has no value for `k` on D ``): the
 /// interpreter's, which native code's errors repeat word for word.
+/// The sentence for a single scale's input `x` (in the scale's input unit) below the
+/// first bracket in force at `date`: both in that unit (`-5 元`, not the stored number).
+pub fn below_scale_message(program: &Program, id: ScaleId, x: i64, date: i32) -> String {
+    let Some(scale) = program.scales.get(id.index()) else {
+        return format!("{x} is below the first bracket of a scale");
+    };
+    let shown = crate::format::human(program, scale.input, &Value::Int(x));
+    let first = scale
+        .versions
+        .iter()
+        .filter(|v| v.from <= date)
+        .max_by_key(|v| v.from)
+        .and_then(|v| v.brackets.first())
+        .map(|(t, _)| crate::format::human(program, scale.input, t));
+    match first {
+        Some(first) => format!(
+            "{shown} is below the first bracket of scale `{}`, which starts at {first}",
+            scale.name
+        ),
+        None => format!(
+            "{shown} is below the first bracket of scale `{}`",
+            scale.name
+        ),
+    }
+}
+
 pub fn missing_param_message(
     program: &Program,
     id: ParamId,

@@ -45,6 +45,16 @@ pub struct EnumDef {
     pub name: String,
     pub origin: Origin,
     pub variants: Vec<VariantDef>,
+    /// Each variant's name and code to its index (the first variant that has it), so that
+    /// a lookup takes the same time in an enumeration of every village of the country.
+    pub index: std::collections::HashMap<String, u32>,
+}
+
+impl EnumDef {
+    /// The index of the variant named or coded `key`.
+    pub fn find(&self, key: &str) -> Option<u32> {
+        self.index.get(key).copied()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -226,6 +236,8 @@ pub struct Param {
     pub name: String,
     pub ty: Ty,
     pub by: Option<EnumId>,
+    /// Sorted by key, then by date (the checker and scenarios keep it so): a key's value
+    /// at a date is found by binary search.
     pub entries: Vec<ParamEntry>,
     pub origin: Origin,
     /// Declared `money per person …`: shown as 元/人/月.

@@ -127,7 +127,9 @@ pub struct FieldDecl {
     /// The applicant cannot change it (age, hukou): "what would change the outcome"
     /// leaves it out.
     pub fixed: bool,
-    pub at_least: Option<u32>,
+    /// `at least N`: for a relation the fewest children, for a number field its
+    /// smallest value (`at least 0 元`).
+    pub at_least: Option<Literal>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

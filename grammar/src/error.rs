@@ -41,12 +41,30 @@ impl ParseError {
         )
     }
 
-    pub(crate) fn too_deep(text: &str) -> ParseError {
-        let end = text.len();
+    /// Nesting past [`crate::parse::MAX_DEPTH`] at byte `at`: `levels` is the expression's
+    /// depth when it was measured on the tree, `None` when the text alone (brackets and
+    /// `if`s) went too deep. The span covers the rest of the line from `at`.
+    pub(crate) fn too_deep(text: &str, at: usize, levels: Option<usize>) -> ParseError {
+        let max = crate::parse::MAX_DEPTH;
+        let rest = text.get(at..).unwrap_or("");
+        let line_end = at + rest.find('\n').unwrap_or(rest.len());
+        let end = line_end.min(at + rest.chars().next().map_or(0, char::len_utf8).max(80));
+        let end = (at..=end)
+            .rev()
+            .find(|&e| text.is_char_boundary(e))
+            .unwrap_or(at);
+        let message = match levels {
+            Some(n) => format!("this expression nests {n} levels deep; at most {max} are allowed"),
+            None => format!("brackets and `if`s are nested more than {max} levels deep here"),
+        };
         ParseError::at(
-            Span::new(0, end.min(1)),
-            "brackets are nested too deeply",
-            Some("split the expression into named `let` definitions"),
+            Span::new(at, end),
+            &message,
+            Some(
+                "name parts of it with `let` definitions (each may nest as deep again): a long \
+                 sum `a + b + … + z` becomes `let first = a + … + m` and `first + n + … + z`, \
+                 a long `if … else if` chain a parameter `by` an enumeration or several `let`s",
+            ),
         )
     }
 

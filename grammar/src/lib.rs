@@ -14,6 +14,6 @@ mod print;
 pub mod span;
 
 pub use error::ParseError;
-pub use parse::parse;
+pub use parse::{MAX_DEPTH, parse};
 pub use print::{expr as print_expr, format, literal as print_literal};
 pub use span::{FileId, SourceFile, SourceMap, Span};

@@ -11,25 +11,46 @@ use crate::ast::*;
 use crate::error::ParseError;
 use crate::span::Span;
 
+mod depth;
+
 #[derive(pest_derive::Parser)]
 #[grammar = "bylaw.pest"]
 struct BylawParser;
 
-/// The deepest nesting the parser accepts, so that hostile input cannot exhaust the stack.
-const CALL_LIMIT: usize = 5_000_000;
-
 /// Parses one file. Syntax errors stop at the first one, as pest does; the caller reports
 /// it with the file's name.
+///
+/// Nesting is bounded once, here, by [`MAX_DEPTH`]: before pest runs, brackets and `if`s
+/// are counted in the text (pest's recursive descent is then bounded), and before any tree
+/// is built every expression's depth is measured on pest's flat token list. Every later
+/// walk of an expression — lowering, printing, checking, evaluating, explaining, native
+/// code generation — recurses at most that deep. The number of declarations, values and
+/// variants is not limited.
 pub fn parse(text: &str) -> Result<Module, ParseError> {
-    pest::set_call_limit(std::num::NonZeroUsize::new(CALL_LIMIT));
-    pest::set_error_detail(true);
-    if nesting_depth(text) > MAX_NESTING {
-        return Err(ParseError::too_deep(text));
+    pest::set_call_limit(None);
+    if let Some(at) = depth::too_deep_text(text) {
+        return Err(ParseError::too_deep(text, at, None));
     }
-    let mut pairs = BylawParser::parse(Rule::file, text).map_err(|e| ParseError::from_pest(&e))?;
+    // Tracking what was expected where costs a good part of the parse: a file is parsed
+    // without it, and a file with a syntax error again with it, for the words.
+    pest::set_error_detail(false);
+    let mut pairs = match BylawParser::parse(Rule::file, text) {
+        Ok(pairs) => pairs,
+        Err(_) => {
+            pest::set_error_detail(true);
+            let detailed = BylawParser::parse(Rule::file, text);
+            return Err(match detailed {
+                Err(e) => ParseError::from_pest(&e),
+                Ok(_) => ParseError::internal("a file that parses only with error detail"),
+            });
+        }
+    };
     let file = pairs
         .next()
         .ok_or_else(|| ParseError::internal("empty parse"))?;
+    if let Some((at, levels)) = depth::too_deep_expr(&file) {
+        return Err(ParseError::too_deep(text, at, Some(levels)));
+    }
     let mut module = Module::default();
     for pair in children(file) {
         if pair.as_rule() == Rule::EOI {
@@ -40,24 +61,10 @@ pub fn parse(text: &str) -> Result<Module, ParseError> {
     Ok(module)
 }
 
-/// Brackets deeper than this are refused before parsing: the recursive descent and every
-/// later tree walk are then bounded.
-const MAX_NESTING: usize = 200;
-
-fn nesting_depth(text: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    for c in text.chars() {
-        match c {
-            '(' | '[' | '{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
-}
+/// The deepest an expression may nest: levels of the syntax tree, counting each operator
+/// of a chain (`a + b + c` is two levels over its terms), each `not` and `-`, each `if`,
+/// call and bracket. Over it, `parse` refuses the file with a located error.
+pub const MAX_DEPTH: usize = 256;
 
 type Result<T, E = ParseError> = std::result::Result<T, E>;
 
@@ -363,10 +370,7 @@ fn lower_entity(pair: Pair<Rule>) -> Result<EntityDecl> {
                 Rule::key_clause => field.key = true,
                 Rule::fixed_clause => field.fixed = true,
                 Rule::at_least_clause => {
-                    let n = next(&mut children(c), "count")?;
-                    field.at_least = Some(n.as_str().parse().map_err(|_| {
-                        ParseError::at(span_of(&n), "this count is too large", None)
-                    })?);
+                    field.at_least = Some(lower_literal(next(&mut children(c), "bound")?)?);
                 }
                 _ => {
                     meta_clause(&mut field.meta, c);

@@ -303,8 +303,8 @@ impl Printer {
             if f.fixed {
                 self.out.push_str(" fixed");
             }
-            if let Some(n) = f.at_least {
-                let _ = write!(self.out, " at least {n}");
+            if let Some(n) = &f.at_least {
+                let _ = write!(self.out, " at least {}", literal(&n.kind));
             }
             self.out.push('\n');
             self.trailing_lines(&f.meta, "    ");

@@ -52,6 +52,9 @@ pub struct FieldSchema {
     pub ty: ColumnType,
     /// Used when the column, property or cell is absent or empty.
     pub default: Option<Scalar>,
+    /// The smallest value accepted, scaled like the column (`at least 0`; 0 by default
+    /// for counts and durations): a smaller one is a data error.
+    pub minimum: Option<i64>,
 }
 
 /// A one-to-many relation (`members: many person at least 1`).
@@ -144,19 +147,37 @@ pub struct EnumSchema {
     pub name: String,
     /// Variants, indexed by their `u32` code in batches.
     pub variants: Vec<VariantSchema>,
+    /// Names, then codes, to the variant index: a cell is read in the same time from an
+    /// enumeration of every village of the country as from one of three.
+    index: std::collections::HashMap<String, u32>,
 }
 
 impl EnumSchema {
-    /// The index of the variant whose name or code is `text`.
+    /// An enumeration of `variants`, indexed for [`EnumSchema::lookup`].
+    #[must_use]
+    pub fn new(name: String, variants: Vec<VariantSchema>) -> EnumSchema {
+        let mut index = std::collections::HashMap::with_capacity(variants.len() * 2);
+        for (i, v) in variants.iter().enumerate() {
+            if let Ok(i) = u32::try_from(i) {
+                index.entry(v.name.clone()).or_insert(i);
+            }
+        }
+        for (i, v) in variants.iter().enumerate() {
+            if let (Some(code), Ok(i)) = (&v.code, u32::try_from(i)) {
+                index.entry(code.clone()).or_insert(i);
+            }
+        }
+        EnumSchema {
+            name,
+            variants,
+            index,
+        }
+    }
+
+    /// The index of the variant whose name or code is `text` (a name first).
     #[must_use]
     pub fn lookup(&self, text: &str) -> Option<u32> {
-        let by_name = self.variants.iter().position(|v| v.name == text);
-        let found = by_name.or_else(|| {
-            self.variants
-                .iter()
-                .position(|v| v.code.as_deref() == Some(text))
-        })?;
-        u32::try_from(found).ok()
+        self.index.get(text).copied()
     }
 }
 
@@ -266,9 +287,9 @@ mod tests {
         assert_eq!(ColumnType::Money.describe(), "money (元)");
         assert_eq!(ColumnType::Rate.describe(), "rate (%)");
         assert_eq!(ColumnType::Months.describe(), "months");
-        let e = Arc::new(EnumSchema {
-            name: "region".into(),
-            variants: vec![
+        let e = Arc::new(EnumSchema::new(
+            "region".into(),
+            vec![
                 VariantSchema {
                     name: "guangdong".into(),
                     label: "广东省".into(),
@@ -280,7 +301,7 @@ mod tests {
                     code: Some("440100".into()),
                 },
             ],
-        });
+        ));
         assert_eq!(
             ColumnType::Enum(e.clone()).describe(),
             "enumeration `region`"

@@ -272,6 +272,7 @@ mod tests {
             label: String::new(),
             ty,
             default: None,
+            minimum: None,
         };
         let schema = Schema {
             entities: vec![EntitySchema {

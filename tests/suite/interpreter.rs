@@ -324,7 +324,7 @@ fn single_scales_pick_the_bracket_in_force_at_the_date() {
     assert!(
         value_of(SCALES, "tier(-1 元)")
             .unwrap_err()
-            .starts_with("missing_value")
+            .starts_with("below_scale: -1.00 元 is below")
     );
 }
 
@@ -368,4 +368,15 @@ fn and_or_and_if_are_lazy_so_guards_protect() {
             .unwrap_err()
             .starts_with("division_by_zero")
     );
+}
+
+#[test]
+fn an_input_below_a_scale_is_its_own_error_shown_in_the_scale_unit() {
+    let scale = "scale tier \"档次\": single over money -> money\n{\n  from 2023-01-01\n  {\n    0 元: 100 元\n    1000 元: 50 元\n  }\n}\n";
+    let error = value_of(scale, "tier(-5 元)").unwrap_err();
+    assert_eq!(
+        error,
+        "below_scale: -5.00 元 is below the first bracket of scale `tier`, which starts at 0.00 元"
+    );
+    assert_eq!(value_of(scale, "tier(5 元)"), Ok(money(100 * 10_000)));
 }

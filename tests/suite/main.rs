@@ -12,5 +12,6 @@ mod data_errors;
 mod diagnostics;
 mod explain;
 mod interpreter;
+mod large;
 mod properties;
 mod tidy;

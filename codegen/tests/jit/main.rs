@@ -10,6 +10,7 @@
     reason = "tests"
 )]
 
+mod depth;
 mod differential;
 mod exact;
 mod properties;

@@ -138,6 +138,105 @@ impl<'a> Checker<'a> {
     }
 
     /// Checks a definition (once), so that references to it know its type.
+    /// The order definitions are checked in: each after the definitions its text names,
+    /// found without recursion. A definition used before it is declared is otherwise
+    /// checked on demand, in place, and a long chain of them would nest that deep. A
+    /// definition on a cycle of names, or using one, is left out: checked afterwards in
+    /// declaration order, a cycle is reported from its first declared definition. (A name
+    /// is taken for a definition whenever one has it: at worst one is checked early.)
+    pub(super) fn check_order(&self) -> Vec<DefId> {
+        const NEW: u8 = 0;
+        const OPEN: u8 = 1;
+        const DONE: u8 = 2;
+        let n = self.slots.len();
+        let mut state = vec![NEW; n];
+        let mut cyclic = vec![false; n];
+        let mut order = Vec::with_capacity(n);
+        // Depth-first, post-order: (definition, the definitions it names, next to visit).
+        let mut stack: Vec<(usize, Vec<usize>, usize)> = Vec::new();
+        for start in 0..n {
+            if state[start] != NEW {
+                continue;
+            }
+            state[start] = OPEN;
+            stack.push((start, self.named_defs(start), 0));
+            while let Some((id, deps, next)) = stack.last_mut() {
+                let id = *id;
+                if let Some(&dep) = deps.get(*next) {
+                    *next += 1;
+                    match state[dep] {
+                        NEW => {
+                            state[dep] = OPEN;
+                            let deps = self.named_defs(dep);
+                            stack.push((dep, deps, 0));
+                        }
+                        OPEN => cyclic[id] = true,
+                        _ => cyclic[id] |= cyclic[dep],
+                    }
+                } else {
+                    state[id] = DONE;
+                    stack.pop();
+                    if cyclic[id] {
+                        if let Some((parent, _, _)) = stack.last() {
+                            cyclic[*parent] = true;
+                        }
+                    } else {
+                        order.push(DefId(id as u32));
+                    }
+                }
+            }
+        }
+        order.extend((0..n).filter(|i| cyclic[*i]).map(|i| DefId(i as u32)));
+        order
+    }
+
+    /// The definitions whose names the text of definition `id` uses (versions, limits and
+    /// exceptions), read without recursion.
+    fn named_defs(&self, id: usize) -> Vec<usize> {
+        let Some(slot) = self.slots.get(id) else {
+            return Vec::new();
+        };
+        let mut exprs: Vec<&ast::Expr> = Vec::new();
+        for (_, d) in &slot.decls {
+            exprs.push(&d.body);
+            exprs.extend(d.limits.iter().map(|l| &l.value));
+        }
+        for (_, x) in &slot.exceptions {
+            exprs.push(&x.condition);
+            exprs.push(&x.value);
+        }
+        let mut out = Vec::new();
+        while let Some(e) = exprs.pop() {
+            match &e.kind {
+                ast::ExprKind::Literal(_) => {}
+                ast::ExprKind::Path(parts) => {
+                    if let Some(d) = parts.first().and_then(|p| self.def_index.get(&p.name)) {
+                        out.push(d.index());
+                    }
+                }
+                ast::ExprKind::Index { base, index } => exprs.extend([&**base, &**index]),
+                ast::ExprKind::Unary { operand, .. } => exprs.push(operand),
+                ast::ExprKind::Binary { lhs, rhs, .. } => exprs.extend([&**lhs, &**rhs]),
+                ast::ExprKind::If {
+                    condition,
+                    then,
+                    otherwise,
+                } => exprs.extend([&**condition, &**then, &**otherwise]),
+                ast::ExprKind::Call { args, .. } => exprs.extend(args),
+                ast::ExprKind::Aggregate {
+                    body,
+                    filter,
+                    default,
+                    ..
+                } => exprs.extend([body, filter, default].into_iter().flatten().map(|b| &**b)),
+                ast::ExprKind::Paren(inner) | ast::ExprKind::LastYear(inner) => exprs.push(inner),
+            }
+        }
+        // Visited in the order they are written.
+        out.reverse();
+        out
+    }
+
     pub(super) fn check_def(&mut self, id: DefId) -> Option<Ty> {
         let state = self.slots.get(id.index())?.state;
         match state {

@@ -339,7 +339,51 @@ impl Checker<'_> {
         None
     }
 
+    /// Checks one expression. A definition used here is checked first, in place, so this
+    /// recursion runs through chains of definitions: it stops at
+    /// [`bylaw_grammar::MAX_DEPTH`] expressions, the bound every later walk relies on.
     pub(super) fn expr(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ExprId> {
+        if self.depth >= bylaw_grammar::MAX_DEPTH {
+            if self.depth_reported {
+                return None;
+            }
+            self.depth_reported = true;
+            let chain = self
+                .in_progress
+                .iter()
+                .filter_map(|d| self.slots.get(d.index())?.decls.first())
+                .map(|(_, x)| format!("`{}`", x.name.name))
+                .collect::<Vec<_>>();
+            let shown = match chain.as_slice() {
+                [first, .., last] => format!("{first} → … → {last}"),
+                _ => chain.join(" → "),
+            };
+            let mut at = e.span;
+            at.end = at.end.min(at.start.saturating_add(1));
+            self.diags.push(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    format!(
+                        "the definitions {shown} nest more than {} levels deep with each one \
+                         written in place of its reference",
+                        bylaw_grammar::MAX_DEPTH
+                    ),
+                )
+                .at(scope.file, at, "too deep here")
+                .help(
+                    "a definition is evaluated in place of each reference: shorten the chain of \
+                     definitions that build on each other",
+                ),
+            );
+            return None;
+        }
+        self.depth += 1;
+        let result = self.expr_at(e, scope);
+        self.depth -= 1;
+        result
+    }
+
+    fn expr_at(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ExprId> {
         let file = scope.file;
         match &e.kind {
             ExprKind::Paren(inner) => self.expr(inner, scope),

@@ -203,12 +203,8 @@ pub fn value_of(lit: &LitKind, expected: Ty, enums: &[EnumDef]) -> Result<Value,
 }
 
 pub fn variant_index(def: &EnumDef, name: &str) -> Result<u32, LiteralError> {
-    if let Some(i) = def
-        .variants
-        .iter()
-        .position(|v| v.name == name || v.code.as_deref() == Some(name))
-    {
-        return Ok(i as u32);
+    if let Some(i) = def.find(name) {
+        return Ok(i);
     }
     let suggestion =
         crate::diagnostics::suggest(name, def.variants.iter().map(|v| v.name.as_str()));

@@ -5,6 +5,7 @@
 mod call;
 mod catalogue;
 mod defs;
+mod depth;
 mod exceptions;
 mod expr;
 pub mod funds;
@@ -86,6 +87,14 @@ pub(crate) struct Checker<'a> {
     nodes: Vec<Node>,
     types: Vec<Ty>,
     spans: Vec<(FileId, Span)>,
+    /// Expressions being checked, across the definitions checked on demand: bounded by
+    /// [`bylaw_grammar::MAX_DEPTH`].
+    depth: usize,
+    /// The bound is reported once: the definitions above a chain that went too deep fail
+    /// without more words.
+    depth_reported: bool,
+    /// The files with a `policy` header, found once (asked for every definition).
+    policy_files: Vec<FileId>,
 }
 
 /// Checks the loaded files of one policy. Returns the program when there is no error;
@@ -111,6 +120,14 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         nodes: Vec::new(),
         types: Vec::new(),
         spans: Vec::new(),
+        depth: 0,
+        depth_reported: false,
+        policy_files: loaded
+            .modules
+            .iter()
+            .filter(|(_, m)| m.items.iter().any(|i| matches!(i, Item::Policy(_))))
+            .map(|(f, _)| *f)
+            .collect(),
     };
     let items: Vec<(FileId, &Item)> = loaded
         .modules
@@ -123,9 +140,10 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     c.collect_params(&items);
     c.collect_scales(&items);
     c.collect_defs(&items);
-    for i in 0..c.slots.len() {
-        c.check_def(DefId(i as u32));
+    for id in c.check_order() {
+        c.check_def(id);
     }
+    c.check_depth();
     let targets = c.collect_targets(&items);
     let schema = c.schema();
     let mut tests = Vec::new();
@@ -446,10 +464,7 @@ impl<'a> Checker<'a> {
 
     /// Does `file` carry a `policy` header (a policy, rather than a test or a sketch)?
     fn is_policy_file(&self, file: FileId) -> bool {
-        self.loaded
-            .modules
-            .iter()
-            .any(|(f, m)| *f == file && m.items.iter().any(|i| matches!(i, Item::Policy(_))))
+        self.policy_files.contains(&file)
     }
 
     fn push(&mut self, node: Node, ty: Ty, file: FileId, span: Span) -> ExprId {

@@ -47,6 +47,8 @@ impl<'a> Checker<'a> {
                 },
             };
             let mut entries: Vec<ParamEntry> = Vec::new();
+            let mut dated: std::collections::HashSet<(Option<u32>, i32)> =
+                std::collections::HashSet::new();
             for v in &p.values {
                 let key = match (&v.key, by) {
                     (None, None) => None,
@@ -105,7 +107,7 @@ impl<'a> Checker<'a> {
                         }
                     }
                 };
-                if entries.iter().any(|x| x.key == key && x.from == from) {
+                if !dated.insert((key, from)) {
                     self.error_help(
                         codes::OVERLAPPING_VERSIONS,
                         format!(

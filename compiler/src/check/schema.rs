@@ -68,28 +68,47 @@ impl<'a> Checker<'a> {
                 }
             }
             // A parent chain must end: refuse cycles so that fallback lookups terminate.
+            // Each variant is walked up once: a chain reaching one known to end ends too.
+            const ENDS: usize = usize::MAX;
+            let mut mark = vec![0usize; variants.len()];
             for start in 0..variants.len() {
-                let mut seen = 0;
-                let mut at = Some(start as u32);
+                let mut at = Some(start);
+                let mut walked: Vec<usize> = Vec::new();
                 while let Some(v) = at {
-                    seen += 1;
-                    if seen > variants.len() {
-                        self.error(
-                            codes::CYCLE,
-                            format!(
-                                "the parents of `{}` form a cycle",
-                                variants.get(start).map_or("", |v| v.name.as_str())
-                            ),
-                            *file,
-                            e.name.span,
-                            "in this enumeration",
-                        );
-                        if let Some(var) = variants.get_mut(start) {
-                            var.parent = None;
+                    match mark.get(v).copied() {
+                        Some(ENDS) | None => break,
+                        Some(m) if m == start + 1 => {
+                            self.error(
+                                codes::CYCLE,
+                                format!(
+                                    "the parents of `{}` form a cycle",
+                                    variants.get(start).map_or("", |v| v.name.as_str())
+                                ),
+                                *file,
+                                e.name.span,
+                                "in this enumeration",
+                            );
+                            // Cut the link that closed the cycle.
+                            if let Some(var) = walked.last().and_then(|w| variants.get_mut(*w)) {
+                                var.parent = None;
+                            }
+                            break;
                         }
-                        break;
+                        Some(_) => {}
                     }
-                    at = variants.get(v as usize).and_then(|x| x.parent);
+                    mark[v] = start + 1;
+                    walked.push(v);
+                    at = variants.get(v).and_then(|x| x.parent).map(|p| p as usize);
+                }
+                for v in walked {
+                    mark[v] = ENDS;
+                }
+            }
+            let mut index = HashMap::with_capacity(variants.len() * 2);
+            for (i, v) in variants.iter().enumerate() {
+                index.entry(v.name.clone()).or_insert(i as u32);
+                if let Some(code) = &v.code {
+                    index.entry(code.clone()).or_insert(i as u32);
                 }
             }
             self.enum_index
@@ -98,8 +117,64 @@ impl<'a> Checker<'a> {
                 name: e.name.name.clone(),
                 origin: origin(*file, e.span, &e.meta),
                 variants,
+                index,
             });
         }
+    }
+
+    /// A number field's smallest value, scaled like its column: its `at least`, else 0
+    /// for counts and durations (which are never negative), else none.
+    fn field_minimum(
+        &mut self,
+        ty: Ty,
+        decl: Option<&ast::FieldDecl>,
+        file: FileId,
+    ) -> Option<i64> {
+        let numeric = matches!(
+            ty,
+            Ty::Money(_) | Ty::Rate | Ty::Count | Ty::Decimal | Ty::Days | Ty::Months
+        );
+        let Some(lit) = decl.and_then(|d| d.at_least.as_ref()) else {
+            return matches!(ty, Ty::Count | Ty::Days | Ty::Months).then_some(0);
+        };
+        if !numeric {
+            self.error_help(
+                codes::BAD_ENTITY,
+                "`at least` bounds a number field or a relation",
+                (file, lit.span, "not a number field"),
+                "remove it, or give the field a number type (money, count, months, …)",
+            );
+            return None;
+        }
+        match literal::value_of(&lit.kind, ty, &self.enums) {
+            Ok(Value::Int(m)) => Some(m),
+            Ok(_) => None,
+            Err(e) => {
+                self.literal_error(e, file, lit.span);
+                None
+            }
+        }
+    }
+
+    /// A relation's fewest children: `at least N`, a whole number without a unit.
+    fn child_count(&mut self, lit: &ast::Literal, file: FileId) -> Option<u32> {
+        if let ast::LitKind::Number {
+            negative: false,
+            digits,
+            unit: None,
+            per: None,
+        } = &lit.kind
+            && let Ok(n) = digits.parse::<u32>()
+        {
+            return Some(n);
+        }
+        self.error_help(
+            codes::BAD_ENTITY,
+            "a relation's `at least` is a number of children",
+            (file, lit.span, "not a whole number of children"),
+            "write a whole number without a unit, e.g. `members: many person at least 1`",
+        );
+        None
     }
 
     /// A type as written, or `None` (reported).
@@ -381,6 +456,7 @@ impl<'a> Checker<'a> {
                 } else {
                     self.column_type(f.ty)
                 };
+                let minimum = self.field_minimum(f.ty, fdecl, file);
                 fields.push(FieldSchema {
                     name: f.name.clone(),
                     label: fdecl
@@ -388,12 +464,15 @@ impl<'a> Checker<'a> {
                         .map_or_else(|| f.name.clone(), |l| l.text.clone()),
                     ty: column,
                     default,
+                    minimum,
                 });
             }
             for r in &info.relations {
+                let file = decl.map(|(fi, _)| *fi).unwrap_or(info.file);
                 let at_least = decl
                     .and_then(|(_, d)| d.fields.iter().find(|x| x.name.name == r.name))
-                    .and_then(|d| d.at_least)
+                    .and_then(|d| d.at_least.as_ref())
+                    .and_then(|lit| self.child_count(lit, file))
                     .unwrap_or(0);
                 relations.push(RelationSchema {
                     name: r.name.clone(),
@@ -428,21 +507,20 @@ impl<'a> Checker<'a> {
             Ty::Text => ColumnType::Text,
             Ty::Enum(e) => {
                 let def = self.enums.get(e.index());
-                ColumnType::Enum(std::sync::Arc::new(EnumSchema {
-                    name: def.map(|d| d.name.clone()).unwrap_or_default(),
-                    variants: def
-                        .map(|d| {
-                            d.variants
-                                .iter()
-                                .map(|v| VariantSchema {
-                                    name: v.name.clone(),
-                                    label: v.label.clone(),
-                                    code: v.code.clone(),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                }))
+                ColumnType::Enum(std::sync::Arc::new(EnumSchema::new(
+                    def.map(|d| d.name.clone()).unwrap_or_default(),
+                    def.map(|d| {
+                        d.variants
+                            .iter()
+                            .map(|v| VariantSchema {
+                                name: v.name.clone(),
+                                label: v.label.clone(),
+                                code: v.code.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                )))
             }
         }
     }

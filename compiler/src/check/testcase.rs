@@ -12,7 +12,12 @@ use crate::ir::{Expect, TestCase, Value};
 use crate::types::Ty;
 
 /// Error codes a test may expect.
-pub const RUNTIME_ERRORS: &[&str] = &["overflow", "division_by_zero", "missing_value"];
+pub const RUNTIME_ERRORS: &[&str] = &[
+    "overflow",
+    "division_by_zero",
+    "missing_value",
+    "below_scale",
+];
 
 impl Checker<'_> {
     pub(super) fn test_case(

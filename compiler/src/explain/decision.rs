@@ -312,6 +312,7 @@ pub fn render_decision(
                 let what = match e.code.as_str() {
                     "overflow" => "数值超出可表示的范围",
                     "division_by_zero" => "除数为零",
+                    "below_scale" => "低于标准表的最低档",
                     _ => "缺少在该日期有效的值",
                 };
                 format!(

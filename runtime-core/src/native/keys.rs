@@ -104,30 +104,35 @@ mod tests {
 
     #[test]
     fn codes_key_regions_and_names_key_the_rest_whatever_the_order() {
-        let regions = EnumSchema {
-            name: "region".into(),
-            variants: vec![
+        let regions = EnumSchema::new(
+            "region".into(),
+            vec![
                 variant("guangzhou", Some("440100")),
                 variant("shenzhen", Some("440300")),
             ],
-        };
+        );
         assert_eq!(variant_keys(&regions).unwrap(), vec![440_100, 440_300]);
-        let hukou = EnumSchema {
-            name: "hukou".into(),
-            variants: vec![variant("local", None), variant("other", None)],
-        };
-        let mut reordered = hukou.clone();
-        reordered.variants.reverse();
-        reordered.variants.insert(0, variant("new", None));
+        let hukou = EnumSchema::new(
+            "hukou".into(),
+            vec![variant("local", None), variant("other", None)],
+        );
+        let reordered = EnumSchema::new(
+            "hukou".into(),
+            vec![
+                variant("new", None),
+                variant("other", None),
+                variant("local", None),
+            ],
+        );
         let a = variant_keys(&hukou).unwrap();
         let b = variant_keys(&reordered).unwrap();
         assert_eq!((a[0], a[1]), (b[2], b[1]));
         assert_eq!(fnv1a32(b"local"), a[0]);
         // One variant without a code: every variant is keyed by name.
-        let mixed = EnumSchema {
-            name: "r".into(),
-            variants: vec![variant("a", Some("1")), variant("b", None)],
-        };
+        let mixed = EnumSchema::new(
+            "r".into(),
+            vec![variant("a", Some("1")), variant("b", None)],
+        );
         assert_eq!(variant_keys(&mixed).unwrap()[0], fnv1a32(b"a"));
     }
 }

@@ -4,8 +4,8 @@
 //! are stably grouped by their parent's final position with a counting sort, so they
 //! end up grouped by parent in parent order, keeping their input order within a
 //! parent; the columns are permuted once, and not at all when the input was already
-//! grouped in parent order. Relations' CSR offsets and `at least` checks are computed
-//! here.
+//! grouped in parent order. Relations' CSR offsets and `at least` checks (of relations
+//! and of number fields) are computed here.
 
 use super::error::{DataError, DataErrorKind, DataErrors, shown};
 use crate::batch::{Batch, Column, EntityRows, Offsets};
@@ -116,6 +116,11 @@ pub(crate) fn assemble(
 ) -> Batch {
     let n = schema.entities.len();
     tables.resize_with(n, || None);
+    for (entity, table) in schema.entities.iter().zip(&tables) {
+        if let Some(table) = table {
+            check_minimums(entity, table, errors);
+        }
+    }
     // orders[e]: the table rows kept, in final order; `None`: all rows, in input order.
     let mut orders: Vec<Option<Vec<u32>>> = vec![None; n];
     let mut offsets: Vec<Vec<Offsets>> = schema
@@ -305,6 +310,56 @@ pub(crate) fn assemble(
     Batch {
         entities,
         root: schema.root,
+    }
+}
+
+/// Reports every value below its field's `at least`, with its row, column and value
+/// in the field's unit.
+fn check_minimums(entity: &EntitySchema, table: &Table, errors: &mut DataErrors) {
+    for (field, column) in entity.fields.iter().zip(&table.columns) {
+        let (Some(min), Column::Int(values)) = (field.minimum, column) else {
+            continue;
+        };
+        for (row, &v) in values.iter().enumerate() {
+            if v >= min {
+                continue;
+            }
+            let (value, bound) = (shown_number(&field.ty, v), shown_number(&field.ty, min));
+            let mut err = DataError::new(
+                DataErrorKind::BelowMinimum,
+                &table.file,
+                format!("`{}` is {value}, below its least value {bound}", field.name),
+            )
+            .in_column(field.name.clone())
+            .with_value(value)
+            .with_help(format!(
+                "`{}` of `{}` is at least {bound} (counts and durations are never negative \
+                 unless the policy says `at least` lower): correct the value",
+                field.name, entity.name
+            ));
+            if let Some(line) = table.lines.get(row) {
+                err = err.at_row(*line);
+            }
+            if let Some(path) = table.paths.get(row).filter(|p| !p.is_empty()) {
+                err = err.at_path(format!("{path}.{}", field.name));
+            }
+            errors.push(err);
+        }
+    }
+}
+
+/// A stored number as the data writes it, with its unit (`-5 元`, `-3 months`).
+pub(crate) fn shown_number(ty: &crate::schema::ColumnType, v: i64) -> String {
+    use crate::schema::ColumnType;
+    let text = crate::decimal::format_scaled(v, ty.scale(), 0);
+    match ty {
+        ColumnType::Money => format!("{text} 元"),
+        ColumnType::Rate => format!("{}%", crate::decimal::format_scaled(v, ty.scale() / 100, 0)),
+        ColumnType::Months => format!("{text} months"),
+        ColumnType::Years if v % 12 == 0 => format!("{} years", v / 12),
+        ColumnType::Years => format!("{text} months"),
+        ColumnType::Days => format!("{text} days"),
+        _ => text,
     }
 }
 

@@ -147,13 +147,7 @@ pub(crate) fn parse_plain_into(column: &mut Column, ty: &ColumnType, bytes: &[u8
             },
         ),
         (Column::Enum(v), ColumnType::Enum(e)) => {
-            let by_name = e.variants.iter().position(|x| x.name.as_bytes() == bytes);
-            let found = by_name.or_else(|| {
-                e.variants
-                    .iter()
-                    .position(|x| x.code.as_deref().map(str::as_bytes) == Some(bytes))
-            });
-            push(v, found.and_then(|i| u32::try_from(i).ok()))
+            push(v, std::str::from_utf8(bytes).ok().and_then(|t| e.lookup(t)))
         }
         _ => false,
     }
@@ -365,9 +359,9 @@ mod tests {
     use std::sync::Arc;
 
     fn region() -> ColumnType {
-        ColumnType::Enum(Arc::new(EnumSchema {
-            name: "region".into(),
-            variants: [
+        ColumnType::Enum(Arc::new(EnumSchema::new(
+            "region".into(),
+            [
                 "guangdong",
                 "guangzhou",
                 "nansha",
@@ -387,7 +381,7 @@ mod tests {
                 code: (i == 1).then(|| "440100".into()),
             })
             .collect(),
-        }))
+        )))
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub enum DataErrorKind {
     UnknownParent,
     /// A parent has fewer children than its relation requires.
     TooFewChildren,
+    /// A number is below its field's `at least` (a negative age, count or duration).
+    BelowMinimum,
     /// Two rows have the same key.
     DuplicateKey,
     /// The file is not valid CSV / JSON, or a row has the wrong shape.
@@ -75,6 +77,7 @@ impl DataErrorKind {
             Self::MissingValue => "bylaw::data::missing_value",
             Self::UnknownParent => "bylaw::data::unknown_parent",
             Self::TooFewChildren => "bylaw::data::too_few_children",
+            Self::BelowMinimum => "bylaw::data::below_minimum",
             Self::DuplicateKey => "bylaw::data::duplicate_key",
             Self::MalformedFile => "bylaw::data::malformed_file",
             Self::MissingFile => "bylaw::data::missing_file",

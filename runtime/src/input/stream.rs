@@ -40,6 +40,19 @@ impl std::fmt::Display for Fallback {
     }
 }
 
+/// A value below its field's `at least` is a data error, reported by the whole-file
+/// readers with its row.
+fn below_minimum(entity: &EntitySchema, rows: &EntityRows) -> Result<(), Fallback> {
+    for (field, column) in entity.fields.iter().zip(&rows.columns) {
+        if let (Some(min), Column::Int(values)) = (field.minimum, column)
+            && values.iter().any(|v| *v < min)
+        {
+            return fallback(format!("a `{}` below its least value", field.name));
+        }
+    }
+    Ok(())
+}
+
 fn fallback<T>(why: impl Into<String>) -> Result<T, Fallback> {
     Err(Fallback(why.into()))
 }
@@ -612,6 +625,7 @@ impl RawBatch {
             return fallback("the schema has no root");
         };
         let mut root_rows = decode_rows(&[&self.root], root_schema, &self.root_layout)?;
+        below_minimum(root_schema, &root_rows)?;
         root_rows.children = root_schema
             .relations
             .iter()
@@ -623,6 +637,7 @@ impl RawBatch {
             };
             let pieces: Vec<&RawChunk> = c.pieces.iter().collect();
             let rows = decode_rows(&pieces, entity, &c.layout)?;
+            below_minimum(entity, &rows)?;
             if let Some(slot) = root_rows.children.get_mut(c.relation) {
                 *slot = Offsets(c.offsets.clone());
             }

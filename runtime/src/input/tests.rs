@@ -18,13 +18,14 @@ fn field(name: &str, ty: ColumnType, default: Option<Scalar>) -> FieldSchema {
         label: format!("{name} label"),
         ty,
         default,
+        minimum: None,
     }
 }
 
 fn schema() -> Schema {
-    let region = Arc::new(EnumSchema {
-        name: "region".into(),
-        variants: vec![
+    let region = Arc::new(EnumSchema::new(
+        "region".into(),
+        vec![
             VariantSchema {
                 name: "guangdong".into(),
                 label: "广东省".into(),
@@ -41,7 +42,7 @@ fn schema() -> Schema {
                 code: Some("440115".into()),
             },
         ],
-    });
+    ));
     Schema {
         root: EntityId(0),
         entities: vec![

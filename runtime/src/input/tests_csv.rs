@@ -17,6 +17,7 @@ fn field(name: &str, ty: ColumnType) -> FieldSchema {
         label: name.into(),
         ty,
         default: None,
+        minimum: None,
     }
 }
 

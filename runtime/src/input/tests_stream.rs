@@ -25,6 +25,7 @@ fn field(name: &str, ty: ColumnType, default: Option<Scalar>) -> FieldSchema {
         label: name.into(),
         ty,
         default,
+        minimum: None,
     }
 }
 
