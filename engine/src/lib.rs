@@ -36,6 +36,11 @@ mod policy;
 mod run;
 pub mod why;
 
+/// The stack of every worker thread the engine starts. Every walk over a program
+/// recurses at most `bylaw_grammar::MAX_DEPTH` levels deep; this leaves room for that
+/// even in unoptimised builds, where frames are several times larger.
+pub(crate) const WORKER_STACK: usize = 16 << 20;
+
 pub use backend::{
     Aot, Backend, BackendError, BackendErrorKind, BackendKind, Evaluation, Interpreter, Jit,
     Prepared,

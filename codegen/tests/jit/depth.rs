@@ -78,6 +78,18 @@ const SHAPES: [&str; 5] = ["sum", "not", "if", "brackets", "chain"];
 
 #[test]
 fn programs_at_the_bound_pass_every_phase() {
+    // On a thread with the stack of a process's main thread (8 MiB), where `bylaw`
+    // checks, tests, explains and traces; the engine's workers get twice that. An
+    // unoptimised build's frames are the largest, so this is the tight case.
+    std::thread::Builder::new()
+        .stack_size(8 << 20)
+        .spawn(every_phase_at_the_bound)
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+fn every_phase_at_the_bound() {
     for shape in SHAPES {
         let depth = MAX_DEPTH;
         let (text, out, expected) = program(shape, depth);

@@ -87,14 +87,20 @@ impl<'p> SweepReport<'p> {
         let program = policy.program();
         let sweep = scenario::parse_sweep(program, spec, step)
             .map_err(|e| EngineError::input("bylaw::budget::sweep", format!("--sweep: {e}")))?;
-        let points: Vec<(String, Budget)> = sweep
-            .values
-            .par_iter()
-            .map(|(value, shown)| {
-                let p = scenario::with_value(program, &sweep, value);
-                compute(&p, batch, years, data).map(|b| (shown.clone(), b))
-            })
-            .collect::<Result<_, _>>()?;
+        let pool = rayon::ThreadPoolBuilder::new()
+            .stack_size(crate::WORKER_STACK)
+            .build()
+            .map_err(|e| EngineError::io("bylaw::budget::threads", e.to_string()))?;
+        let points: Vec<(String, Budget)> = pool.install(|| {
+            sweep
+                .values
+                .par_iter()
+                .map(|(value, shown)| {
+                    let p = scenario::with_value(program, &sweep, value);
+                    compute(&p, batch, years, data).map(|b| (shown.clone(), b))
+                })
+                .collect::<Result<_, _>>()
+        })?;
         let param = program
             .params
             .get(sweep.param.index())

@@ -137,6 +137,7 @@ impl Impact {
             .max(1);
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
+            .stack_size(crate::WORKER_STACK)
             .build()
             .map_err(|e| EngineError::io("bylaw::impact::threads", e.to_string()))?;
         let started = Instant::now();

@@ -157,6 +157,7 @@ impl<'p> Run<'p> {
         };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
+            .stack_size(crate::WORKER_STACK)
             .build()
             .map_err(|e| RunError::Threads {
                 asked: threads,
