@@ -13,47 +13,14 @@ use crate::exact::Pending;
 use crate::ir::*;
 use crate::types::ArithOp;
 
-/// Why a record could not be evaluated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ErrorKind {
-    Arith(ArithError),
-    /// A parameter, scale or dated definition has no value in force.
-    MissingValue,
-    /// A single scale's input is below its first bracket.
-    BelowScale,
-}
-
-/// A per-record error: what, where, and a sentence for people.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvalError {
-    pub kind: ErrorKind,
-    /// The innermost definition being evaluated when it happened.
-    pub def: Option<DefId>,
-    pub detail: String,
-}
+pub use crate::failure::{ErrorKind, EvalError};
 
 impl EvalError {
-    pub fn code(&self) -> &'static str {
-        match &self.kind {
-            ErrorKind::Arith(a) => a.code(),
-            ErrorKind::MissingValue => "missing_value",
-            ErrorKind::BelowScale => "below_scale",
-        }
-    }
-
     fn arith(e: ArithError) -> EvalError {
         EvalError {
             kind: ErrorKind::Arith(e),
             def: None,
             detail: e.to_string(),
-        }
-    }
-
-    fn missing(detail: String) -> EvalError {
-        EvalError {
-            kind: ErrorKind::MissingValue,
-            def: None,
-            detail,
         }
     }
 }
@@ -439,11 +406,12 @@ impl<'p> Evaluator<'p> {
         }
         match self.bodies.get(id.index()).copied().flatten() {
             Some(b) => Ok((b, false)),
-            None => Err(EvalError::missing(format!(
-                "no version of `{}` is in force on {}",
-                def.name,
-                date::format_date(self.date)
-            ))),
+            None => Err(EvalError::new(
+                self.program,
+                self.date,
+                ErrorKind::NoVersion,
+                Some(id),
+            )),
         }
     }
 
@@ -488,11 +456,12 @@ impl<'p> Evaluator<'p> {
             None => match self.bodies.get(id.index()).copied().flatten() {
                 Some(b) => b,
                 None => {
-                    return Err(EvalError::missing(format!(
-                        "no version of `{}` is in force on {}",
-                        def.name,
-                        date::format_date(self.date)
-                    )));
+                    return Err(EvalError::new(
+                        self.program,
+                        self.date,
+                        ErrorKind::NoVersion,
+                        Some(id),
+                    ));
                 }
             },
         };
@@ -760,13 +729,13 @@ impl<'p> Evaluator<'p> {
         if x.is_int() {
             return self.scale(id, x.num());
         }
-        let def = self.program.scales.get(id.index());
-        let name = def.map_or("?", |s| s.name.as_str());
         let Some(version) = self.scales.get(id.index()).copied().flatten() else {
-            return Err(EvalError::missing(format!(
-                "scale `{name}` has no brackets in force on {}",
-                date::format_date(self.date)
-            )));
+            return Err(EvalError::new(
+                self.program,
+                self.date,
+                ErrorKind::ScaleWithoutBrackets { scale: id },
+                None,
+            ));
         };
         let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
         version
@@ -776,26 +745,26 @@ impl<'p> Evaluator<'p> {
             .find(|(t, _)| Exact::int(int(t)).cmp_exact(x) != std::cmp::Ordering::Greater)
             .map(|(_, v)| v.clone())
             .ok_or_else(|| {
-                let shown = x.to_storage().unwrap_or(x.num());
-                EvalError::missing(format!(
-                    "{shown} is below the first bracket of scale `{name}`"
-                ))
+                let input = x.to_storage().unwrap_or(x.num());
+                EvalError::new(
+                    self.program,
+                    self.date,
+                    ErrorKind::BelowScale { scale: id, input },
+                    None,
+                )
             })
     }
 
     /// A marginal scale at an exact argument: each bracket's part times its rate, exact.
     fn marginal_scale_exact(&self, id: ScaleId, x: Exact) -> Result<Exact> {
         let ar = EvalError::arith;
-        let name = self
-            .program
-            .scales
-            .get(id.index())
-            .map_or("?", |s| s.name.as_str());
         let Some(version) = self.scales.get(id.index()).copied().flatten() else {
-            return Err(EvalError::missing(format!(
-                "scale `{name}` has no brackets in force on {}",
-                date::format_date(self.date)
-            )));
+            return Err(EvalError::new(
+                self.program,
+                self.date,
+                ErrorKind::ScaleWithoutBrackets { scale: id },
+                None,
+            ));
         };
         let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
         let mut total = Exact::int(0);
@@ -1011,18 +980,24 @@ impl<'p> Evaluator<'p> {
             _ => None,
         };
         found.ok_or_else(|| {
-            EvalError::missing(missing_param_message(self.program, id, key, self.date))
+            EvalError::new(
+                self.program,
+                self.date,
+                ErrorKind::MissingParam { param: id, key },
+                None,
+            )
         })
     }
 
     fn scale(&self, id: ScaleId, x: i64) -> Result<Value> {
         let def = self.program.scales.get(id.index());
-        let name = def.map_or("?", |s| s.name.as_str());
         let Some(version) = self.scales.get(id.index()).copied().flatten() else {
-            return Err(EvalError::missing(format!(
-                "scale `{name}` has no brackets in force on {}",
-                date::format_date(self.date)
-            )));
+            return Err(EvalError::new(
+                self.program,
+                self.date,
+                ErrorKind::ScaleWithoutBrackets { scale: id },
+                None,
+            ));
         };
         let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
         if def.is_some_and(|d| d.marginal) {
@@ -1049,10 +1024,16 @@ impl<'p> Evaluator<'p> {
             .rev()
             .find(|(t, _)| int(t) <= x)
             .map(|(_, v)| v.clone())
-            .ok_or_else(|| EvalError {
-                kind: ErrorKind::BelowScale,
-                def: None,
-                detail: below_scale_message(self.program, id, x, self.date),
+            .ok_or_else(|| {
+                EvalError::new(
+                    self.program,
+                    self.date,
+                    ErrorKind::BelowScale {
+                        scale: id,
+                        input: x,
+                    },
+                    None,
+                )
             })
     }
 }
@@ -1125,55 +1106,4 @@ impl State<'_> {
             None => Value::Int(0),
         }
     }
-}
-
-/// The message of a missing parameter value (`` `p` has no value for `k` on D ``): the
-/// interpreter's, which native code's errors repeat word for word.
-/// The sentence for a single scale's input `x` (in the scale's input unit) below the
-/// first bracket in force at `date`: both in that unit (`-5 元`, not the stored number).
-pub fn below_scale_message(program: &Program, id: ScaleId, x: i64, date: i32) -> String {
-    let Some(scale) = program.scales.get(id.index()) else {
-        return format!("{x} is below the first bracket of a scale");
-    };
-    let shown = crate::format::human(program, scale.input, &Value::Int(x));
-    let first = scale
-        .versions
-        .iter()
-        .filter(|v| v.from <= date)
-        .max_by_key(|v| v.from)
-        .and_then(|v| v.brackets.first())
-        .map(|(t, _)| crate::format::human(program, scale.input, t));
-    match first {
-        Some(first) => format!(
-            "{shown} is below the first bracket of scale `{}`, which starts at {first}",
-            scale.name
-        ),
-        None => format!(
-            "{shown} is below the first bracket of scale `{}`",
-            scale.name
-        ),
-    }
-}
-
-pub fn missing_param_message(
-    program: &Program,
-    id: ParamId,
-    key: Option<u32>,
-    date: i32,
-) -> String {
-    let p = program.params.get(id.index());
-    let name = p.map_or("?", |p| p.name.as_str());
-    let key_text = match (p.and_then(|p| p.by), key) {
-        (Some(e), Some(k)) => program
-            .enums
-            .get(e.index())
-            .and_then(|e| e.variants.get(k as usize))
-            .map(|v| format!(" for `{}`", v.name))
-            .unwrap_or_default(),
-        _ => String::new(),
-    };
-    format!(
-        "`{name}` has no value{key_text} on {}",
-        date::format_date(date)
-    )
 }

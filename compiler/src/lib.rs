@@ -17,6 +17,7 @@ pub mod comply;
 pub mod diagnostics;
 pub mod exact;
 pub mod explain;
+pub mod failure;
 pub mod format;
 pub mod interp;
 pub mod ir;
