@@ -40,7 +40,7 @@ pub struct NativeObject {
 }
 
 /// The C identifier for a policy name: ASCII letters, digits and `_`, the rest `_`.
-pub fn c_name(name: &str) -> String {
+pub(crate) fn c_name(name: &str) -> String {
     let mut s: String = name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
@@ -71,7 +71,7 @@ pub fn compile_object(
 /// As [`compile_object`] without the two exported C functions: an object that needs
 /// no symbol from the runtime, for a process that runs it through its own runtime
 /// ([`crate::LoadedPolicy`]); its source hash is all zeros.
-pub fn compile_object_for_loading(
+pub(crate) fn compile_object_for_loading(
     program: &Program,
     date: i32,
     name: &str,
@@ -227,7 +227,7 @@ fn enum_keys(program: &Program) -> Result<Vec<u32>, CodegenError> {
 }
 
 /// The input shape the runtime checks batches against (see [`PolicyDesc::shape`]).
-pub fn shape_of(program: &Program) -> Vec<u32> {
+pub(crate) fn shape_of(program: &Program) -> Vec<u32> {
     let schema = &program.schema;
     let mut shape: Vec<u32> = program
         .outputs

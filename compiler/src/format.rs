@@ -6,43 +6,6 @@ use bylaw_runtime::decimal::{format_money_yuan, format_scaled};
 use crate::ir::{Program, Value};
 use crate::types::Ty;
 
-/// Appends [`plain`] text to `out` without allocating for numbers, booleans and
-/// variants (the output writer calls this for every cell).
-pub fn push_plain(out: &mut String, program: &Program, ty: Ty, value: &Value) {
-    use std::fmt::Write;
-    match (ty, value) {
-        (Ty::Money(_), Value::Int(v)) => {
-            // 0.0001 元 units: two decimals, or four when the value is finer than a fen.
-            let sign = if *v < 0 { "-" } else { "" };
-            let abs = v.unsigned_abs();
-            let (whole, frac) = (abs / 10_000, abs % 10_000);
-            let _ = if frac % 100 == 0 {
-                write!(out, "{sign}{whole}.{:02}", frac / 100)
-            } else if frac % 10 == 0 {
-                write!(out, "{sign}{whole}.{:03}", frac / 10)
-            } else {
-                write!(out, "{sign}{whole}.{frac:04}")
-            };
-        }
-        (Ty::Rate | Ty::Decimal, _) => out.push_str(&plain(program, ty, value)),
-        (_, Value::Int(v)) => {
-            let _ = write!(out, "{v}");
-        }
-        (_, Value::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
-        (Ty::Enum(e), Value::Enum(i)) => match program
-            .enums
-            .get(e.index())
-            .and_then(|d| d.variants.get(*i as usize))
-        {
-            Some(v) => out.push_str(&v.name),
-            None => {
-                let _ = write!(out, "{i}");
-            }
-        },
-        _ => out.push_str(&plain(program, ty, value)),
-    }
-}
-
 /// The value as written in output files: plain numbers in the type's unit (yuan, percent,
 /// months), ISO dates, variant names.
 pub fn plain(program: &Program, ty: Ty, value: &Value) -> String {

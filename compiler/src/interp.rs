@@ -197,7 +197,12 @@ impl<'p> Evaluator<'p> {
     }
 
     /// How the limits of `def` acted for root record `row` (`None`: it has none).
-    pub fn limits_of(&self, batch: &Batch, row: usize, def: DefId) -> Result<Option<LimitOutcome>> {
+    pub(crate) fn limits_of(
+        &self,
+        batch: &Batch,
+        row: usize,
+        def: DefId,
+    ) -> Result<Option<LimitOutcome>> {
         let d = self.program.def(def);
         let Some(version) = self.version_in_force(def) else {
             return Ok(None);
@@ -309,13 +314,13 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates any expression of the program for root record `row`, with a fresh memo
     /// (explanations trace sub-expressions this way; normal runs never do).
-    pub fn eval_expr(&self, batch: &Batch, row: usize, expr: ExprId) -> Result<Value> {
+    pub(crate) fn eval_expr(&self, batch: &Batch, row: usize, expr: ExprId) -> Result<Value> {
         let mut st = self.fresh(batch, vec![(self.program.schema.root, row)]);
         self.eval(&mut st, expr)
     }
 
     /// The body in force at the evaluation date of each definition (`None`: no version).
-    pub fn body_in_force(&self, def: DefId) -> Option<ExprId> {
+    pub(crate) fn body_in_force(&self, def: DefId) -> Option<ExprId> {
         self.bodies.get(def.index()).copied().flatten()
     }
 
@@ -327,7 +332,7 @@ impl<'p> Evaluator<'p> {
 
     /// Evaluates `expr` with the rows of `frame` in reach (outermost first, e.g. a station
     /// and one of its persons): obligations scoped to a child entity use it.
-    pub fn eval_in(
+    pub(crate) fn eval_in(
         &self,
         batch: &Batch,
         frame: &[(EntityId, usize)],

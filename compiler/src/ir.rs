@@ -390,11 +390,11 @@ impl Program {
             .map(|i| DefId(i as u32))
     }
 
-    pub fn enum_names(&self) -> Vec<String> {
+    pub(crate) fn enum_names(&self) -> Vec<String> {
         self.enums.iter().map(|e| e.name.clone()).collect()
     }
 
-    pub fn type_name(&self, ty: Ty) -> String {
+    pub(crate) fn type_name(&self, ty: Ty) -> String {
         ty.name(&self.enum_names())
     }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use bylaw_grammar::ast::{Item, Module};
-use bylaw_grammar::{FileId, SourceMap, Span};
+use bylaw_grammar::{FileId, SourceMap};
 
 use sha2::{Digest, Sha256};
 
@@ -52,7 +52,7 @@ pub fn load(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> Loaded {
 }
 
 /// Loads source text that has no file (tests, editors).
-pub fn load_text(name: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Loaded {
+pub(crate) fn load_text(name: &str, text: &str, diagnostics: &mut Vec<Diagnostic>) -> Loaded {
     let mut loaded = Loaded::default();
     loaded.root = visit(
         &mut loaded,
@@ -148,7 +148,7 @@ fn visit(
 }
 
 /// Why a file could not be read, in the same words on every platform.
-pub fn io_reason(e: &std::io::Error) -> &'static str {
+pub(crate) fn io_reason(e: &std::io::Error) -> &'static str {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file",
         std::io::ErrorKind::PermissionDenied => "permission denied",
@@ -193,11 +193,6 @@ fn normalize(path: &Path) -> String {
         }
     }
     parts.join("/")
-}
-
-/// The span of a whole file's first line, for diagnostics about a file as a whole.
-pub fn file_start() -> Span {
-    Span::new(0, 0)
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ impl Ty {
 
     /// The common type of two values that must agree (comparison, `if` branches), or
     /// `None`. A period-less money literal adopts the other side's period.
-    pub fn unify(self, other: Ty) -> Option<Ty> {
+    pub(crate) fn unify(self, other: Ty) -> Option<Ty> {
         match (self, other) {
             (Ty::Money(a), Ty::Money(b)) => match (a, b) {
                 (Per::Any, p) | (p, Per::Any) => Some(Ty::Money(p)),
@@ -173,7 +173,7 @@ pub fn arith(op: bylaw_grammar::ast::BinOp, lhs: Ty, rhs: Ty) -> Option<(Ty, Ari
 }
 
 /// Is this a mix of monthly and yearly money (reported with its own code)?
-pub fn is_period_mix(lhs: Ty, rhs: Ty) -> bool {
+pub(crate) fn is_period_mix(lhs: Ty, rhs: Ty) -> bool {
     matches!(
         (lhs, rhs),
         (Ty::Money(Per::Month), Ty::Money(Per::Year))

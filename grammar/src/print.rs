@@ -621,7 +621,7 @@ pub fn quote(text: &str) -> String {
     s
 }
 
-pub fn type_expr(t: &TypeExpr) -> String {
+pub(crate) fn type_expr(t: &TypeExpr) -> String {
     match t {
         TypeExpr::Money {
             period: p,

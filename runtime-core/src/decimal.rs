@@ -29,7 +29,7 @@ pub enum NumberError {
 
 /// The number of decimals of a power-of-ten scale (1 → 0, 10 000 → 4), or `None`.
 #[must_use]
-pub fn decimals_of(scale: i64) -> Option<u32> {
+pub(crate) fn decimals_of(scale: i64) -> Option<u32> {
     let mut n = 0u32;
     let mut s = scale;
     if s <= 0 {

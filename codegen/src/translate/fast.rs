@@ -26,7 +26,7 @@ pub const RECIPROCALS: usize = 64;
 /// ⌊a·M / 2^(63+s)⌋ = (umulhi(a, M)) >> (s − 1)` for every `a ≤ 2^63`: writing
 /// `M·d = 2^(63+s) + e` with `0 ≤ e < d`, the error `a·e / (d·2^(63+s))` is below
 /// `1/d`, and the fraction of `a / d` is at most `(d − 1)/d`. For `d = 1`: (0, 0).
-pub fn reciprocal(d: u64) -> (u64, u64) {
+pub(crate) fn reciprocal(d: u64) -> (u64, u64) {
     if d < 2 {
         return (0, 0);
     }

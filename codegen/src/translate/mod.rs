@@ -190,7 +190,7 @@ pub struct Declared {
 
 /// Declares and defines every function of `plan` in `module`; the kernel gets the
 /// symbol `kernel_name` with `linkage`, the definitions local `bylaw_def_*` symbols.
-pub fn translate<M: Module>(
+pub(crate) fn translate<M: Module>(
     module: &mut M,
     plan: &Plan,
     kernel_name: &str,

@@ -202,7 +202,7 @@ pub fn value_of(lit: &LitKind, expected: Ty, enums: &[EnumDef]) -> Result<Value,
     }
 }
 
-pub fn variant_index(def: &EnumDef, name: &str) -> Result<u32, LiteralError> {
+pub(crate) fn variant_index(def: &EnumDef, name: &str) -> Result<u32, LiteralError> {
     if let Some(i) = def.find(name) {
         return Ok(i);
     }

@@ -182,7 +182,7 @@ impl Expected {
 }
 
 /// The runtime's window for a grammar window.
-pub fn window_kind(w: Window) -> WindowKind {
+pub(crate) fn window_kind(w: Window) -> WindowKind {
     match w {
         Window::Day => WindowKind::Day,
         Window::Week => WindowKind::Week,

@@ -19,7 +19,7 @@ fn expected_text(e: Expected) -> &'static str {
 }
 
 /// Runs one compliance test.
-pub fn run_one(program: &Program, test: &ComplyTest) -> Outcome {
+pub(crate) fn run_one(program: &Program, test: &ComplyTest) -> Outcome {
     let mut failures = Vec::new();
     match run(program, &test.batch, &test.log, &test.period) {
         Err(e) => failures.push(Failure {

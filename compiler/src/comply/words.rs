@@ -144,7 +144,7 @@ pub fn standard(program: &Program, part: &Part, lang: Lang) -> String {
 }
 
 /// Why one part missed (or could not be judged), with its count, window and citation.
-pub fn part_reason(
+pub(crate) fn part_reason(
     program: &Program,
     o: &Obligation,
     part: &Part,

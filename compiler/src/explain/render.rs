@@ -46,7 +46,7 @@ fn joined(w: &Words, lang: Lang) -> String {
 }
 
 /// The expression on one line.
-pub fn phrase(w: &Words, lang: Lang) -> String {
+pub(crate) fn phrase(w: &Words, lang: Lang) -> String {
     use Lang::*;
     match w {
         Words::Name { label } => label.get(lang).to_string(),
@@ -219,7 +219,7 @@ fn aggregate(
 }
 
 /// How a rounding mode reads.
-pub fn rounding_words(mode: &str, lang: Lang) -> &'static str {
+pub(crate) fn rounding_words(mode: &str, lang: Lang) -> &'static str {
     match (mode, lang) {
         ("half_up", Lang::Zh) => "四舍五入到分",
         ("half_even", Lang::Zh) => "按银行家舍入法（四舍六入五成双）到分",
@@ -264,7 +264,7 @@ fn call(function: &str, args: &[Words], lang: Lang) -> String {
 }
 
 /// A condition as a nested list: `all of` and `any of` open a level.
-pub fn condition_lines(w: &Words, lang: Lang, depth: usize, out: &mut Vec<Line>) {
+pub(crate) fn condition_lines(w: &Words, lang: Lang, depth: usize, out: &mut Vec<Line>) {
     match w {
         Words::All { items } => {
             for i in items {

@@ -153,7 +153,7 @@ pub enum Words {
 }
 
 /// A constant in both languages.
-pub fn value_words(program: &Program, ty: Ty, value: &Value) -> Words {
+pub(crate) fn value_words(program: &Program, ty: Ty, value: &Value) -> Words {
     Words::Value {
         zh: value_text(program, ty, value, Lang::Zh),
         en: value_text(program, ty, value, Lang::En),
@@ -166,7 +166,7 @@ pub fn value_text(program: &Program, ty: Ty, value: &Value, lang: Lang) -> Strin
 }
 
 /// Is expression `id` a field, definition or parameter declared `money per person …`?
-pub fn per_person_of(program: &Program, id: ExprId) -> bool {
+pub(crate) fn per_person_of(program: &Program, id: ExprId) -> bool {
     match program.node(id) {
         Node::Def(d) => program.def(*d).per_person,
         Node::Param { param, .. } => program
@@ -183,7 +183,7 @@ pub fn per_person_of(program: &Program, id: ExprId) -> bool {
 }
 
 /// [`value_text`], with `元/人/月` for amounts declared per person.
-pub fn value_text_per(
+pub(crate) fn value_text_per(
     program: &Program,
     ty: Ty,
     value: &Value,
@@ -259,7 +259,7 @@ pub fn value_text_per(
 }
 
 /// Labels of the input schema and definitions.
-pub fn field_label(program: &Program, entity: EntityId, field: usize) -> Label {
+pub(crate) fn field_label(program: &Program, entity: EntityId, field: usize) -> Label {
     let name = program
         .schema
         .entity(entity)
@@ -280,7 +280,7 @@ pub fn def_label(program: &Program, def: DefId) -> Label {
     Label::new(&d.name, &d.origin.meta)
 }
 
-pub fn relation_label(program: &Program, owner: EntityId, relation: usize) -> Label {
+pub(crate) fn relation_label(program: &Program, owner: EntityId, relation: usize) -> Label {
     let name = program
         .schema
         .entity(owner)
@@ -414,7 +414,7 @@ pub fn words(program: &Program, id: ExprId) -> Words {
     }
 }
 
-pub fn agg_name(f: AggFn) -> &'static str {
+pub(crate) fn agg_name(f: AggFn) -> &'static str {
     f.as_str()
 }
 

@@ -15,13 +15,26 @@ pub enum RunError {
     /// The data does not fit the policy's schema: every problem, located.
     Data(DataErrors),
     /// The output could not be written (`target` names it).
-    Output { target: String, error: io::Error },
+    Output {
+        /// The output, as words (`` `out.csv` `` or `the output`).
+        target: String,
+        /// What went wrong.
+        error: io::Error,
+    },
     /// The output file's extension names no format.
     OutputFormat(UnknownExtension),
     /// The output file is one of the run's inputs.
-    OutputIsInput { output: PathBuf },
+    OutputIsInput {
+        /// The output path given.
+        output: PathBuf,
+    },
     /// More worker threads than [`crate::MAX_THREADS`], or none could start.
-    Threads { asked: usize, detail: String },
+    Threads {
+        /// The number asked for.
+        asked: usize,
+        /// Why it cannot be.
+        detail: String,
+    },
     /// A reason column was asked for, and the policy has no yes/no output to explain.
     NoDecision,
 }

@@ -26,9 +26,15 @@ impl Progress for () {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputMode {
     /// In batches of this many households, in bounded memory.
-    Streamed { batch_rows: usize },
+    Streamed {
+        /// Households per batch.
+        batch_rows: usize,
+    },
     /// Whole into memory; `why` when streaming was tried and gave up.
-    Whole { why: Option<String> },
+    Whole {
+        /// Why streaming gave up, if it was tried.
+        why: Option<String>,
+    },
 }
 
 impl fmt::Display for InputMode {

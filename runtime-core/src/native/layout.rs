@@ -108,7 +108,7 @@ pub enum OutputColumn {
 impl OutputColumn {
     /// A zeroed column of `len` elements `width` bytes wide (1, 4 or 8). A 4-byte
     /// output is taken as dates: a variant code reads back the same as an `i32`.
-    pub fn of_width(width: usize, len: usize) -> OutputColumn {
+    pub(crate) fn of_width(width: usize, len: usize) -> OutputColumn {
         match width {
             1 => OutputColumn::Bool(vec![0; len]),
             4 => OutputColumn::Date(vec![0; len]),

@@ -74,7 +74,7 @@ impl Table {
     }
 
     /// Gives back the room reserved beyond the rows read.
-    pub fn shrink_to_fit(&mut self) {
+    pub(crate) fn shrink_to_fit(&mut self) {
         for c in &mut self.columns {
             match c {
                 Column::Int(v) => v.shrink_to_fit(),

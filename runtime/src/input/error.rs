@@ -125,21 +125,21 @@ impl DataError {
 
     /// Sets the line.
     #[must_use]
-    pub fn at_row(mut self, row: u32) -> Self {
+    pub(crate) fn at_row(mut self, row: u32) -> Self {
         self.row = Some(row);
         self
     }
 
     /// Sets the column or property name.
     #[must_use]
-    pub fn in_column(mut self, column: impl Into<String>) -> Self {
+    pub(crate) fn in_column(mut self, column: impl Into<String>) -> Self {
         self.column = Some(column.into());
         self
     }
 
     /// Sets the JSON path.
     #[must_use]
-    pub fn at_path(mut self, path: impl Into<String>) -> Self {
+    pub(crate) fn at_path(mut self, path: impl Into<String>) -> Self {
         self.json_path = Some(path.into());
         self
     }
@@ -157,7 +157,7 @@ impl DataError {
 
     /// Sets the hint.
     #[must_use]
-    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+    pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
     }

@@ -63,7 +63,7 @@ impl CsvRows {
     }
 
     /// Splits off rows `at..` into a new chunk.
-    pub fn split_off(&mut self, at: usize) -> CsvRows {
+    pub(crate) fn split_off(&mut self, at: usize) -> CsvRows {
         let at = at.min(self.len());
         let field_at = at * self.width;
         let byte_at = match field_at.checked_sub(1) {
@@ -141,7 +141,7 @@ impl RawChunk {
     }
 
     /// Splits off rows `at..` into a new chunk.
-    pub fn split_off(&mut self, at: usize) -> RawChunk {
+    pub(crate) fn split_off(&mut self, at: usize) -> RawChunk {
         match self {
             RawChunk::Csv(c) => RawChunk::Csv(c.split_off(at)),
             RawChunk::Arrow {

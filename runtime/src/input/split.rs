@@ -128,7 +128,7 @@ impl CsvSplitter {
     /// # Errors
     /// Why the streaming reader must give up: the file cannot be read, is not CSV,
     /// or has a record of another width.
-    pub fn read_rows(&mut self, rows: &mut CsvRows, max_rows: usize) -> Result<(), String> {
+    pub(crate) fn read_rows(&mut self, rows: &mut CsvRows, max_rows: usize) -> Result<(), String> {
         if rows.len() == 0 && self.count.records > 1 && self.slow.is_none() {
             // Sized from the records so far, so that filling a chunk does not copy it
             // again and again as it grows.
