@@ -64,11 +64,20 @@ pub fn data_files(
     quiet: bool,
     format: ErrorFormat,
 ) -> Result<DataFiles, Exit> {
+    files_for(policy.program(), args, quiet, format)
+}
+
+fn files_for(
+    program: &Program,
+    args: &DataArgs,
+    quiet: bool,
+    format: ErrorFormat,
+) -> Result<DataFiles, Exit> {
     let mut files = DataFiles::new(&args.data);
     for (name, path) in relation_args(args, format)? {
         files = files.with_relation(name, path);
     }
-    for (name, path) in files.find_relations(policy.program()) {
+    for (name, path) in files.find_relations(program) {
         if !quiet {
             eprintln!("note: reading `{}` for relation `{name}`", path.display());
         }
@@ -105,15 +114,7 @@ pub fn read_data(
     quiet: bool,
     format: ErrorFormat,
 ) -> Result<Batch, Exit> {
-    let mut files = DataFiles::new(&args.data);
-    for (name, path) in relation_args(args, format)? {
-        files = files.with_relation(name, path);
-    }
-    for (name, path) in files.find_relations(program) {
-        if !quiet {
-            eprintln!("note: reading `{}` for relation `{name}`", path.display());
-        }
-    }
+    let files = files_for(program, args, quiet, format)?;
     files.read(program).map_err(|errors| {
         report::print_data_errors(&errors, format);
         Exit::BadInput

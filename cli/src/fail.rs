@@ -9,23 +9,7 @@ use crate::{ErrorFormat, Exit, report};
 
 /// Prints `e` (`error: …` and `help: …`, or JSON with its code) and gives its exit code.
 pub fn print(e: &EngineError, format: ErrorFormat) -> Exit {
-    match format {
-        ErrorFormat::Human => {
-            eprintln!("error: {}", e.message());
-            if let Some(h) = e.hint() {
-                eprintln!("  help: {h}");
-            }
-        }
-        ErrorFormat::Json => eprintln!(
-            "{}",
-            serde_json::json!({
-                "code": e.code(),
-                "severity": "error",
-                "message": e.message(),
-                "help": e.hint(),
-            })
-        ),
-    }
+    report::print_error(e.code(), e.message(), e.hint(), format);
     match e.kind() {
         ErrorKind::Input => Exit::BadInput,
         ErrorKind::Io => Exit::Io,

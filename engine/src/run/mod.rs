@@ -257,7 +257,6 @@ impl<'p> Run<'p> {
             });
         }
         let writer = RowWriter::new(self.policy.program(), format, self.reason.is_some());
-        let mut backends = self.backend_use();
         let target = || format!("`{}`", output.display());
         let streamable = matches!(input.format(), DataFormat::Csv | DataFormat::Parquet);
         let mut why = None;
@@ -274,24 +273,12 @@ impl<'p> Run<'p> {
                         self.stream(stream, &writer, sink, progress)
                     });
                     match result {
-                        Ok((summary, used)) => {
-                            backends.merge(used);
-                            return Ok(RunReport {
-                                summary,
-                                input: InputMode::Streamed {
-                                    batch_rows: self.batch_rows,
-                                },
-                                backends,
-                                threads: self.threads,
-                                elapsed: started.elapsed(),
-                            });
-                        }
                         Err(Stop::Fallback(f)) => why = Some(f.to_string()),
-                        Err(Stop::Io(error)) => {
-                            return Err(RunError::Output {
-                                target: target(),
-                                error,
-                            });
+                        done => {
+                            let streamed = InputMode::Streamed {
+                                batch_rows: self.batch_rows,
+                            };
+                            return self.report(done, streamed, target(), started);
                         }
                     }
                 }
@@ -303,26 +290,7 @@ impl<'p> Run<'p> {
         let result = self.write_atomic(output, &writer, |sink| {
             self.whole(&batch, &writer, sink, progress)
         });
-        match result {
-            Ok((summary, used)) => {
-                backends.merge(used);
-                Ok(RunReport {
-                    summary,
-                    input: InputMode::Whole { why },
-                    backends,
-                    threads: self.threads,
-                    elapsed: started.elapsed(),
-                })
-            }
-            Err(Stop::Io(error)) => Err(RunError::Output {
-                target: target(),
-                error,
-            }),
-            Err(Stop::Fallback(f)) => Err(RunError::Output {
-                target: target(),
-                error: io::Error::other(f.to_string()),
-            }),
-        }
+        self.report(result, InputMode::Whole { why }, target(), started)
     }
 
     /// Evaluates `input`, read whole, into `out` as CSV or JSON (a writer cannot take
@@ -354,24 +322,32 @@ impl<'p> Run<'p> {
             finish_text(sink, &writer)?;
             Ok(r)
         })();
+        self.report(result, InputMode::Whole { why: None }, target(), started)
+    }
+
+    /// A finished run's report, or why it stopped writing `target`.
+    fn report(
+        &self,
+        result: Result<(Summary, BackendUse), Stop>,
+        input: InputMode,
+        target: String,
+        started: Instant,
+    ) -> Result<RunReport, RunError> {
         match result {
             Ok((summary, used)) => {
                 let mut backends = self.backend_use();
                 backends.merge(used);
                 Ok(RunReport {
                     summary,
-                    input: InputMode::Whole { why: None },
+                    input,
                     backends,
                     threads: self.threads,
                     elapsed: started.elapsed(),
                 })
             }
-            Err(Stop::Io(error)) => Err(RunError::Output {
-                target: target(),
-                error,
-            }),
+            Err(Stop::Io(error)) => Err(RunError::Output { target, error }),
             Err(Stop::Fallback(f)) => Err(RunError::Output {
-                target: target(),
+                target,
                 error: io::Error::other(f.to_string()),
             }),
         }
