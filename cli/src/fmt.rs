@@ -12,10 +12,10 @@ pub fn run(files: &[PathBuf], check: bool, format: ErrorFormat) -> Exit {
             Err(e) => {
                 crate::report::error(
                     format,
-                    "io",
+                    "policy::read",
                     format!("cannot read `{}`: {e}", file.display()),
                 );
-                exit = Exit::Io;
+                exit = Exit::PolicyErrors;
                 continue;
             }
         };

@@ -30,7 +30,8 @@ use clap::{Parser, Subcommand, ValueEnum};
     name = "bylaw",
     version,
     about = "Bylaw: social-assistance policy rules, checked, tested, explained and evaluated with exact money",
-    long_about = None
+    long_about = None,
+    after_help = EXIT_CODES
 )]
 struct Cli {
     /// How diagnostics are printed.
@@ -134,18 +135,29 @@ impl From<SynthFormatArg> for synth::SynthFormat {
     }
 }
 
-/// Exit codes, documented in the README.
+/// Exit codes: one table for every command, in the README and `bylaw --help`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// Everything checked, passed or was evaluated.
+    /// Everything checked, passed or was evaluated (households that fail are results).
     Ok = 0,
-    /// A policy has errors, or a test failed.
+    /// A policy (or a file it uses) has errors or cannot be read; a test failed; a file
+    /// is not formatted (`fmt --check`); a policy native code cannot compile (`build`).
     PolicyErrors = 1,
-    /// Bad input data, scenario or arguments.
+    /// Bad input: a data, scenario or register file (missing, unreadable or malformed),
+    /// arguments, dates.
     BadInput = 2,
-    /// A file could not be read or written.
+    /// An output could not be written.
     Io = 3,
 }
+
+/// The exit-code table `bylaw --help` prints.
+const EXIT_CODES: &str = "Exit codes (every command):
+  0  success (households that fail are results, reported in the output)
+  1  a policy or a file it uses has errors or cannot be read; a test failed; a file is
+     not formatted (fmt --check); native code cannot compile the policy (build)
+  2  bad input: a data, scenario or register file (missing, unreadable or malformed),
+     arguments, dates
+  3  an output could not be written";
 
 impl From<Exit> for ExitCode {
     fn from(e: Exit) -> ExitCode {

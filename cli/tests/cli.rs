@@ -1020,3 +1020,154 @@ fn diff_says_which_backend_evaluated() {
     assert_eq!(doc["backends"]["old"], "jit");
     assert_eq!(doc["backends"]["new"], "jit");
 }
+
+/// One exit-code table for every command: the same fault gives the same code.
+#[test]
+fn every_command_exits_with_the_code_of_its_fault() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_dir = dir.path().join("no/such/dir");
+    let unwritable = |name: &str| missing_dir.join(name).display().to_string();
+    let funds = "policies/hubei/jingshan_station_funds.bylaw";
+    let regions = "examples/budget/jingshan_synthetic.csv";
+    let households = dir.path().join("households.csv");
+    let members = dir.path().join("members.csv");
+    std::fs::write(
+        &households,
+        "id,city,hukou,residence\nh1,guangzhou,local,24\n",
+    )
+    .unwrap();
+    std::fs::write(&members, "household_id,income,age\nh1,100,30\n").unwrap();
+    let data = households.display().to_string();
+    let cases: Vec<(Vec<String>, i32)> = vec![
+        // 1: a policy that cannot be read.
+        (vec!["check".into(), "nope.bylaw".into()], 1),
+        (vec!["fmt".into(), "nope.bylaw".into()], 1),
+        (vec!["test".into(), "nope.bylaw".into()], 1),
+        (vec!["explain".into(), "nope.bylaw".into()], 1),
+        (
+            vec!["eval", "nope.bylaw", &data, "--date", "2024-01-01"]
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            1,
+        ),
+        (
+            vec!["build", "nope.bylaw", "--date", "2024-01-01"]
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            1,
+        ),
+        // 2: a data file that does not exist, or a bad date.
+        (
+            vec!["eval", DIBAO, "nope.csv", "--date", "2024-01-01"]
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            2,
+        ),
+        (
+            vec![
+                "why",
+                DIBAO,
+                "nope.csv",
+                "--id",
+                "h1",
+                "--date",
+                "2024-01-01",
+            ]
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+            2,
+        ),
+        (
+            vec!["diff", DIBAO, DIBAO, "nope.csv", "--date", "2024-01-01"]
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            2,
+        ),
+        (
+            vec!["bench", DIBAO, "nope.csv", "--date", "2024-01-01"]
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            2,
+        ),
+        (
+            vec![
+                "budget",
+                funds,
+                "--regions",
+                "nope.csv",
+                "--years",
+                "2021..2022",
+            ]
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+            2,
+        ),
+        (
+            vec!["eval", DIBAO, &data, "--date", "2024-13-01"]
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            2,
+        ),
+        (
+            vec!["build", DIBAO, "--date", "2024-13-01"]
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            2,
+        ),
+        // 3: an output that cannot be written.
+        (
+            vec![
+                "eval".into(),
+                DIBAO.into(),
+                data.clone(),
+                "--date".into(),
+                "2024-01-01".into(),
+                "-o".into(),
+                unwritable("out.csv"),
+            ],
+            3,
+        ),
+        (
+            vec![
+                "budget".into(),
+                funds.into(),
+                "--regions".into(),
+                regions.into(),
+                "--years".into(),
+                "2021..2022".into(),
+                "-o".into(),
+                unwritable("out.csv"),
+            ],
+            3,
+        ),
+        (
+            vec![
+                "diff".into(),
+                DIBAO.into(),
+                DIBAO.into(),
+                data.clone(),
+                "--date".into(),
+                "2024-01-01".into(),
+                "-o".into(),
+                unwritable("out.csv"),
+            ],
+            3,
+        ),
+    ];
+    for (args, code) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = bylaw(&args);
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+    }
+    let help = bylaw(&["--help"]);
+    assert!(stdout(&help).contains("Exit codes (every command)"));
+}
