@@ -93,7 +93,15 @@ fn run_inner(args: &BudgetArgs, format: ErrorFormat) -> Result<(), Exit> {
     match &args.output {
         None => print!("{text}"),
         Some(path) => {
-            fail::write(path, &text, format)?;
+            let inputs: Vec<&Path> = [
+                Some(args.policy.as_path()),
+                Some(args.regions.as_path()),
+                args.scenario.as_deref(),
+            ]
+            .into_iter()
+            .flatten()
+            .collect();
+            fail::write(path, &text, &inputs, format)?;
             eprintln!("wrote {}", path.display());
         }
     }

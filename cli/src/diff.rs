@@ -3,7 +3,7 @@
 //! engine (`bylaw_engine::impact`); this prints its summary, JSON, per-household CSV or
 //! HTML page, and which backend evaluated each version.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use bylaw_engine::impact::{self, Impact, ImpactOptions};
@@ -124,13 +124,32 @@ fn run_inner(args: &DiffArgs, format: ErrorFormat) -> Result<(), Exit> {
         print!("{summary}");
         return Ok(());
     };
-    let text = match ext {
+    let text = match ext.to_ascii_lowercase().as_str() {
         "html" | "htm" => impact.html(&titles.0, &titles.1).map_err(fail)?,
         "json" => impact.json(&titles.0, &titles.1),
         "csv" => impact.csv(),
-        _ => summary.clone(),
+        "txt" => summary.clone(),
+        _ => {
+            return Err(fail(
+                EngineError::input(
+                    "bylaw::output::format",
+                    format!("`{}` names no report format", path.display()),
+                )
+                .with_hint("name the output .html, .json, .csv or .txt"),
+            ));
+        }
     };
-    fail::write(path, &text, format)?;
+    let members = args.input.members.as_deref();
+    let inputs: Vec<&Path> = [
+        Some(args.old.as_path()),
+        Some(args.new.as_path()),
+        Some(args.input.data.as_path()),
+        members,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    fail::write(path, &text, &inputs, format)?;
     print!("{summary}");
     eprintln!("wrote {}", path.display());
     Ok(())

@@ -49,7 +49,18 @@ pub fn load(
 }
 
 /// Writes `text` to `path` atomically.
-pub fn write(path: &Path, text: &str, format: ErrorFormat) -> Result<(), Exit> {
+pub fn write(path: &Path, text: &str, inputs: &[&Path], format: ErrorFormat) -> Result<(), Exit> {
+    if inputs.iter().any(|i| bylaw_engine::same_file(i, path)) {
+        let e = EngineError::input(
+            "bylaw::output::is_input",
+            format!(
+                "the output `{}` is one of the run's input files",
+                path.display()
+            ),
+        )
+        .with_hint("write the results to a new file: the input would be lost");
+        return Err(print(&e, format));
+    }
     bylaw_runtime::output::write_atomic(path, |w| w.write_all(text.as_bytes())).map_err(|e| {
         let e = EngineError::io(
             "bylaw::io::write",

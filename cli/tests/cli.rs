@@ -1171,3 +1171,66 @@ fn every_command_exits_with_the_code_of_its_fault() {
     let help = bylaw(&["--help"]);
     assert!(stdout(&help).contains("Exit codes (every command)"));
 }
+
+#[test]
+fn an_output_that_is_an_input_or_names_no_format_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let regions = dir.path().join("regions.csv");
+    std::fs::copy(
+        root().join("examples/budget/jingshan_synthetic.csv"),
+        &regions,
+    )
+    .unwrap();
+    let before = std::fs::read(&regions).unwrap();
+    let regions = regions.display().to_string();
+    let funds = "policies/hubei/jingshan_station_funds.bylaw";
+    let o = bylaw(&[
+        "budget",
+        funds,
+        "--regions",
+        &regions,
+        "--years",
+        "2021..2022",
+        "-o",
+        &regions,
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is one of the run's input files"));
+    assert_eq!(
+        std::fs::read(&regions).unwrap(),
+        before,
+        "the input is intact"
+    );
+    let households = dir.path().join("households.csv");
+    std::fs::write(
+        &households,
+        "id,city,hukou,residence\nh1,guangzhou,local,24\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("members.csv"),
+        "household_id,income,age\nh1,100,30\n",
+    )
+    .unwrap();
+    let data = households.display().to_string();
+    for (out, what) in [
+        (data.clone(), "is one of the run's input files"),
+        (
+            dir.path().join("r.xlsx").display().to_string(),
+            "names no report format",
+        ),
+    ] {
+        let o = bylaw(&[
+            "diff",
+            DIBAO,
+            DIBAO,
+            &data,
+            "--date",
+            "2024-01-01",
+            "-o",
+            &out,
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(what), "{}", stderr(&o));
+    }
+}

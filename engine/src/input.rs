@@ -98,3 +98,22 @@ impl DataFiles {
         }
     }
 }
+
+/// Whether `a` and `b` name the same existing file (one inode, through any link), so
+/// that writing one would destroy the other.
+///
+/// ```
+/// let dir = tempfile::tempdir()?;
+/// let a = dir.path().join("a.csv");
+/// std::fs::write(&a, "x")?;
+/// assert!(bylaw_engine::same_file(&a, &dir.path().join("./a.csv")));
+/// assert!(!bylaw_engine::same_file(&a, &dir.path().join("b.csv")));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}

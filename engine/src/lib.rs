@@ -46,7 +46,7 @@ pub use backend::{
     Prepared,
 };
 pub use date::{Date, DateError};
-pub use input::DataFiles;
+pub use input::{DataFiles, same_file};
 pub use output::{OutputFormat, UnknownExtension};
 pub use policy::{Policy, PolicyErrors};
 pub use run::{

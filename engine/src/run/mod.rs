@@ -251,7 +251,7 @@ impl<'p> Run<'p> {
     ) -> Result<RunReport, RunError> {
         let started = Instant::now();
         let format = OutputFormat::of_path(output).map_err(RunError::OutputFormat)?;
-        if input.paths().any(|p| same_file(p, output)) {
+        if input.paths().any(|p| crate::same_file(p, output)) {
             return Err(RunError::OutputIsInput {
                 output: output.to_path_buf(),
             });
@@ -532,13 +532,4 @@ fn finish_text(sink: Sink, writer: &RowWriter) -> io::Result<()> {
 /// A backend that refuses what the readers built is a bug, not the user's problem.
 fn internal(e: BackendError) -> Stop {
     Stop::Io(io::Error::other(format!("internal error: {e}")))
-}
-
-/// Whether `a` and `b` are the same existing file (one inode, through any link).
-fn same_file(a: &Path, b: &Path) -> bool {
-    use std::os::unix::fs::MetadataExt;
-    match (std::fs::metadata(a), std::fs::metadata(b)) {
-        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
-        _ => false,
-    }
 }
