@@ -36,10 +36,21 @@ pub fn run(args: &BenchArgs, format: ErrorFormat) -> Exit {
         Ok(b) => b,
         Err(exit) => return exit,
     };
-    let threads = args.threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        |t| t as usize,
-    );
+    let threads = match args.threads.map(|t| t as usize) {
+        Some(n) if n == 0 || n > bylaw_engine::MAX_THREADS => {
+            crate::report::error(
+                format,
+                "argument::threads",
+                format!(
+                    "cannot run {n} worker threads\n  help: ask for between 1 and {}",
+                    bylaw_engine::MAX_THREADS
+                ),
+            );
+            return Exit::BadInput;
+        }
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     match measure::run_all(&program, date, &batch, threads, args.reps as usize) {
         Ok(report) => {
             print(&report, &args.policy);

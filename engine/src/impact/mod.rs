@@ -131,10 +131,20 @@ impl Impact {
             Some(w) => Some(choose::weights(old.program(), batch, w)?),
         };
         let groups = choose::groups(old.program(), batch, options.by.as_deref())?;
-        let threads = options
-            .threads
-            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
-            .max(1);
+        let threads = match options.threads {
+            Some(n) if n == 0 || n > crate::MAX_THREADS => {
+                return Err(EngineError::input(
+                    "bylaw::argument::threads",
+                    format!("cannot run {n} worker threads"),
+                )
+                .with_hint(format!(
+                    "ask for between 1 and {} threads, or leave --threads out to use every core",
+                    crate::MAX_THREADS
+                )));
+            }
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .stack_size(crate::WORKER_STACK)
