@@ -734,14 +734,7 @@ impl<'p> Evaluator<'p> {
         if x.is_int() {
             return self.scale(id, x.num());
         }
-        let Some(version) = self.scales.get(id.index()).copied().flatten() else {
-            return Err(EvalError::new(
-                self.program,
-                self.date,
-                ErrorKind::ScaleWithoutBrackets { scale: id },
-                None,
-            ));
-        };
+        let version = self.scale_in_force(id)?;
         let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
         version
             .brackets
@@ -763,14 +756,7 @@ impl<'p> Evaluator<'p> {
     /// A marginal scale at an exact argument: each bracket's part times its rate, exact.
     fn marginal_scale_exact(&self, id: ScaleId, x: Exact) -> Result<Exact> {
         let ar = EvalError::arith;
-        let Some(version) = self.scales.get(id.index()).copied().flatten() else {
-            return Err(EvalError::new(
-                self.program,
-                self.date,
-                ErrorKind::ScaleWithoutBrackets { scale: id },
-                None,
-            ));
-        };
+        let version = self.scale_in_force(id)?;
         let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
         let mut total = Exact::int(0);
         for (i, (t, rate)) in version.brackets.iter().enumerate() {
@@ -994,16 +980,25 @@ impl<'p> Evaluator<'p> {
         })
     }
 
+    /// The version of scale `id` in force at the date, or the error that it has none.
+    fn scale_in_force(&self, id: ScaleId) -> Result<&'p ScaleVersion> {
+        self.scales
+            .get(id.index())
+            .copied()
+            .flatten()
+            .ok_or_else(|| {
+                EvalError::new(
+                    self.program,
+                    self.date,
+                    ErrorKind::ScaleWithoutBrackets { scale: id },
+                    None,
+                )
+            })
+    }
+
     fn scale(&self, id: ScaleId, x: i64) -> Result<Value> {
         let def = self.program.scales.get(id.index());
-        let Some(version) = self.scales.get(id.index()).copied().flatten() else {
-            return Err(EvalError::new(
-                self.program,
-                self.date,
-                ErrorKind::ScaleWithoutBrackets { scale: id },
-                None,
-            ));
-        };
+        let version = self.scale_in_force(id)?;
         let int = |v: &Value| if let Value::Int(i) = v { *i } else { 0 };
         if def.is_some_and(|d| d.marginal) {
             let mut total: i64 = 0;

@@ -94,8 +94,9 @@ impl Default for RunOptions {
 /// ```
 pub struct Run<'p> {
     policy: &'p Policy,
-    backend: Box<dyn Backend>,
-    /// Stands in for native code on batches it refuses.
+    /// Native code, when it was asked for and compiles the policy.
+    native: Option<Box<dyn Backend>>,
+    /// Evaluates when there is no native code, and stands in on batches it refuses.
     interpreter: Interpreter,
     /// Why the backend asked for does not evaluate this policy at all.
     declined: Option<BackendError>,
@@ -171,27 +172,26 @@ impl<'p> Run<'p> {
             },
         };
         let interpreter = Interpreter::new(program, days);
-        let interpret = || Box::new(Interpreter::new(program, days)) as Box<dyn Backend>;
-        let (backend, compile_time, declined) = match options.backend {
-            BackendKind::Interpreter => (interpret(), None, None),
+        let (native, compile_time, declined) = match options.backend {
+            BackendKind::Interpreter => (None, None, None),
             BackendKind::Jit => match Jit::new(program, days) {
                 Ok(j) => {
                     let t = j.compile_time();
-                    (Box::new(j) as Box<dyn Backend>, Some(t), None)
+                    (Some(Box::new(j) as Box<dyn Backend>), Some(t), None)
                 }
-                Err(e) => (interpret(), None, Some(e)),
+                Err(e) => (None, None, Some(e)),
             },
             BackendKind::Aot => match Aot::new(program, days) {
                 Ok(a) => {
                     let t = a.build_time();
-                    (Box::new(a) as Box<dyn Backend>, Some(t), None)
+                    (Some(Box::new(a) as Box<dyn Backend>), Some(t), None)
                 }
-                Err(e) => (interpret(), None, Some(e)),
+                Err(e) => (None, None, Some(e)),
             },
         };
         Ok(Run {
             policy,
-            backend,
+            native,
             interpreter,
             declined,
             requested: options.backend,
@@ -228,12 +228,10 @@ impl<'p> Run<'p> {
         &'b self,
         batch: &'b Batch,
     ) -> Result<(Box<dyn Prepared + 'b>, Option<BackendError>), BackendError> {
-        match self.backend.prepare(batch) {
-            Ok(p) => Ok((p, self.declined.clone())),
-            Err(e) if self.backend.kind() != BackendKind::Interpreter => {
-                Ok((self.interpreter.prepare(batch)?, Some(e)))
-            }
-            Err(e) => Err(e),
+        match self.native.as_ref().map(|n| n.prepare(batch)) {
+            Some(Ok(p)) => Ok((p, None)),
+            Some(Err(e)) => Ok((self.interpreter.prepare(batch)?, Some(e))),
+            None => Ok((self.interpreter.prepare(batch)?, self.declined.clone())),
         }
     }
 
