@@ -6,7 +6,7 @@
 
 use bylaw_compiler::explain::decision::render_decision;
 use bylaw_compiler::explain::trace::{self, DecisionTrace};
-use bylaw_compiler::explain::whatif::{self, Change};
+use bylaw_compiler::explain::whatif::{self, WhatIf};
 use bylaw_compiler::explain::{Format, Lang, doc, words};
 use bylaw_compiler::interp::Evaluator;
 use bylaw_compiler::ir::DefId;
@@ -20,7 +20,7 @@ use crate::{Date, EngineError, Policy};
 pub struct Why {
     id: String,
     traced: DecisionTrace,
-    changes: Vec<Change>,
+    what_if: WhatIf,
     decision: Option<String>,
     /// A yearly table's row: no what-if.
     yearly: bool,
@@ -66,7 +66,7 @@ impl Why {
             return Ok(Why {
                 id: id.to_string(),
                 traced,
-                changes: Vec::new(),
+                what_if: WhatIf::default(),
                 decision: None,
                 yearly: true,
             });
@@ -101,33 +101,34 @@ impl Why {
         let household = whatif::extract(batch, &program.schema, row);
         let evaluator = Evaluator::new(program, date.days());
         let traced = trace::trace(&evaluator, &household, 0);
-        let changes = decision
+        let what_if = decision
             .map(|d| whatif::what_would_change(&evaluator, &household, d))
             .unwrap_or_default();
         Ok(Why {
             id: id.to_string(),
             traced,
-            changes,
+            what_if,
             decision: decision.map(|d| words::def_label(program, d).get(lang).to_string()),
             yearly: false,
         })
     }
 
-    /// The trace and the changes as JSON (`decision`, and `what_would_change` unless
-    /// a yearly table's row).
+    /// The trace and the changes as JSON (`decision`, and `what_would_change` with
+    /// `what_if_untried`, what the bounded search left out, unless a yearly table's row).
     pub fn json(&self) -> serde_json::Value {
         match self.yearly {
             true => serde_json::json!({ "decision": self.traced }),
             false => serde_json::json!({
                 "decision": self.traced,
-                "what_would_change": self.changes,
+                "what_would_change": self.what_if.changes,
+                "what_if_untried": self.what_if.untried,
             }),
         }
     }
 
     /// The explanation as text, Markdown or HTML in `lang`.
     pub fn render(&self, format: Format, lang: Lang) -> String {
-        let blocks = render_decision(&self.traced, &self.changes, self.decision.as_deref(), lang);
+        let blocks = render_decision(&self.traced, &self.what_if, self.decision.as_deref(), lang);
         doc::render(&blocks, format, &self.id)
     }
 }

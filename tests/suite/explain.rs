@@ -75,16 +75,16 @@ fn boundary_households_are_explained_in_both_languages() {
                 let ev = bylaw_compiler::testing::evaluator(&program, t);
                 let traced = trace::trace(&ev, &t.batch, t.row);
                 // Fund rules over a yearly table have no applicant to advise.
-                let changes = match decision_id {
+                let what_if = match decision_id {
                     Some(d) if !yearly => whatif::what_would_change(&ev, &t.batch, d),
-                    _ => Vec::new(),
+                    _ => whatif::WhatIf::default(),
                 };
                 let name = decision_id.filter(|_| !yearly).map(|d| {
                     bylaw_compiler::explain::words::def_label(&program, d)
                         .get(lang)
                         .to_string()
                 });
-                let blocks = decision::render_decision(&traced, &changes, name.as_deref(), lang);
+                let blocks = decision::render_decision(&traced, &what_if, name.as_deref(), lang);
                 all.push_str(&format!("### {}\n", t.name));
                 all.push_str(&doc::render(&blocks, Format::Text, ""));
             }
@@ -178,7 +178,7 @@ proptest! {
                 Err(e) => prop_assert_eq!(traced.error.as_ref().map(|x| x.code.as_str()), Some(e.code())),
             }
             let before = ev.eval_one(&one, 0, decision_id);
-            for change in whatif::what_would_change(&ev, &one, decision_id) {
+            for change in whatif::what_would_change(&ev, &one, decision_id).changes {
                 let after = ev.eval_one(&whatif::apply(&one, &change), 0, decision_id);
                 prop_assert!(after.is_ok() && after != before, "{} does not flip", change.sentence(Lang::En));
                 prop_assert!(change.label.name != "hukou" && change.label.name != "age", "a fixed input was suggested: {}", change.input);

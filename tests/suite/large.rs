@@ -76,3 +76,68 @@ fn twelve_thousand_rules_check_and_evaluate() {
         .unwrap();
     assert_eq!(values[4], Value::Bool(true));
 }
+
+/// `why` tries each input of a household once per step of its search, and each try
+/// evaluates the whole household: bounded, so that a household of 10,000 members is
+/// explained in linear time, and what was left untried is said.
+#[test]
+fn what_if_on_a_huge_household_tries_the_first_records_and_says_so() {
+    use bylaw_compiler::explain::whatif::{self, RECORDS_TRIED, Untried};
+    let mut text = String::from(
+        "entity household {\n  members: many person\n}\nentity person \"家庭成员\" {\n  income: money\n}\n\n\
+         amount total: money = sum(members: income)\nrule eligible = total < 1000000 元\n\n\
+         test \"many\" at 2024-01-01 {\n  household {\n    members: [\n",
+    );
+    for i in 0..5_000 {
+        text.push_str(&format!("      {{ income: {} 元 }},\n", i % 7));
+    }
+    text.push_str("    ],\n  }\n  expect eligible = true\n}\n");
+    let compiled = bylaw_compiler::compile_text("many.bylaw", &text);
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics.first());
+    let program = compiled.program.unwrap();
+    let case = &program.tests[0];
+    let ev = bylaw_compiler::testing::evaluator(&program, case);
+    let decision = whatif::default_decision(&program).unwrap();
+    let found = whatif::what_would_change(&ev, &case.batch, decision);
+    assert_eq!(found.changes.len(), RECORDS_TRIED, "{:?}", found.changes);
+    assert_eq!(found.changes[0].input, "person[1].income");
+    assert!(matches!(
+        &found.untried[..],
+        [Untried::Records { entity, tried, of: 5_000 }]
+            if entity.zh == "家庭成员" && *tried == RECORDS_TRIED
+    ));
+    let sentence = found.untried[0].sentence(bylaw_compiler::explain::Lang::Zh);
+    assert!(
+        sentence.contains("前 20 名家庭成员（共 5000 名）"),
+        "{sentence}"
+    );
+}
+
+/// An enumeration input of a national region table is tried with the values the policy
+/// names first (here a village near the end of the table), and at most 256 in all.
+#[test]
+fn what_if_on_a_region_input_tries_named_values_first() {
+    use bylaw_compiler::explain::whatif::{self, Untried, VALUES_TRIED};
+    let (mut text, villages) = regions(20);
+    let special = &villages[villages.len() - 5];
+    text.push_str("\nentity household {\n  place: region \"所在地\"\n}\n\n");
+    text.push_str(&format!("rule eligible = place == region.{special}\n\n"));
+    text.push_str(&format!(
+        "test \"elsewhere\" at 2024-01-01 {{\n  household {{ place: {} }}\n  expect eligible = false\n}}\n",
+        villages[0]
+    ));
+    let compiled = bylaw_compiler::compile_text("regions.bylaw", &text);
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics.first());
+    let program = compiled.program.unwrap();
+    let case = &program.tests[0];
+    let ev = bylaw_compiler::testing::evaluator(&program, case);
+    let decision = whatif::default_decision(&program).unwrap();
+    let found = whatif::what_would_change(&ev, &case.batch, decision);
+    assert_eq!(found.changes.len(), 1, "{found:?}");
+    assert_eq!(found.changes[0].to.plain, *special);
+    let variants = program.enums[0].variants.len();
+    assert!(matches!(
+        &found.untried[..],
+        [Untried::Values { tried, of, .. }] if *tried == VALUES_TRIED && *of == variants - 1
+    ));
+}

@@ -123,13 +123,13 @@ fn every_phase_at_the_bound() {
         assert!(!doc::render(&blocks, Format::Markdown, "deep").is_empty());
         let evaluator = Evaluator::new(&program, case.date);
         let traced = trace::trace(&evaluator, &case.batch, 0);
-        let changes = program
+        let what_if = program
             .outputs
             .iter()
             .find(|d| program.def(**d).ty == bylaw_compiler::types::Ty::Bool)
             .map(|d| whatif::what_would_change(&evaluator, &case.batch, *d))
             .unwrap_or_default();
-        let words = decision::render_decision(&traced, &changes, None, Lang::Zh);
+        let words = decision::render_decision(&traced, &what_if, None, Lang::Zh);
         assert!(!doc::render(&words, Format::Text, "deep").is_empty());
     }
 }

@@ -5,7 +5,7 @@
 use super::doc::Block;
 use super::render::{phrase, rounding_words};
 use super::trace::{Condition, DecisionTrace, ParamSource, Term};
-use super::whatif::Change;
+use super::whatif::WhatIf;
 use super::words::{Lang, Words};
 
 fn t<'a>(lang: Lang, zh: &'a str, en: &'a str) -> &'a str {
@@ -153,7 +153,7 @@ fn condition_lines(c: &Condition, lang: Lang, depth: usize, out: &mut Vec<(usize
 /// The decision of one household in words, with the changes that would alter it.
 pub fn render_decision(
     trace: &DecisionTrace,
-    changes: &[Change],
+    what_if: &WhatIf,
     decision: Option<&str>,
     lang: Lang,
 ) -> Vec<Block> {
@@ -335,7 +335,7 @@ pub fn render_decision(
             2,
             t(lang, "怎样会改变结果", "What would change the outcome").into(),
         ));
-        if changes.is_empty() {
+        if what_if.changes.is_empty() {
             blocks.push(Block::Para(match lang {
                 Lang::Zh => {
                     format!("没有单项可变输入能改变“{d}”的结果（标为不可更改的输入不计）。")
@@ -346,8 +346,15 @@ pub fn render_decision(
             }));
         } else {
             blocks.push(Block::List(
-                changes.iter().map(|c| (0, c.sentence(lang))).collect(),
+                what_if
+                    .changes
+                    .iter()
+                    .map(|c| (0, c.sentence(lang)))
+                    .collect(),
             ));
+        }
+        for untried in &what_if.untried {
+            blocks.push(Block::Para(untried.sentence(lang)));
         }
     }
     blocks

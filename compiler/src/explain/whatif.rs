@@ -1,8 +1,13 @@
 //! What would change the outcome: for one household, the smallest change to a single
 //! input that flips a decision, found by evaluating the rules (never guessed): numbers by
 //! an outward then bisecting search to the exact unit (a fen, a month), yes/no inputs by
-//! flipping, enumerations by trying each other value. Inputs marked `fixed` (age, hukou)
+//! flipping, enumerations by trying other values. Inputs marked `fixed` (age, hukou)
 //! and keys are left out. Every change reported has been evaluated and does flip.
+//!
+//! Each try evaluates the whole household, so the search is bounded to keep `why`
+//! linear in the household's size: the first [`RECORDS_TRIED`] records of each child
+//! entity, and [`VALUES_TRIED`] values of an enumeration (those the policy names first).
+//! What was left untried is reported with the changes, never silently dropped.
 
 use bylaw_runtime::batch::{Batch, Column, EntityRows, Offsets};
 use bylaw_runtime::schema::{ColumnType, EntityId};
@@ -12,6 +17,70 @@ use super::words::{Label, Lang, def_label, field_label};
 use crate::interp::Evaluator;
 use crate::ir::*;
 use crate::types::Ty;
+
+/// Records of each child entity (members) whose inputs are tried.
+pub const RECORDS_TRIED: usize = 20;
+/// Values of one enumeration input tried (a region table may have 500,000).
+pub const VALUES_TRIED: usize = 256;
+
+/// The changes found, and what the bounded search did not try.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WhatIf {
+    pub changes: Vec<Change>,
+    pub untried: Vec<Untried>,
+}
+
+/// A part of the household the search left untried.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Untried {
+    /// Only the first `tried` of the `of` records of a child entity had their inputs tried.
+    Records {
+        entity: Label,
+        tried: usize,
+        of: usize,
+    },
+    /// An enumeration input tried with `tried` of its `of` other values.
+    Values {
+        input: String,
+        label: Label,
+        tried: usize,
+        of: usize,
+    },
+}
+
+impl Untried {
+    pub fn sentence(&self, lang: Lang) -> String {
+        match (self, lang) {
+            (Untried::Records { entity, tried, of }, Lang::Zh) => format!(
+                "只试了前 {tried} 名{}（共 {of} 名）的输入；其余的未试。",
+                entity.zh
+            ),
+            (Untried::Records { entity, tried, of }, Lang::En) => format!(
+                "Only the inputs of the first {tried} of {of} {} records were tried.",
+                entity.en
+            ),
+            (
+                Untried::Values {
+                    label, tried, of, ..
+                },
+                Lang::Zh,
+            ) => format!(
+                "{}只试了 {tried} 个取值（共 {of} 个，政策中写到的优先）。",
+                label.zh
+            ),
+            (
+                Untried::Values {
+                    label, tried, of, ..
+                },
+                Lang::En,
+            ) => format!(
+                "The {} was tried with {tried} of its {of} other values (those the policy names first).",
+                label.en
+            ),
+        }
+    }
+}
 
 /// One change to one input that flips the decision.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -184,14 +253,14 @@ fn get(batch: &Batch, e: EntityId, row: usize, field: usize) -> Option<Value> {
 }
 
 /// The smallest single-input changes that flip `decision` for the one household in
-/// `household` (a batch from [`extract`]).
-pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> Vec<Change> {
+/// `household` (a batch from [`extract`]), within the search's bounds.
+pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> WhatIf {
     let program = ev.program();
+    let mut found = WhatIf::default();
     let Ok(current) = ev.eval_one(household, 0, decision) else {
-        return Vec::new();
+        return found;
     };
     let mut batch = household.clone();
-    let mut changes = Vec::new();
     let flips = |b: &Batch| matches!(ev.eval_one(b, 0, decision), Ok(v) if v != current);
     let decision_label = def_label(program, decision);
     let outcome = Shown::new(
@@ -204,8 +273,18 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
     );
     for (ei, es) in program.schema.entities.iter().enumerate() {
         let eid = EntityId(ei as u32);
+        let root = eid == program.schema.root;
         let rows = household.entities.get(ei).map_or(0, |x| x.len);
-        for row in 0..rows {
+        let tried_rows = if root { rows } else { rows.min(RECORDS_TRIED) };
+        if tried_rows < rows {
+            let meta = program.docs.get(ei).map(|d| &d.origin.meta);
+            found.untried.push(Untried::Records {
+                entity: meta.map_or_else(|| Label::plain(&es.name), |m| Label::new(&es.name, m)),
+                tried: tried_rows,
+                of: rows,
+            });
+        }
+        for row in 0..tried_rows {
             for (fi, f) in es.fields.iter().enumerate() {
                 let fixed = program
                     .docs
@@ -218,7 +297,13 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
                 let Some(original) = get(&batch, eid, row, fi) else {
                     continue;
                 };
-                let found = match (&f.ty, &original) {
+                let ty = field_ty(program, eid, fi, &f.ty);
+                let member = (!root).then_some(row + 1);
+                let input = match member {
+                    Some(m) => format!("{}[{m}].{}", es.name, f.name),
+                    None => f.name.clone(),
+                };
+                let flip = match (&f.ty, &original) {
                     (ColumnType::Bool, Value::Bool(b)) => {
                         let v = Value::Bool(!b);
                         set(&mut batch, eid, row, fi, &v);
@@ -227,39 +312,36 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
                         ok.then_some(v)
                     }
                     (ColumnType::Enum(e), Value::Enum(cur)) => {
-                        let mut hit = None;
-                        for k in 0..e.variants.len() as u32 {
-                            if k == *cur {
-                                continue;
-                            }
-                            set(&mut batch, eid, row, fi, &Value::Enum(k));
-                            if flips(&batch) {
-                                hit = Some(Value::Enum(k));
-                                break;
-                            }
+                        let candidates = enum_candidates(program, ty, e.variants.len(), *cur);
+                        let others = e.variants.len().saturating_sub(1);
+                        if candidates.len() < others {
+                            found.untried.push(Untried::Values {
+                                input: input.clone(),
+                                label: field_label(program, eid, fi),
+                                tried: candidates.len(),
+                                of: others,
+                            });
                         }
+                        let hit = candidates.into_iter().find(|k| {
+                            set(&mut batch, eid, row, fi, &Value::Enum(*k));
+                            flips(&batch)
+                        });
                         set(&mut batch, eid, row, fi, &original);
-                        hit
+                        hit.map(Value::Enum)
                     }
-                    (ty, Value::Int(v)) if ty.is_int() => {
-                        nearest_flip(&mut batch, eid, row, fi, *v, unit(ty), &flips)
+                    (col, Value::Int(v)) if col.is_int() => {
+                        nearest_flip(&mut batch, eid, row, fi, *v, unit(col), &flips)
                     }
                     _ => None,
                 };
-                if let Some(to) = found {
-                    let ty = field_ty(program, eid, fi, &f.ty);
+                if let Some(to) = flip {
                     let per_person = program
                         .docs
                         .get(ei)
                         .and_then(|d| d.fields.get(fi))
                         .is_some_and(|d| d.per_person);
-                    let member = (eid != program.schema.root).then_some(row + 1);
-                    let rel_name = es.name.clone();
-                    changes.push(Change {
-                        input: match member {
-                            Some(m) => format!("{rel_name}[{m}].{}", f.name),
-                            None => f.name.clone(),
-                        },
+                    found.changes.push(Change {
+                        input,
                         label: field_label(program, eid, fi),
                         member,
                         from: Shown::per(program, ty, &original, per_person),
@@ -273,7 +355,36 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
             }
         }
     }
-    changes
+    found
+}
+
+/// The values an enumeration input is tried with, in order, at most [`VALUES_TRIED`]:
+/// first those the policy names (in comparisons and as parameter keys), whose
+/// behaviour differs, then the rest in declaration order.
+fn enum_candidates(program: &Program, ty: Ty, variants: usize, current: u32) -> Vec<u32> {
+    let mut named: Vec<u32> = Vec::new();
+    if let Ty::Enum(id) = ty {
+        for (node, t) in program.nodes.iter().zip(&program.types) {
+            if let (Node::Const(Value::Enum(k)), Ty::Enum(of)) = (node, t)
+                && *of == id
+            {
+                named.push(*k);
+            }
+        }
+        for p in program.params.iter().filter(|p| p.by == Some(id)) {
+            named.extend(p.entries.iter().filter_map(|e| e.key));
+        }
+    }
+    named.sort_unstable();
+    named.dedup();
+    let rest = (0..variants as u32).filter(|k| named.binary_search(k).is_err());
+    named
+        .iter()
+        .copied()
+        .chain(rest)
+        .filter(|k| *k != current && (*k as usize) < variants)
+        .take(VALUES_TRIED)
+        .collect()
 }
 
 /// Re-applies a change to a copy of the household (to check that it flips).
