@@ -133,6 +133,13 @@ impl Library {
         &self.name
     }
 
+    /// The policy's descriptor, for calling the C entry points
+    /// ([`policy::bylaw_rt_eval_batch`]) directly, as a C caller does; valid while `self`
+    /// lives.
+    pub fn descriptor(&self) -> *const PolicyDesc {
+        self.desc
+    }
+
     fn desc(&self) -> &PolicyDesc {
         // SAFETY: `desc` is a descriptor of this ABI version (checked in `open`),
         // mapped while `self` lives.
@@ -444,7 +451,11 @@ impl Checked<'_> {
         errors: &mut Vec<u8>,
         failures: &mut Vec<FailedRow>,
     ) -> Result<(), Refused> {
-        let n = usize::try_from(rows.end.saturating_sub(rows.start)).map_err(|_| Refused::Range)?;
+        // Checked before anything is sized by the range.
+        if !self.bound.holds_rows(self.shape.desc, rows.start, rows.end) {
+            return Err(Refused::Range);
+        }
+        let n = usize::try_from(rows.end - rows.start).map_err(|_| Refused::Range)?;
         let widths = self.shape.widths;
         outputs.resize_with(widths.len(), || OutputColumn::Int(Vec::new()));
         for (column, width) in outputs.iter_mut().zip(widths) {

@@ -180,7 +180,7 @@ pub struct InputView {
 
 /// The input shape of a descriptor, read once.
 pub(super) struct Shape<'a> {
-    desc: &'a PolicyDesc,
+    pub(super) desc: &'a PolicyDesc,
     /// Per output: its width in bytes.
     pub(super) widths: &'a [u32],
     /// Per column slot: entity, kind, variants, unit.
@@ -204,6 +204,14 @@ pub(super) struct Checked {
     pub(super) offsets: Vec<ColumnView>,
     /// Columns translated from the caller's form (keys to indexes, years to months).
     _owned: Vec<Owned>,
+}
+
+impl Checked {
+    /// Whether root rows `start..end` lie within the batch (and fit the kernel's `i64`).
+    pub(super) fn holds_rows(&self, desc: &PolicyDesc, start: u64, end: u64) -> bool {
+        let root_rows = self.rows.get(desc.root as usize).copied().unwrap_or(0);
+        start <= end && end <= root_rows && end <= i64::MAX as u64
+    }
 }
 
 enum Owned {
@@ -451,12 +459,7 @@ impl<'a> Shape<'a> {
         errors: *mut u8,
         failures: *mut FailedRow,
     ) -> Result<u64, i32> {
-        let root_rows = batch
-            .rows
-            .get(self.desc.root as usize)
-            .copied()
-            .ok_or(BYLAW_E_ABI)?;
-        if start > end || end > root_rows || end > i64::MAX as u64 {
+        if !batch.holds_rows(self.desc, start, end) {
             return Err(BYLAW_E_RANGE);
         }
         let kernel = self.desc.kernel.ok_or(BYLAW_E_ABI)?;
@@ -573,7 +576,12 @@ pub unsafe extern "C" fn bylaw_rt_eval_batch(
         Ok(c) => c,
         Err(e) => return e,
     };
-    let n = usize::try_from(end.saturating_sub(start)).unwrap_or(0);
+    // The rows are checked before anything is sized by them (a range beyond the batch
+    // must be refused, not allocated for).
+    if !checked.holds_rows(desc, start, end) {
+        return BYLAW_E_RANGE;
+    }
+    let n = usize::try_from(end - start).unwrap_or(0);
     let mut own = Vec::new();
     let sink = if failures.is_null() {
         own.reserve(n);
@@ -731,6 +739,36 @@ mod tests {
                 std::ptr::null_mut(),
                 std::ptr::null_mut(),
             )
+        }
+    }
+
+    #[test]
+    fn a_range_beyond_the_batch_is_refused_before_anything_is_sized_by_it() {
+        let d = desc(ABI_VERSION, b"p\0");
+        let rows = [1u64];
+        let batch = BatchView {
+            entity_rows: rows.as_ptr(),
+            columns: std::ptr::null(),
+            column_count: 0,
+            offsets: std::ptr::null(),
+        };
+        let mut errors = [0u8];
+        for (start, end) in [(0, u64::MAX), (u64::MAX - 1, u64::MAX), (1, 0), (0, 2)] {
+            // SAFETY: a descriptor with no columns, relations or outputs; one root row;
+            // the range is refused before `errors` (one byte) is written.
+            let status = unsafe {
+                bylaw_rt_eval_batch(
+                    &d,
+                    &batch,
+                    start,
+                    end,
+                    std::ptr::null(),
+                    errors.as_mut_ptr(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                )
+            };
+            assert_eq!(status, BYLAW_E_RANGE, "{start}..{end}");
         }
     }
 
