@@ -1,9 +1,12 @@
 //! Shared helpers for the cross-crate suite in `suite/`: finding fixture files and
-//! rendering diagnostics the way snapshots store them (no colour, fixed width).
+//! rendering diagnostics the way snapshots store them (no colour, fixed width); and
+//! the checks the fuzz targets in `fuzz/` run ([`fuzz`]), which the suite replays.
 
 use std::path::{Path, PathBuf};
 
 use bylaw_compiler::Compiled;
+
+pub mod fuzz;
 
 /// The `.bylaw` (or other) files directly in `dir`, sorted.
 pub fn files_in(dir: &Path, extension: &str) -> Vec<PathBuf> {

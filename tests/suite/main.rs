@@ -11,6 +11,7 @@ mod comply;
 mod data_errors;
 mod diagnostics;
 mod explain;
+mod fuzz;
 mod interpreter;
 mod large;
 mod properties;

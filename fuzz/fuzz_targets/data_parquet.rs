@@ -1,0 +1,8 @@
+#![no_main]
+//! See `bylaw_tests::fuzz::data`.
+
+use bylaw_tests::fuzz::{DataKind, data};
+
+libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {
+    data(DataKind::Parquet, bytes);
+});
