@@ -1,6 +1,7 @@
 //! The native backend against the interpreter: every bundled policy's tests
 //! (`differential`), generated well-typed programs over random data (`properties`), and
-//! exact quotients against a rational oracle (`exact`). One test binary. The conformance
+//! exact quotients against a rational oracle (`exact`), deep and wide programs at the
+//! nesting bound (`depth`, `shapes`). One test binary. The conformance
 //! corpus runs through the engine's backends (`engine/tests/conformance.rs`).
 
 #![allow(
@@ -14,3 +15,4 @@ mod depth;
 mod differential;
 mod exact;
 mod properties;
+mod shapes;
