@@ -4,7 +4,10 @@
 //! a crash inside Bylaw, an output that differs between backends or readers, a partial
 //! output left behind, a formatter that is not idempotent.
 
-#![allow(clippy::panic, reason = "a fuzz check fails by panicking, as the fuzzer expects")]
+#![allow(
+    clippy::panic,
+    reason = "a fuzz check fails by panicking, as the fuzzer expects"
+)]
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -17,8 +20,7 @@ use bylaw_engine::{BackendKind, DataFiles, Date, Policy, Run, RunOptions};
 pub fn data_policy() -> &'static Policy {
     static POLICY: OnceLock<Policy> = OnceLock::new();
     POLICY.get_or_init(|| {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../policies/guangdong/dibao.bylaw");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies/guangdong/dibao.bylaw");
         match Policy::load(&path) {
             Ok(p) => p,
             Err(e) => panic!("the bundled policy checks: {e}"),

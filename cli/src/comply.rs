@@ -110,7 +110,10 @@ fn run_inner(args: &ComplyArgs, format: ErrorFormat) -> Result<(), Exit> {
         judged_at - read_log_at
     );
     if let Some(dir) = &args.output {
-        comply::write_reports(program, &result, dir, files, lang).map_err(fail)?;
+        let mut inputs = vec![args.policy.as_path(), &args.stations, &args.log];
+        inputs.extend(args.persons.as_deref());
+        inputs.extend(relations.iter().map(|(_, p)| p.as_path()));
+        comply::write_reports(program, &result, dir, files, lang, &inputs).map_err(fail)?;
         eprintln!("wrote the detail to {}", dir.display());
     }
     Ok(())

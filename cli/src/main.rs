@@ -157,7 +157,25 @@ const EXIT_CODES: &str = "Exit codes (every command):
      not formatted (fmt --check); native code cannot compile the policy (build)
   2  bad input: a data, scenario or register file (missing, unreadable or malformed),
      arguments, dates
-  3  an output could not be written";
+  3  an output could not be written
+  130, 143  stopped by Ctrl-C or SIGTERM: outputs not yet complete are abandoned (their
+     temporary files removed), earlier files at their paths left as they were";
+
+/// On Ctrl-C, SIGTERM or SIGHUP: remove this run's temporary files (a half-written
+/// output can be hundreds of megabytes), then exit with 128 + the signal's number. The
+/// signal is handled on a thread of its own, where removing files is safe.
+fn stop_cleanly_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            bylaw_runtime::output::temporaries::remove_all();
+            std::process::exit(128 + signal);
+        }
+    });
+}
 
 impl From<Exit> for ExitCode {
     fn from(e: Exit) -> ExitCode {
@@ -166,6 +184,7 @@ impl From<Exit> for ExitCode {
 }
 
 fn main() -> ExitCode {
+    stop_cleanly_on_signals();
     let cli = Cli::parse();
     let format = cli.error_format;
     let exit = match cli.command {

@@ -13,7 +13,7 @@ use std::path::Path;
 use bylaw_compiler::interp::Evaluator;
 use bylaw_compiler::ir::{Program, Value};
 use bylaw_runtime::date::format_date;
-use bylaw_runtime::output::write_atomic;
+use bylaw_runtime::output::Staged;
 use bylaw_runtime::period::Period;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -53,7 +53,11 @@ fn b(x: bool) -> &'static str {
 }
 
 /// Writes `stations.csv` and `persons.csv` (the register of `policies/services/register.bylaw`).
-fn write_register(config: &LogConfig, rng: &mut ChaCha8Rng, dir: &Path) -> io::Result<usize> {
+fn write_register(
+    config: &LogConfig,
+    rng: &mut ChaCha8Rng,
+    staged: &mut Staged,
+) -> io::Result<usize> {
     let stations = config.persons.div_ceil(100).max(1);
     let mut text = String::from(STATIONS_HEADER);
     for s in 0..stations {
@@ -81,9 +85,9 @@ fn write_register(config: &LogConfig, rng: &mut ChaCha8Rng, dir: &Path) -> io::R
             haves.iter().map(|h| b(*h)).collect::<Vec<_>>().join(",")
         ));
     }
-    write_atomic(dir.join("stations.csv"), |w| w.write_all(text.as_bytes()))?;
+    staged.write("stations.csv", |w| w.write_all(text.as_bytes()))?;
     let days = u32::try_from(config.period.end - config.period.start + 1).unwrap_or(1);
-    write_atomic(dir.join("persons.csv"), |w| {
+    staged.write("persons.csv", |w| {
         w.write_all(PERSONS_HEADER.as_bytes())?;
         for p in 0..config.persons {
             let elderly = flag(rng, 350);
@@ -121,13 +125,14 @@ pub fn write_comply(
     config: &LogConfig,
     dir: &Path,
 ) -> Result<LogSummary, String> {
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    // The three files replace earlier ones only once all are written.
+    let mut staged = Staged::new(dir).map_err(|e| e.to_string())?;
     let mut rng = ChaCha8Rng::seed_from_u64(config.seed);
-    let stations = write_register(config, &mut rng, dir).map_err(|e| e.to_string())?;
+    let stations = write_register(config, &mut rng, &mut staged).map_err(|e| e.to_string())?;
     let batch = bylaw_runtime::input::read_csv(
         &program.schema,
-        &dir.join("stations.csv"),
-        &[("persons".into(), dir.join("persons.csv"))],
+        &staged.path("stations.csv"),
+        &[("persons".into(), staged.path("persons.csv"))],
     )
     .map_err(|e| format!("the generated register does not fit the policy's schema ({} errors); use a policy that uses policies/services/register.bylaw", e.total()))?;
     let spec = &program.comply;
@@ -180,57 +185,59 @@ pub fn write_comply(
         .map(|r| r.keys.clone())
         .unwrap_or_default();
     let mut written = 0;
-    write_atomic(dir.join("log.csv"), |w| {
-        w.write_all(b"person,station,service,date,worker\n")?;
-        let mut previous = String::new();
-        // Nobody eligible for anything: an empty log rather than an endless search.
-        let anyone = eligible.iter().any(|c| !c.is_empty());
-        while written < config.log_rows && anyone {
-            let p = rng.random_range(0..n);
-            let Some(choices) = eligible.get(p).filter(|c| !c.is_empty()) else {
-                continue;
-            };
-            let svc = choices
-                .get(rng.random_range(0..choices.len()))
-                .copied()
-                .unwrap_or(0);
-            let mut code = spec
-                .services
-                .get(svc as usize)
-                .map_or("", |s| s.code.as_str())
-                .to_string();
-            let mut day =
-                config.period.start + i32::try_from(rng.random_range(0..days)).unwrap_or(0);
-            let mut who = keys.get(p).cloned().unwrap_or_default();
-            let station = station_of
-                .get(p)
-                .and_then(|s| station_keys.get(*s))
-                .cloned()
-                .unwrap_or_default();
-            // A few wrong rows on purpose, each kind about 1 in 1000.
-            match rng.random_range(0..1000) {
-                0 => day = config.period.end + 1,
-                1 => code = "XX-00".into(),
-                2 => who = "P-UNKNOWN".into(),
-                3 if !previous.is_empty() => {
-                    w.write_all(previous.as_bytes())?;
-                    written += 1;
+    staged
+        .write("log.csv", |w| {
+            w.write_all(b"person,station,service,date,worker\n")?;
+            let mut previous = String::new();
+            // Nobody eligible for anything: an empty log rather than an endless search.
+            let anyone = eligible.iter().any(|c| !c.is_empty());
+            while written < config.log_rows && anyone {
+                let p = rng.random_range(0..n);
+                let Some(choices) = eligible.get(p).filter(|c| !c.is_empty()) else {
                     continue;
+                };
+                let svc = choices
+                    .get(rng.random_range(0..choices.len()))
+                    .copied()
+                    .unwrap_or(0);
+                let mut code = spec
+                    .services
+                    .get(svc as usize)
+                    .map_or("", |s| s.code.as_str())
+                    .to_string();
+                let mut day =
+                    config.period.start + i32::try_from(rng.random_range(0..days)).unwrap_or(0);
+                let mut who = keys.get(p).cloned().unwrap_or_default();
+                let station = station_of
+                    .get(p)
+                    .and_then(|s| station_keys.get(*s))
+                    .cloned()
+                    .unwrap_or_default();
+                // A few wrong rows on purpose, each kind about 1 in 1000.
+                match rng.random_range(0..1000) {
+                    0 => day = config.period.end + 1,
+                    1 => code = "XX-00".into(),
+                    2 => who = "P-UNKNOWN".into(),
+                    3 if !previous.is_empty() => {
+                        w.write_all(previous.as_bytes())?;
+                        written += 1;
+                        continue;
+                    }
+                    _ => {}
                 }
-                _ => {}
+                let line = format!(
+                    "{who},{station},{code},{},W{:04}\n",
+                    format_date(day),
+                    rng.random_range(0..(stations * 6).max(1))
+                );
+                w.write_all(line.as_bytes())?;
+                previous = line;
+                written += 1;
             }
-            let line = format!(
-                "{who},{station},{code},{},W{:04}\n",
-                format_date(day),
-                rng.random_range(0..(stations * 6).max(1))
-            );
-            w.write_all(line.as_bytes())?;
-            previous = line;
-            written += 1;
-        }
-        Ok(())
-    })
-    .map_err(|e| e.to_string())?;
+            Ok(())
+        })
+        .map_err(|e| e.to_string())?;
+    staged.commit().map_err(|e| e.to_string())?;
     Ok(LogSummary {
         stations,
         persons: config.persons,

@@ -1,13 +1,15 @@
 //! A policy compiled ahead of time for one date: a native object with its C header, and
 //! on request a static library (the object archived, the runtime archive beside it) or
 //! a shared library linked with the system `cc` against the runtime's static library
-//! (`libbylaw_runtime_c.a`). Every file is written atomically.
+//! (`libbylaw_runtime_c.a`). The files are made in a stage beside the output directory
+//! and renamed into place once all are complete (see [`Staged`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use bylaw_codegen::aot::{link_shared, run_tool};
+use bylaw_runtime::output::Staged;
 
 use crate::{Date, EngineError, Policy};
 
@@ -67,43 +69,57 @@ pub fn build(
             )
             .with_hint("evaluate it with `bylaw eval` instead")
         })?;
-    std::fs::create_dir_all(out).map_err(|e| {
+    let write_error = |e: std::io::Error| {
         EngineError::io(
             "bylaw::io::write",
-            format!("cannot create `{}`: {e}", out.display()),
+            format!("cannot write into `{}`: {e}", out.display()),
         )
-    })?;
-    let prefix = &native.prefix;
-    let object = out.join(format!("{prefix}.o"));
-    let header = out.join(format!("{prefix}.h"));
-    for (path, bytes) in [
-        (&object, native.object.as_slice()),
-        (&header, native.header.as_bytes()),
-    ] {
-        bylaw_runtime::output::write_atomic(path, |w| w.write_all(bytes)).map_err(|e| {
-            EngineError::io(
-                "bylaw::io::write",
-                format!("cannot write `{}`: {e}", path.display()),
-            )
-        })?;
-    }
-    let mut files = vec![object.clone(), header];
+    };
+    // Every file is made in a stage beside `out` and renamed into place only when all
+    // are complete: a failed link leaves the previous build whole.
+    let mut staged = Staged::new(out).map_err(write_error)?;
+    let prefix = native.prefix.clone();
+    staged
+        .write(&format!("{prefix}.o"), |w| w.write_all(&native.object))
+        .map_err(write_error)?;
+    staged
+        .write(&format!("{prefix}.h"), |w| {
+            w.write_all(native.header.as_bytes())
+        })
+        .map_err(write_error)?;
     if emit != Emit::Object {
         let runtime = runtime.ok_or_else(|| {
             EngineError::input("bylaw::build::runtime", "no runtime library to link")
                 .with_hint("name a `libbylaw_runtime_c.a` (`cargo build -p bylaw-runtime-c`)")
         })?;
+        let object = staged.path(&format!("{prefix}.o"));
         let made = if emit == Emit::Staticlib {
-            staticlib(&object, runtime, &out.join(format!("lib{prefix}.a")))
+            let archive = staged.path(&format!("lib{prefix}.a"));
+            staticlib(&object, &archive).and_then(|()| {
+                // The runtime archive beside the policy's, unless it is already there.
+                let beside = out.join(RUNTIME_ARCHIVE);
+                let same =
+                    std::fs::canonicalize(&beside).ok() == std::fs::canonicalize(runtime).ok();
+                match same {
+                    true => Ok(()),
+                    false => std::fs::copy(runtime, staged.path(RUNTIME_ARCHIVE))
+                        .map(|_| ())
+                        .map_err(|e| format!("cannot copy `{}`: {e}", runtime.display())),
+                }
+            })
         } else {
             let ext = if cfg!(target_os = "macos") {
                 "dylib"
             } else {
                 "so"
             };
-            cdylib(&object, runtime, &out.join(format!("lib{prefix}.{ext}")))
+            cdylib(
+                &object,
+                runtime,
+                &staged.path(&format!("lib{prefix}.{ext}")),
+            )
         };
-        files.push(made.map_err(|e| {
+        made.map_err(|e| {
             let (message, hint) = match e.split_once("\n  help: ") {
                 Some((m, h)) => (m.to_string(), Some(h.to_string())),
                 None => (e, None),
@@ -113,8 +129,9 @@ pub fn build(
                 Some(h) => err.with_hint(h),
                 None => err,
             }
-        })?);
+        })?;
     }
+    let files = staged.commit().map_err(write_error)?;
     Ok(Built {
         name,
         files,
@@ -122,39 +139,21 @@ pub fn build(
     })
 }
 
-/// `out` holds the policy's object alone, and the runtime archive is copied beside it
-/// (`libbylaw_runtime_c.a`): GNU `ar` cannot re-index a Rust static library (its
-/// members carry LLVM bitcode), so the two are linked side by side.
-fn staticlib(object: &Path, runtime: &Path, out: &Path) -> Result<PathBuf, String> {
-    let tmp = out.with_extension("a.tmp");
-    let _ = std::fs::remove_file(&tmp);
-    let made = run_tool(
-        Command::new("ar").arg("rcs").arg(&tmp).arg(object),
+/// The runtime's static library, copied beside a policy's archive.
+const RUNTIME_ARCHIVE: &str = "libbylaw_runtime_c.a";
+
+/// The policy's object alone in an archive, linked beside the runtime's
+/// ([`RUNTIME_ARCHIVE`]): GNU `ar` cannot re-index a Rust static library (its members
+/// carry LLVM bitcode), so the two are linked side by side.
+fn staticlib(object: &Path, out: &Path) -> Result<(), String> {
+    run_tool(
+        Command::new("ar").arg("rcs").arg(out).arg(object),
         "`ar` (archiving the policy object)",
         "install binutils, or use --emit object and link it yourself",
-    );
-    if let Err(e) = made {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    std::fs::rename(&tmp, out).map_err(|e| format!("cannot write `{}`: {e}", out.display()))?;
-    if let Some(dir) = out.parent() {
-        let beside = dir.join("libbylaw_runtime_c.a");
-        let same = std::fs::canonicalize(&beside).ok() == std::fs::canonicalize(runtime).ok();
-        if !same {
-            std::fs::copy(runtime, &beside)
-                .map_err(|e| format!("cannot copy `{}`: {e}", runtime.display()))?;
-        }
-    }
-    Ok(out.to_path_buf())
+    )
 }
 
-fn cdylib(object: &Path, runtime: &Path, out: &Path) -> Result<PathBuf, String> {
-    let tmp = out.with_extension("tmp");
-    if let Err(e) = link_shared(&[object, runtime], &tmp) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(format!("{e}\n  help: or use --emit object|staticlib"));
-    }
-    std::fs::rename(&tmp, out).map_err(|e| format!("cannot write `{}`: {e}", out.display()))?;
-    Ok(out.to_path_buf())
+fn cdylib(object: &Path, runtime: &Path, out: &Path) -> Result<(), String> {
+    link_shared(&[object, runtime], out)
+        .map_err(|e| format!("{e}\n  help: or use --emit object|staticlib"))
 }

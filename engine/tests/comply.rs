@@ -31,7 +31,15 @@ fn the_bundled_example_is_judged_and_written_as_asked() {
     assert_eq!(report.log_rows, 5000);
 
     let out = tempfile::tempdir().unwrap();
-    comply::write_reports(program, &report, out.path(), ComplyFormat::Csv, Lang::En).unwrap();
+    comply::write_reports(
+        program,
+        &report,
+        out.path(),
+        ComplyFormat::Csv,
+        Lang::En,
+        &[],
+    )
+    .unwrap();
     let mut files: Vec<String> = std::fs::read_dir(out.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

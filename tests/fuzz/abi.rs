@@ -218,7 +218,10 @@ pub fn abi_batch(data: &[u8]) {
     // they are read), and one offsets view per relation slot. Each output buffer, the
     // error bytes and the failure records have room for `room` rows (8 bytes a row
     // covers every output width); a range longer than `room` is beyond the batch.
-    #[allow(unsafe_code, reason = "calls the C entry point under test, as a C caller")]
+    #[allow(
+        unsafe_code,
+        reason = "calls the C entry point under test, as a C caller"
+    )]
     let status = unsafe {
         bylaw_rt_eval_batch(
             loaded.library().descriptor(),

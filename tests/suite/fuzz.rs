@@ -36,7 +36,12 @@ fn check(target: &str, data: &[u8]) {
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|rd| rd.flatten().map(|e| e.path()).filter(|p| p.is_file()).collect())
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.is_file())
+                .collect()
+        })
         .unwrap_or_default();
     out.sort();
     out
@@ -51,7 +56,10 @@ fn every_input_a_fuzzer_failed_on_passes() {
             continue;
         }
         let target = entry.file_name().to_string_lossy().to_string();
-        assert!(TARGETS.contains(&target.as_str()), "unknown target directory {target}");
+        assert!(
+            TARGETS.contains(&target.as_str()),
+            "unknown target directory {target}"
+        );
         for file in files_under(&entry.path()) {
             check(&target, &std::fs::read(&file).unwrap());
         }

@@ -15,7 +15,7 @@ use bylaw_compiler::explain::Lang;
 use bylaw_compiler::ir::Program;
 use bylaw_runtime::batch::Batch;
 use bylaw_runtime::input::DataErrors;
-use bylaw_runtime::output::write_atomic;
+use bylaw_runtime::output::OutputSet;
 use bylaw_runtime::period::Period;
 use bylaw_runtime::servicelog::ServiceLog;
 
@@ -186,7 +186,10 @@ pub fn judge(
     })
 }
 
-/// Writes the report files of `format` into `dir` (created), each atomically.
+/// Writes the report files of `format` into `dir` as one set: written beside it and
+/// swapped in whole, so that a reader sees the previous complete set or the new one.
+/// `dir` may be new, empty or hold an earlier report only ([`REPORT_FILES`]); it may not
+/// hold any of the run's `inputs`.
 ///
 /// ```
 /// use bylaw_engine::{Policy, comply};
@@ -201,7 +204,7 @@ pub fn judge(
 /// let period = comply::parse_period("2023-07")?;
 /// let report = comply::judge(program, &register, &log, &dir.join("log.csv"), &period)?;
 /// let out = tempfile::tempdir()?;
-/// comply::write_reports(program, &report, out.path(), comply::ComplyFormat::Json, comply::parse_lang("en")?)?;
+/// comply::write_reports(program, &report, out.path(), comply::ComplyFormat::Json, comply::parse_lang("en")?, &[])?;
 /// assert!(out.path().join("report.json").exists());
 /// assert!(!out.path().join("detail.csv").exists());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -215,11 +218,33 @@ pub fn write_reports(
     dir: &Path,
     format: ComplyFormat,
     lang: Lang,
+    inputs: &[&Path],
 ) -> Result<(), EngineError> {
-    std::fs::create_dir_all(dir).map_err(|e| EngineError::write(dir, &e))?;
+    if let Some(input) = inputs.iter().find(|p| inside(p, dir)) {
+        return Err(EngineError::input(
+            "bylaw::output::is_input",
+            format!(
+                "the output directory `{}` holds `{}`, an input of this run",
+                dir.display(),
+                input.display()
+            ),
+        )
+        .with_hint(
+            "the reports replace the directory's contents: write them to a directory of their own",
+        ));
+    }
+    let set = OutputSet::create(dir, &REPORT_FILES).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            EngineError::input("bylaw::output::occupied", e.to_string()).with_hint(format!(
+                "give a new or empty directory, or one holding only an earlier report ({})",
+                REPORT_FILES.join(", ")
+            ))
+        }
+        _ => EngineError::write(dir, &e),
+    })?;
     let write = |name: &str, f: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>| {
-        let path = dir.join(name);
-        write_atomic(&path, |w| f(w)).map_err(|e| EngineError::write(&path, &e))
+        set.write(name, |w| f(w))
+            .map_err(|e| EngineError::write(&dir.join(name), &e))
     };
     if format.has(ComplyFormat::Csv) {
         write("detail.csv", &|w| {
@@ -242,5 +267,25 @@ pub fn write_reports(
             w.write_all(page::html(program, report, lang).as_bytes())
         })?;
     }
-    Ok(())
+    set.commit().map_err(|e| EngineError::write(dir, &e))
+}
+
+/// Every file a report set may hold.
+pub const REPORT_FILES: [&str; 5] = [
+    "detail.csv",
+    "coverage.csv",
+    "issues.csv",
+    "report.json",
+    "report.html",
+];
+
+/// Whether file `path` lies in directory `dir` (through any link).
+fn inside(path: &Path, dir: &Path) -> bool {
+    let parent = std::fs::canonicalize(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    match (parent, std::fs::canonicalize(dir)) {
+        (Some(p), Ok(d)) => p == d,
+        _ => false,
+    }
 }

@@ -6,9 +6,23 @@
 //! followed and its target replaced (the link stays a link); a directory, a device, a
 //! FIFO or a socket is refused, as is a read-only file and a file with other hard links
 //! (replacing it would silently break them).
+//!
+//! Several files written together form an [`OutputSet`] swapped in as a whole
+//! directory (`comply`'s reports), or are [`Staged`]: all written before any is renamed
+//! into a directory shared with other files (`build`, `synth`). Every temporary file and directory is named after the process that made
+//! it and tracked ([`temporaries`]): an interrupted run removes its own, and the next
+//! run to write beside them removes those a dead process left.
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+
+mod set;
+mod staged;
+pub mod temporaries;
+
+pub use set::OutputSet;
+pub use staged::Staged;
+use temporaries::Tracked;
 
 /// A file being written; it replaces `target` only on [`AtomicFile::commit`].
 /// Dropping it without committing removes the temporary file.
@@ -16,6 +30,7 @@ use std::path::{Path, PathBuf};
 pub struct AtomicFile {
     temp: tempfile::NamedTempFile,
     target: PathBuf,
+    _tracked: Tracked,
 }
 
 impl AtomicFile {
@@ -39,9 +54,10 @@ impl AtomicFile {
         let name = target
             .file_name()
             .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+        temporaries::remove_stale(&dir, &name);
         let temp = tempfile::Builder::new()
-            .prefix(&format!(".{name}."))
-            .suffix(".tmp")
+            .prefix(&temporaries::prefix(&name))
+            .suffix(temporaries::SUFFIX)
             .tempfile_in(&dir)
             .map_err(|e| {
                 io::Error::new(
@@ -53,7 +69,12 @@ impl AtomicFile {
                     ),
                 )
             })?;
-        Ok(Self { temp, target })
+        let tracked = Tracked::new(temp.path());
+        Ok(Self {
+            temp,
+            target,
+            _tracked: tracked,
+        })
     }
 
     /// The final path.
@@ -86,7 +107,7 @@ impl AtomicFile {
 
 /// `path` with every symbolic link on it followed (a dangling link's target too), so
 /// that the link is kept and what it points to is replaced.
-fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+pub(crate) fn resolve_links(path: &Path) -> io::Result<PathBuf> {
     let mut path = path.to_path_buf();
     for _ in 0..40 {
         match std::fs::symlink_metadata(&path) {
@@ -108,7 +129,7 @@ fn resolve_links(path: &Path) -> io::Result<PathBuf> {
 
 /// Refuses to replace what a careful tool must not: anything but a regular file, a
 /// read-only file, a file with other hard links.
-fn check_replaceable(path: &Path) -> io::Result<()> {
+pub(crate) fn check_replaceable(path: &Path) -> io::Result<()> {
     let Ok(meta) = std::fs::metadata(path) else {
         return Ok(()); // nothing there yet
     };
