@@ -1234,3 +1234,96 @@ fn an_output_that_is_an_input_or_names_no_format_is_refused() {
         assert!(stderr(&o).contains(what), "{}", stderr(&o));
     }
 }
+
+#[test]
+fn comply_replaces_its_report_directory_whole_and_refuses_one_it_does_not_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("report");
+    let out_arg = out.to_str().unwrap();
+    // Two runs: the second set replaces the first; a CSV-only run leaves no stale HTML.
+    let o = comply(&["-o", out_arg]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let o = comply(&["--format", "csv", "-o", out_arg]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["coverage.csv", "detail.csv", "issues.csv"]);
+    // Nothing but the report directory is left beside it: no temporary directory.
+    let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(beside.len(), 1);
+
+    // A directory holding someone else's file is refused, untouched.
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    let o = comply(&["-o", out_arg]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("notes.txt"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(out.join("detail.csv").exists());
+
+    // A directory holding one of the run's inputs is refused before anything is read.
+    let inputs = dir.path().join("inputs");
+    std::fs::create_dir(&inputs).unwrap();
+    let log = inputs.join("log.csv");
+    std::fs::copy(root().join("examples/comply/log.csv"), &log).unwrap();
+    let o = bylaw(&[
+        "comply",
+        DEMO,
+        "--period",
+        "2023-07",
+        "--stations",
+        "examples/comply/stations.csv",
+        "--persons",
+        "examples/comply/persons.csv",
+        "--log",
+        log.to_str().unwrap(),
+        "-o",
+        inputs.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("an input of this run"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(log.exists());
+}
+
+#[test]
+fn a_run_removes_temporaries_left_beside_its_output_by_a_dead_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.csv");
+    // Left by a process that no longer exists (Linux allows at most 2²² process ids),
+    // and one of a live process (this test), which must stay.
+    let dead = dir.path().join(".out.csv.bylaw-4194999-x1.tmp");
+    let live = dir
+        .path()
+        .join(format!(".out.csv.bylaw-{}-x2.tmp", std::process::id()));
+    std::fs::write(&dead, "half a file").unwrap();
+    std::fs::write(&live, "being written").unwrap();
+    let data = dir.path().join("households.csv");
+    std::fs::write(&data, "id,city,hukou,residence\nh1,guangzhou,local,24\n").unwrap();
+    std::fs::write(
+        dir.path().join("members.csv"),
+        "household_id,income,age\nh1,100,30\n",
+    )
+    .unwrap();
+    let o = bylaw(&[
+        "eval",
+        DIBAO,
+        data.to_str().unwrap(),
+        "--date",
+        "2024-01-01",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(out.exists());
+    assert!(!dead.exists(), "the dead run's temporary is removed");
+    assert!(live.exists(), "a live run's temporary is kept");
+}
