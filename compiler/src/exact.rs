@@ -126,6 +126,9 @@ impl Pending {
                 Builtin::PerYear => args.iter().any(|a| self.node(*a)),
                 Builtin::MonthsBetween
                 | Builtin::DaysBetween
+                | Builtin::YearsBetween
+                | Builtin::Calendar(_)
+                | Builtin::EvaluationDate
                 | Builtin::Floor(_)
                 | Builtin::Ceil(_)
                 | Builtin::RoundFen(_) => false,

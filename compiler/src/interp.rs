@@ -801,6 +801,16 @@ impl<'p> Evaluator<'p> {
                 let b = self.int(st, arg(1)?)?;
                 Value::Int(date::days_between(a as i32, b as i32))
             }
+            Builtin::YearsBetween => {
+                let a = self.int(st, arg(0)?)?;
+                let b = self.int(st, arg(1)?)?;
+                Value::Int(12 * date::years_between(a as i32, b as i32))
+            }
+            Builtin::Calendar(day) => {
+                let d = self.int(st, arg(0)?)?;
+                Value::Date(day.of(d as i32).map_err(ar)?)
+            }
+            Builtin::EvaluationDate => Value::Date(self.date),
             Builtin::Floor(_) | Builtin::Ceil(_) | Builtin::RoundFen(_)
                 if self.pending.node(arg(0)?) =>
             {

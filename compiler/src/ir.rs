@@ -82,6 +82,13 @@ pub enum Builtin {
     PerMonth,
     MonthsBetween,
     DaysBetween,
+    /// Whole years completed (周岁), as months: twelve times
+    /// [`years_between`](bylaw_runtime::date::years_between).
+    YearsBetween,
+    /// A day of the calendar found from a date (`month_end(d)`).
+    Calendar(bylaw_runtime::date::CalendarDay),
+    /// The date the policy is evaluated at (`evaluation_date`; no arguments).
+    EvaluationDate,
     Floor(i64),
     Ceil(i64),
     RoundFen(RoundingMode),

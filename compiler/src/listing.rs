@@ -244,6 +244,12 @@ fn expr(program: &Program, id: ExprId, out: &mut String) {
                 Builtin::PerMonth => "per_month".to_string(),
                 Builtin::MonthsBetween => "months_between".to_string(),
                 Builtin::DaysBetween => "days_between".to_string(),
+                Builtin::YearsBetween => "years_between".to_string(),
+                Builtin::Calendar(day) => day.name().to_string(),
+                Builtin::EvaluationDate => {
+                    out.push_str("evaluation_date");
+                    return;
+                }
                 Builtin::Floor(scale) => format!("floor/{scale}"),
                 Builtin::Ceil(scale) => format!("ceil/{scale}"),
                 Builtin::RoundFen(_) => "round_fen".to_string(),

@@ -353,6 +353,8 @@ pub enum Unit {
     Days,
     Months,
     Years,
+    /// Years of age as people count them (周岁, also written 岁): years, kept as written.
+    Age,
 }
 
 impl Unit {
@@ -366,6 +368,7 @@ impl Unit {
             Unit::Days => "days",
             Unit::Months => "months",
             Unit::Years => "years",
+            Unit::Age => "周岁",
         }
     }
 }

@@ -186,7 +186,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         | Rule::unit_percent
         | Rule::unit_days
         | Rule::unit_months
-        | Rule::unit_years => "a unit",
+        | Rule::unit_years
+        | Rule::unit_age => "a unit",
         Rule::per_period => "`per month` or `per year`",
         Rule::per_person => "`per person`",
         Rule::kw_from | Rule::from_clause => "`from` and a date",

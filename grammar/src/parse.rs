@@ -781,6 +781,7 @@ fn lit_kind(pair: Pair<Rule>) -> Result<LitKind> {
                     Rule::unit_days => unit = Some(Unit::Days),
                     Rule::unit_months => unit = Some(Unit::Months),
                     Rule::unit_years => unit = Some(Unit::Years),
+                    Rule::unit_age => unit = Some(Unit::Age),
                     Rule::per_period => per = lower_per(p),
                     _ => {}
                 }

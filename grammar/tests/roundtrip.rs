@@ -59,3 +59,23 @@ fn bundled_policies_round_trip_through_fmt() {
         );
     }
 }
+
+/// Ages read as Chinese writes them: `80 周岁` and `80 岁` are one unit, which `fmt` writes
+/// as `周岁`; `80 年` and `80 years` stay years.
+#[test]
+fn ages_are_written_in_zhousui_or_sui() {
+    use bylaw_grammar::ast::Unit;
+    let unit_of = |literal: &str| {
+        let text = format!("let a = {literal}\n");
+        let formatted = bylaw_grammar::format(&bylaw_grammar::parse(&text).unwrap(), &text);
+        let unit = [Unit::Age, Unit::Years]
+            .into_iter()
+            .find(|u| formatted.contains(&format!("80 {}", u.as_str())));
+        (unit, formatted)
+    };
+    assert_eq!(unit_of("80 周岁").0, Some(Unit::Age));
+    assert_eq!(unit_of("80 岁").0, Some(Unit::Age));
+    assert_eq!(unit_of("80 年").0, Some(Unit::Years));
+    assert_eq!(unit_of("80 years").0, Some(Unit::Years));
+    assert!(unit_of("80 岁").1.contains("80 周岁"));
+}

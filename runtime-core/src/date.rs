@@ -161,6 +161,93 @@ pub fn months_between(a: i32, b: i32) -> i64 {
     if db < da { months - 1 } else { months }
 }
 
+/// Whole years from `a` to `b` as ages are counted (周岁): the anniversaries of `a` on or
+/// before `b`. An anniversary that a year lacks (29 February in a common year) falls on
+/// 28 February, the end of its month, as `a + N years` does
+/// ([`add_months`]; 民法典 art. 203: a period without its corresponding day ends on the
+/// last day of the month), so `years_between(a, b) >= n` exactly when
+/// `b >= a + n years`. Negative when `b < a`, and
+/// `years_between(a, b) == -years_between(b, a)`.
+#[must_use]
+pub fn years_between(a: i32, b: i32) -> i64 {
+    if b < a {
+        return -years_between(b, a);
+    }
+    let (ya, ma, da) = civil_from_days(i64::from(a));
+    let (yb, mb, db) = civil_from_days(i64::from(b));
+    let anniversary = da.min(days_in_month(yb, ma));
+    let years = yb - ya;
+    if (mb, db) < (ma, anniversary) {
+        years - 1
+    } else {
+        years
+    }
+}
+
+/// A day of the calendar found from a date: its month's or year's first or last day,
+/// or the first day of the next month (次月起, "from the month after").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum CalendarDay {
+    MonthStart = 0,
+    MonthEnd = 1,
+    NextMonthStart = 2,
+    YearStart = 3,
+    YearEnd = 4,
+}
+
+impl CalendarDay {
+    /// Every calendar day, in code order.
+    pub const ALL: [CalendarDay; 5] = [
+        CalendarDay::MonthStart,
+        CalendarDay::MonthEnd,
+        CalendarDay::NextMonthStart,
+        CalendarDay::YearStart,
+        CalendarDay::YearEnd,
+    ];
+
+    /// The function's name in Bylaw.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            CalendarDay::MonthStart => "month_start",
+            CalendarDay::MonthEnd => "month_end",
+            CalendarDay::NextMonthStart => "next_month_start",
+            CalendarDay::YearStart => "year_start",
+            CalendarDay::YearEnd => "year_end",
+        }
+    }
+
+    /// The calendar day of the function named `name`.
+    #[must_use]
+    pub fn named(name: &str) -> Option<CalendarDay> {
+        CalendarDay::ALL.into_iter().find(|c| c.name() == name)
+    }
+
+    /// The calendar day of code `code` (its `repr`).
+    #[must_use]
+    pub fn from_code(code: i64) -> Option<CalendarDay> {
+        CalendarDay::ALL.into_iter().find(|c| *c as i64 == code)
+    }
+
+    /// The day of `d` this names.
+    ///
+    /// # Errors
+    /// [`ArithError::Overflow`] past the supported range (the month after December 9999).
+    pub fn of(self, d: i32) -> Result<i32, ArithError> {
+        let (y, m, _) = civil_from_days(i64::from(d));
+        let (y, m, day) = match self {
+            CalendarDay::MonthStart => (y, m, 1),
+            CalendarDay::MonthEnd => (y, m, days_in_month(y, m)),
+            CalendarDay::NextMonthStart if m == 12 => (y + 1, 1, 1),
+            CalendarDay::NextMonthStart => (y, m + 1, 1),
+            CalendarDay::YearStart => (y, 1, 1),
+            CalendarDay::YearEnd => (y, 12, 31),
+        };
+        checked_day(days_from_civil(y, m, day))
+    }
+}
+
 /// Days from `a` to `b` (negative when `b < a`).
 #[must_use]
 pub fn days_between(a: i32, b: i32) -> i64 {
@@ -219,6 +306,50 @@ mod tests {
     }
 
     #[test]
+    fn years_between_counts_ages_as_people_do() {
+        let y = |a, b| years_between(day(a), day(b));
+        assert_eq!(
+            y("1944-05-10", "2024-05-09"),
+            79,
+            "the day before the birthday"
+        );
+        assert_eq!(y("1944-05-10", "2024-05-10"), 80, "on the birthday");
+        assert_eq!(y("1944-12-31", "2024-12-31"), 80);
+        assert_eq!(y("1944-12-31", "2025-01-01"), 80);
+        // Born on 29 February: in a common year the anniversary is 28 February.
+        assert_eq!(
+            y("1944-02-29", "2024-02-28"),
+            79,
+            "a leap year has the 29th"
+        );
+        assert_eq!(y("1944-02-29", "2024-02-29"), 80);
+        assert_eq!(y("1944-02-29", "2025-02-27"), 80);
+        assert_eq!(y("2000-02-29", "2001-02-27"), 0);
+        assert_eq!(y("2000-02-29", "2001-02-28"), 1);
+        assert_eq!(y("2024-05-10", "1944-05-10"), -80);
+    }
+
+    #[test]
+    fn calendar_days_of_a_date() {
+        let c = |f: CalendarDay, d| format_date(f.of(day(d)).unwrap());
+        assert_eq!(c(CalendarDay::MonthStart, "2024-02-17"), "2024-02-01");
+        assert_eq!(c(CalendarDay::MonthEnd, "2024-02-17"), "2024-02-29");
+        assert_eq!(c(CalendarDay::MonthEnd, "2023-02-17"), "2023-02-28");
+        assert_eq!(c(CalendarDay::NextMonthStart, "2024-02-29"), "2024-03-01");
+        assert_eq!(c(CalendarDay::NextMonthStart, "2024-12-31"), "2025-01-01");
+        assert_eq!(c(CalendarDay::YearStart, "2024-07-01"), "2024-01-01");
+        assert_eq!(c(CalendarDay::YearEnd, "2024-07-01"), "2024-12-31");
+        assert_eq!(
+            CalendarDay::NextMonthStart.of(day("9999-12-15")),
+            Err(ArithError::Overflow)
+        );
+        for f in CalendarDay::ALL {
+            assert_eq!(CalendarDay::named(f.name()), Some(f));
+            assert_eq!(CalendarDay::from_code(f as i64), Some(f));
+        }
+    }
+
+    #[test]
     fn parse_errors() {
         for bad in [
             "2023/07/01",
@@ -272,6 +403,20 @@ mod tests {
             prop_assert_eq!(parse_date(&format_date(days)), if date.year() >= 0 { Ok(days) } else { Err(DateError::Malformed) });
             if date.year() >= 0 {
                 prop_assert_eq!(format_date(days), date.to_string());
+            }
+        }
+
+        #[test]
+        fn an_age_is_reached_on_the_day_a_plus_n_years_gives(
+            a in -100_000i32..100_000,
+            b in -100_000i32..100_000,
+        ) {
+            let y = years_between(a, b);
+            prop_assert_eq!(y, -years_between(b, a));
+            if a <= b {
+                // a + y years <= b < a + (y + 1) years: no exception for month ends.
+                prop_assert!(add_months(a, 12 * y).unwrap() <= b);
+                prop_assert!(add_months(a, 12 * (y + 1)).unwrap() > b);
             }
         }
 

@@ -99,6 +99,8 @@ pub struct Plan<'p> {
     prefix_sites: Vec<(usize, usize)>,
     /// Which expressions may hold an exact quotient not yet rounded (see [`exact`]).
     pending: Pending,
+    /// The evaluation date, a constant of the compiled code (`evaluation_date`).
+    date: i32,
 }
 
 impl<'p> Plan<'p> {
@@ -144,6 +146,7 @@ impl<'p> Plan<'p> {
             paths,
             prefix_sites,
             pending,
+            date,
         })
     }
 
@@ -1433,6 +1436,19 @@ impl<M: Module> Fn<'_, '_, M> {
                 };
                 self.call_helper(h, &[a, c])?
             }
+            Builtin::YearsBetween => {
+                let a = self.expr(arg(0)?, frame)?;
+                let c = self.expr(arg(1)?, frame)?;
+                let years = self.call_helper(Helper::YearsBetween, &[a, c])?;
+                // Whole years as months; |years| < 20,000, so this cannot overflow.
+                self.b.ins().imul_imm_s(years, 12)
+            }
+            Builtin::Calendar(day) => {
+                let d = self.expr(arg(0)?, frame)?;
+                let which = self.iconst(day as i64);
+                self.call_helper(Helper::CalendarDay, &[d, which])?
+            }
+            Builtin::EvaluationDate => self.iconst(i64::from(self.plan.date)),
             Builtin::Floor(scale) | Builtin::Ceil(scale) => {
                 let a = self.expr(arg(0)?, frame)?;
                 self.floor_ceil(a, scale, matches!(builtin, Builtin::Ceil(_)))?

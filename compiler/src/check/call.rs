@@ -1,9 +1,11 @@
 //! Calls: built-in functions (min, max, round_fen, floor, ceil, per_year, per_month,
-//! months_between, days_between), scales, and aggregates over a relation.
+//! months_between, days_between, years_between and age, the calendar days such as
+//! month_end), scales, and aggregates over a relation.
 
 use bylaw_grammar::Span;
 use bylaw_grammar::ast::{self, AggFn, ExprKind};
 use bylaw_runtime::arith::RoundingMode;
+use bylaw_runtime::date::CalendarDay;
 
 use super::Checker;
 use super::expr::Scope;
@@ -21,6 +23,13 @@ const BUILTINS: &[&str] = &[
     "per_month",
     "months_between",
     "days_between",
+    "years_between",
+    "age",
+    "month_start",
+    "month_end",
+    "next_month_start",
+    "year_start",
+    "year_end",
     "count",
     "sum",
     "any",
@@ -41,7 +50,13 @@ impl Checker<'_> {
             "floor" | "ceil" => "`floor(townships * 30%)` gives a whole number of townships",
             "per_year" => "`per_year(monthly_income)`",
             "per_month" => "`per_month(yearly_budget)`",
-            "months_between" | "days_between" => "`months_between(arrival_date, 2023-07-01)`",
+            "months_between" | "days_between" | "years_between" => {
+                "`months_between(arrival_date, 2023-07-01)`"
+            }
+            "age" => "`age(birth_date) >= 80 周岁`: whole years completed at the evaluation date",
+            "month_start" | "month_end" | "next_month_start" | "year_start" | "year_end" => {
+                "`month_end(application_date)`, `evaluation_date >= next_month_start(birth_date + 80 周岁)`"
+            }
             _ => "`sum(members: income)`",
         };
         self.diags.push(
@@ -153,7 +168,19 @@ impl Checker<'_> {
             ("per_month", _) => self.bad_call(name, "money per year", span, scope),
             ("months_between", [Ty::Date, Ty::Date]) => Some(self.push(call(Builtin::MonthsBetween, ids), Ty::Months, file, span)),
             ("days_between", [Ty::Date, Ty::Date]) => Some(self.push(call(Builtin::DaysBetween, ids), Ty::Days, file, span)),
-            ("months_between" | "days_between", _) => self.bad_call(name, "two dates", span, scope),
+            ("years_between", [Ty::Date, Ty::Date]) => Some(self.push(call(Builtin::YearsBetween, ids), Ty::Months, file, span)),
+            ("months_between" | "days_between" | "years_between", _) => self.bad_call(name, "two dates", span, scope),
+            ("age", [Ty::Date]) => {
+                let today = self.push(call(Builtin::EvaluationDate, Vec::new()), Ty::Date, file, span);
+                let args = vec![ids.first().copied()?, today];
+                Some(self.push(call(Builtin::YearsBetween, args), Ty::Months, file, span))
+            }
+            ("age", _) => self.bad_call(name, "a date of birth", span, scope),
+            (_, [Ty::Date]) if CalendarDay::named(name).is_some() => {
+                let day = CalendarDay::named(name)?;
+                Some(self.push(call(Builtin::Calendar(day), ids), Ty::Date, file, span))
+            }
+            (_, _) if CalendarDay::named(name).is_some() => self.bad_call(name, "a date", span, scope),
             ("count" | "sum" | "any" | "all", _) => self.bad_call(name, "a relation: `sum(members: income)`", span, scope),
             _ => {
                 let mut candidates: Vec<&str> = BUILTINS.to_vec();
@@ -164,7 +191,7 @@ impl Checker<'_> {
                         .at(file, function.span, "not a function or scale")
                         .help(match s {
                             Some(s) => format!("did you mean `{s}`?"),
-                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, the aggregates, and declared scales".into(),
+                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, years_between, age, month_start, month_end, next_month_start, year_start, year_end, the aggregates, and declared scales".into(),
                         }),
                 );
                 None

@@ -9,6 +9,10 @@ use crate::diagnostics::{Diagnostic, codes, suggest};
 use crate::ir::*;
 use crate::types::{self, Ty};
 
+/// The name of the date a policy is evaluated at (`--date`, a test's `at`). A field,
+/// definition or parameter of the same name hides it.
+pub(crate) const EVALUATION_DATE: &str = "evaluation_date";
+
 /// Where an expression is written: its file, and the entities whose rows are in reach,
 /// outermost first (the definition's entity, then each aggregate's child).
 pub(super) struct Scope {
@@ -84,6 +88,7 @@ impl Checker<'_> {
         names.extend(self.def_index.keys().cloned());
         names.extend(self.param_index.keys().cloned());
         names.extend(self.enum_index.keys().cloned());
+        names.push(EVALUATION_DATE.to_string());
         names
     }
 
@@ -256,6 +261,13 @@ impl Checker<'_> {
                 scope.file,
                 span,
             ));
+        }
+        if name == EVALUATION_DATE {
+            let node = Node::Call {
+                builtin: Builtin::EvaluationDate,
+                args: Vec::new(),
+            };
+            return Some(self.push(node, Ty::Date, scope.file, span));
         }
         if self.scale_index.contains_key(name) {
             self.diags.push(

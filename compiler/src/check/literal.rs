@@ -101,7 +101,7 @@ pub fn number_literal(
         ),
         Some(Unit::Days) => (Ty::Days, number(digits, negative, 1, "days")?),
         Some(Unit::Months) => (Ty::Months, number(digits, negative, 1, "months")?),
-        Some(Unit::Years) => {
+        Some(Unit::Years | Unit::Age) => {
             // Years are whole months: `1.5 years` is 18 months, `1.3 years` is refused.
             let micro = number(digits, negative, MICRO, "years")?;
             let months = micro

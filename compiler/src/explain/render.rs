@@ -96,6 +96,10 @@ pub(crate) fn phrase(w: &Words, lang: Lang) -> String {
                         Compare::Ge => "不低于",
                         Compare::Eq => "为",
                         Compare::Ne => "不为",
+                        Compare::Before => "早于",
+                        Compare::NotAfter => "不晚于",
+                        Compare::After => "晚于",
+                        Compare::NotBefore => "不早于",
                     };
                     format!("{l}{verb}{r}")
                 }
@@ -107,6 +111,10 @@ pub(crate) fn phrase(w: &Words, lang: Lang) -> String {
                         Compare::Ge => "is at least",
                         Compare::Eq => "is",
                         Compare::Ne => "is not",
+                        Compare::Before => "is before",
+                        Compare::NotAfter => "is on or before",
+                        Compare::After => "is after",
+                        Compare::NotBefore => "is on or after",
                     };
                     format!("{l} {verb} {r}")
                 }
@@ -255,6 +263,20 @@ fn call(function: &str, args: &[Words], lang: Lang) -> String {
         ("months_between", Lang::En) => format!("the whole months from {} to {}", a(0), a(1)),
         ("days_between", Lang::Zh) => format!("从{}到{}的天数", a(0), a(1)),
         ("days_between", Lang::En) => format!("the days from {} to {}", a(0), a(1)),
+        ("years_between", Lang::Zh) => format!("从{}到{}的整年数（周岁）", a(0), a(1)),
+        ("years_between", Lang::En) => format!("the whole years from {} to {}", a(0), a(1)),
+        ("evaluation_date", Lang::Zh) => "评估日期".to_string(),
+        ("evaluation_date", Lang::En) => "the evaluation date".to_string(),
+        ("month_start", Lang::Zh) => format!("{}所在月的第一天", a(0)),
+        ("month_start", Lang::En) => format!("the first day of the month of {}", a(0)),
+        ("month_end", Lang::Zh) => format!("{}所在月的最后一天", a(0)),
+        ("month_end", Lang::En) => format!("the last day of the month of {}", a(0)),
+        ("next_month_start", Lang::Zh) => format!("{}的次月第一天", a(0)),
+        ("next_month_start", Lang::En) => format!("the first day of the month after {}", a(0)),
+        ("year_start", Lang::Zh) => format!("{}所在年的1月1日", a(0)),
+        ("year_start", Lang::En) => format!("1 January of the year of {}", a(0)),
+        ("year_end", Lang::Zh) => format!("{}所在年的12月31日", a(0)),
+        ("year_end", Lang::En) => format!("31 December of the year of {}", a(0)),
         ("floor", Lang::Zh) => format!("{}向下取整", a(0)),
         ("floor", Lang::En) => format!("{}, rounded down to a whole number", a(0)),
         ("ceil", Lang::Zh) => format!("{}向上取整", a(0)),

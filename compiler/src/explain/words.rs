@@ -77,6 +77,11 @@ pub enum Compare {
     Le,
     Gt,
     Ge,
+    /// `<`, `<=`, `>`, `>=` of two dates: before, on or before, after, on or after.
+    Before,
+    NotAfter,
+    After,
+    NotBefore,
 }
 
 /// An expression in words.
@@ -340,13 +345,18 @@ pub fn words(program: &Program, id: ExprId) -> Words {
             }
         }
         Node::Cmp { op, lhs, rhs } => {
-            let op = match op {
-                CmpOp::Eq => Compare::Eq,
-                CmpOp::Ne => Compare::Ne,
-                CmpOp::Lt => Compare::Lt,
-                CmpOp::Le => Compare::Le,
-                CmpOp::Gt => Compare::Gt,
-                CmpOp::Ge => Compare::Ge,
+            let dates = program.ty(*lhs) == Ty::Date;
+            let op = match (op, dates) {
+                (CmpOp::Eq, _) => Compare::Eq,
+                (CmpOp::Ne, _) => Compare::Ne,
+                (CmpOp::Lt, false) => Compare::Lt,
+                (CmpOp::Le, false) => Compare::Le,
+                (CmpOp::Gt, false) => Compare::Gt,
+                (CmpOp::Ge, false) => Compare::Ge,
+                (CmpOp::Lt, true) => Compare::Before,
+                (CmpOp::Le, true) => Compare::NotAfter,
+                (CmpOp::Gt, true) => Compare::After,
+                (CmpOp::Ge, true) => Compare::NotBefore,
             };
             Words::Compare {
                 op,
@@ -387,6 +397,9 @@ pub fn words(program: &Program, id: ExprId) -> Words {
                 Builtin::PerMonth => "per_month".to_string(),
                 Builtin::MonthsBetween => "months_between".to_string(),
                 Builtin::DaysBetween => "days_between".to_string(),
+                Builtin::YearsBetween => "years_between".to_string(),
+                Builtin::Calendar(day) => day.name().to_string(),
+                Builtin::EvaluationDate => "evaluation_date".to_string(),
                 Builtin::Floor(_) => "floor".to_string(),
                 Builtin::Ceil(_) => "ceil".to_string(),
                 Builtin::RoundFen(mode) => format!("round_fen:{}", mode.as_str()),

@@ -80,6 +80,19 @@ pub extern "C" fn bylaw_rt_months_between(a: i64, b: i64) -> i64 {
     date::months_between(a as i32, b as i32)
 }
 
+/// [`date::years_between`].
+pub extern "C" fn bylaw_rt_years_between(a: i64, b: i64) -> i64 {
+    date::years_between(a as i32, b as i32)
+}
+
+/// [`date::CalendarDay::of`] for the calendar day of code `which`.
+pub extern "C" fn bylaw_rt_calendar_day(d: i64, which: i64, status: &mut u32) -> i64 {
+    let r = date::CalendarDay::from_code(which)
+        .ok_or(ArithError::Overflow)
+        .and_then(|c| c.of(d as i32));
+    report(r.map(i64::from), status)
+}
+
 /// [`date::days_between`].
 pub extern "C" fn bylaw_rt_days_between(a: i64, b: i64) -> i64 {
     date::days_between(a as i32, b as i32)
@@ -366,6 +379,8 @@ helpers! {
     ExactCmp = bylaw_rt_exact_cmp(4, false, false, false),
     ExactRound = bylaw_rt_exact_round(4, true, true, false),
     ExactQuotient = bylaw_rt_exact_quotient(4, true, true, false),
+    YearsBetween = bylaw_rt_years_between(2, false, false, false),
+    CalendarDay = bylaw_rt_calendar_day(2, true, false, false),
 }
 
 impl Helper {
