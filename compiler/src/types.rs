@@ -151,10 +151,17 @@ pub fn arith(op: bylaw_grammar::ast::BinOp, lhs: Ty, rhs: Ty) -> Option<(Ty, Ari
             (Decimal, Decimal) => Some((Decimal, ArithOp::MulScaled(MICRO))),
             (Days, Count) | (Count, Days) => Some((Days, ArithOp::Mul)),
             (Months, Count) | (Count, Months) => Some((Months, ArithOp::Mul)),
+            // A monthly flow over a number of months is a sum of money ("24 months of
+            // the standard").
+            (Money(Per::Month | Per::Any), Months) | (Months, Money(Per::Month | Per::Any)) => {
+                Some((Money(Per::Once), ArithOp::Mul))
+            }
             _ => None,
         },
         Div => match (lhs, rhs) {
             (Money(p), Count) => Some((Money(p), ArithOp::DivScaled(1))),
+            // A sum spread over months is a monthly flow (exact, like any quotient).
+            (Money(Per::Once | Per::Any), Months) => Some((Money(Per::Month), ArithOp::DivScaled(1))),
             (Money(p), Rate | Decimal) => Some((Money(p), ArithOp::DivScaled(MICRO))),
             (Money(_), Money(_)) if lhs.unify(rhs).is_some() => {
                 // Both hold 0.0001 元 units; the ratio is a decimal in millionths.
