@@ -21,8 +21,13 @@ pub struct EvalArgs {
     #[command(flatten)]
     pub input: crate::data::DataArgs,
     /// Evaluation date (YYYY-MM-DD), or a period (YYYY-MM, YYYY) meaning its first day.
+    #[arg(long, required_unless_present = "period", conflicts_with = "period")]
+    pub date: Option<String>,
+    /// Evaluate every month of a period (2025, 2025-Q3, 2025-07) on its first day and
+    /// combine the months: monthly amounts summed, rules counted in months held, other
+    /// outputs as in the last month.
     #[arg(long)]
-    pub date: String,
+    pub period: Option<String>,
     /// A scenario file whose `set` lines replace parameter values.
     #[arg(long)]
     pub scenario: Option<PathBuf>,
@@ -73,8 +78,12 @@ impl Progress for Bar {
 }
 
 pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
+    if let Some(period) = &args.period {
+        return crate::period::run(args, period, format);
+    }
+    let date_text = args.date.as_deref().unwrap_or_default();
     let (policy, date) =
-        match crate::data::load(&args.policy, &args.date, args.scenario.as_deref(), format) {
+        match crate::data::load(&args.policy, date_text, args.scenario.as_deref(), format) {
             Ok(p) => p,
             Err(exit) => return exit,
         };
@@ -99,13 +108,8 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
         }
     };
     let options = RunOptions {
-        backend: match args.engine {
-            Engine::Jit => BackendKind::Jit,
-            Engine::Interp => BackendKind::Interpreter,
-        },
-        threads: args.threads,
         reason,
-        ..RunOptions::default()
+        ..options(args)
     };
     let run = match Run::new(&policy, date, options) {
         Ok(r) => r,
@@ -129,7 +133,7 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
     match result {
         Ok(report) => {
             if !args.quiet {
-                print_summary(&policy, &args.date, &report, args);
+                print_summary(&policy, date_text, &report, args);
             }
             Exit::Ok
         }
@@ -137,8 +141,20 @@ pub fn run(args: &EvalArgs, format: ErrorFormat) -> Exit {
     }
 }
 
+/// The backend and threads asked for.
+pub(crate) fn options(args: &EvalArgs) -> RunOptions {
+    RunOptions {
+        backend: match args.engine {
+            Engine::Jit => BackendKind::Jit,
+            Engine::Interp => BackendKind::Interpreter,
+        },
+        threads: args.threads,
+        ..RunOptions::default()
+    }
+}
+
 /// Prints a run's error and gives its exit code.
-fn fail(e: &RunError, format: ErrorFormat) -> Exit {
+pub(crate) fn fail(e: &RunError, format: ErrorFormat) -> Exit {
     match e {
         RunError::Data(errors) => {
             crate::report::print_data_errors(errors, format);

@@ -12,6 +12,7 @@ mod eval;
 mod explain;
 mod fail;
 mod fmt;
+mod period;
 mod report;
 mod synth_log;
 mod test;

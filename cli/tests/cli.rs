@@ -1327,3 +1327,40 @@ fn a_run_removes_temporaries_left_beside_its_output_by_a_dead_run() {
     assert!(!dead.exists(), "the dead run's temporary is removed");
     assert!(live.exists(), "a live run's temporary is kept");
 }
+
+#[test]
+fn eval_over_a_period_sums_months_and_refuses_a_bad_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("people.csv");
+    std::fs::write(&data, "id,birth_date\na,1944-05-10\nb,1990-01-01\n").unwrap();
+    let policy = "policies/illustrative/gaoling_allowance.bylaw";
+    let out = dir.path().join("year.csv");
+    let o = bylaw(&[
+        "eval",
+        policy,
+        data.to_str().unwrap(),
+        "--period",
+        "2024",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&out).unwrap();
+    // Paid June to December (the month after the 80th birthday): 7 × 100 元.
+    assert!(text.contains("a,,,2024-05-10,7,7,960,700.00"), "{text}");
+    assert!(stderr(&o).contains("2024-06"), "{}", stderr(&o));
+    for (args, what) in [
+        (vec!["--period", "2024-13"], "is not a period"),
+        (
+            vec!["--period", "2024", "--date", "2024-01-01"],
+            "cannot be used with",
+        ),
+        (vec!["--period", "2024", "--explain"], "not a period's"),
+    ] {
+        let mut all = vec!["eval", policy, data.to_str().unwrap()];
+        all.extend(args);
+        let o = bylaw(&all);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(stderr(&o).contains(what), "{}", stderr(&o));
+    }
+}

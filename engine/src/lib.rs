@@ -32,6 +32,7 @@ pub mod build;
 mod date;
 mod input;
 mod output;
+pub mod period;
 mod policy;
 mod run;
 pub mod why;

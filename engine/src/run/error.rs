@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use bylaw_runtime::input::DataErrors;
 
+use crate::backend::BackendError;
 use crate::output::UnknownExtension;
 
 /// Why a run did not write its output. Nothing was written when it stops: outputs are
@@ -37,6 +38,10 @@ pub enum RunError {
     },
     /// A reason column was asked for, and the policy has no yes/no output to explain.
     NoDecision,
+    /// Even the interpreter refused the data (it was not read against this policy).
+    Refused(BackendError),
+    /// A period that is not a month, quarter or year (`--period`).
+    Period(String),
 }
 
 impl RunError {
@@ -49,6 +54,8 @@ impl RunError {
             RunError::OutputIsInput { .. } => "bylaw::output::is_input",
             RunError::Threads { .. } => "bylaw::argument::threads",
             RunError::NoDecision => "bylaw::policy::no_decision",
+            RunError::Refused(_) => "bylaw::data::refused",
+            RunError::Period(_) => "bylaw::argument::period",
         }
     }
 
@@ -73,6 +80,12 @@ impl RunError {
             RunError::NoDecision => {
                 Some("a reason explains a yes/no rule; add one to the policy's outputs".to_string())
             }
+            RunError::Refused(_) => {
+                Some("read the data against the policy that evaluates it".to_string())
+            }
+            RunError::Period(_) => Some(
+                "write a month `2025-07`, a quarter `2025-Q3` or a year `2025`".to_string(),
+            ),
         }
     }
 }
@@ -99,6 +112,8 @@ impl fmt::Display for RunError {
                 f,
                 "a reason needs a yes/no rule among the policy's outputs, and it has none"
             ),
+            RunError::Refused(e) => write!(f, "the data was refused: {e}"),
+            RunError::Period(e) => write!(f, "{e}"),
         }
     }
 }
