@@ -110,7 +110,7 @@ fn write_register(
                 if requested {
                     format_date(asked)
                 } else {
-                    "1970-01-01".into()
+                    String::new()
                 }
             )?;
         }

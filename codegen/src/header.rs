@@ -19,7 +19,8 @@ const COMMON: &str = r#"#ifndef BYLAW_ABI_V3
  *
  * Values: money is int64_t in units of 0.0001 yuan; rates and decimals int64_t
  * millionths; counts and durations int64_t in the unit their field declares (days,
- * months or whole years); dates int32_t days since 1970-01-01; booleans uint8_t 0/1;
+ * months or whole years); dates int32_t days since 1970-01-01 (BYLAW_NO_DATE for a
+ * date field declared `default none` that has no date); booleans uint8_t 0/1;
  * enumerations uint32_t stable keys (see the *_V_* numbers below): a region's
  * GB/T 2260 code, else a hash of the variant's name, so adding a variant never
  * changes another's key.
@@ -100,6 +101,7 @@ typedef struct bylaw_policy_info {
 #define BYLAW_ERR_MISSING_PARAM 4 /* parameter `aux` has no value (for key `arg`) */
 #define BYLAW_ERR_SCALE_NONE 5    /* scale `aux` has no brackets in force */
 #define BYLAW_ERR_BELOW_BRACKET 6 /* `arg` is below the first bracket of scale `aux` */
+#define BYLAW_NO_DATE INT32_MIN   /* a date field declared `default none`, without a date */
 #endif /* BYLAW_ABI_V3 */
 "#;
 

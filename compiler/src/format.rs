@@ -15,6 +15,8 @@ pub fn plain(program: &Program, ty: Ty, value: &Value) -> String {
         (Ty::Decimal, Value::Int(v)) => format_scaled(*v, MICRO, 0),
         (_, Value::Int(v)) => v.to_string(),
         (_, Value::Bool(b)) => b.to_string(),
+        // A date field declared `default none` with no date in the data.
+        (_, Value::Date(bylaw_runtime::date::NO_DATE)) => "none".to_string(),
         (_, Value::Date(d)) => bylaw_runtime::date::format_date(*d),
         (Ty::Enum(e), Value::Enum(i)) => program
             .enums

@@ -161,7 +161,9 @@ pub fn arith(op: bylaw_grammar::ast::BinOp, lhs: Ty, rhs: Ty) -> Option<(Ty, Ari
         Div => match (lhs, rhs) {
             (Money(p), Count) => Some((Money(p), ArithOp::DivScaled(1))),
             // A sum spread over months is a monthly flow (exact, like any quotient).
-            (Money(Per::Once | Per::Any), Months) => Some((Money(Per::Month), ArithOp::DivScaled(1))),
+            (Money(Per::Once | Per::Any), Months) => {
+                Some((Money(Per::Month), ArithOp::DivScaled(1)))
+            }
             (Money(p), Rate | Decimal) => Some((Money(p), ArithOp::DivScaled(MICRO))),
             (Money(_), Money(_)) if lhs.unify(rhs).is_some() => {
                 // Both hold 0.0001 元 units; the ratio is a decimal in millionths.

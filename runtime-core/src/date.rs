@@ -8,6 +8,10 @@
 use crate::arith::ArithError;
 use jiff::civil::Date;
 
+/// The day number of a date field declared `default none` whose data gives no date: no
+/// real date, and outside the supported range, so date arithmetic on it overflows.
+pub const NO_DATE: i32 = i32::MIN;
+
 /// Why a date could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 pub enum DateError {

@@ -5,7 +5,7 @@
 use bylaw_grammar::Span;
 use bylaw_grammar::ast::{self, AggFn, ExprKind};
 use bylaw_runtime::arith::RoundingMode;
-use bylaw_runtime::date::CalendarDay;
+use bylaw_runtime::date::{CalendarDay, NO_DATE};
 
 use super::Checker;
 use super::expr::Scope;
@@ -30,6 +30,8 @@ const BUILTINS: &[&str] = &[
     "next_month_start",
     "year_start",
     "year_end",
+    "known",
+    "first_known",
     "count",
     "sum",
     "any",
@@ -54,6 +56,9 @@ impl Checker<'_> {
                 "`months_between(arrival_date, 2023-07-01)`"
             }
             "age" => "`age(birth_date) >= 80 周岁`: whole years completed at the evaluation date",
+            "known" | "first_known" => {
+                "`known(end_date)`, `first_known(end_date, evaluation_date)`"
+            }
             "month_start" | "month_end" | "next_month_start" | "year_start" | "year_end" => {
                 "`month_end(application_date)`, `evaluation_date >= next_month_start(birth_date + 80 周岁)`"
             }
@@ -100,8 +105,12 @@ impl Checker<'_> {
             args
         };
         let mut ids = Vec::new();
+        let reads_missing = matches!(name, "known" | "first_known");
         for a in value_args {
+            // Only a bare name may be a date that may be missing.
+            self.maybe_missing_ok = reads_missing && matches!(a.kind, ExprKind::Path(_));
             ids.push(self.expr(a, scope));
+            self.maybe_missing_ok = false;
         }
         let ids: Vec<ExprId> = ids.into_iter().collect::<Option<_>>()?;
         let tys: Vec<Ty> = ids
@@ -176,6 +185,16 @@ impl Checker<'_> {
                 Some(self.push(call(Builtin::YearsBetween, args), Ty::Months, file, span))
             }
             ("age", _) => self.bad_call(name, "a date of birth", span, scope),
+            ("known", [_]) if ids.first().is_some_and(|a| self.maybe_missing(*a)) => {
+                let value = ids.first().copied()?;
+                let none = self.push(Node::Const(Value::Date(NO_DATE)), Ty::Date, file, span);
+                Some(self.push(Node::Cmp { op: CmpOp::Ne, lhs: value, rhs: none }, Ty::Bool, file, span))
+            }
+            ("known", _) => self.bad_call(name, "one date field declared `default none`", span, scope),
+            ("first_known", [_, _, ..]) if tys.iter().all(|t| *t == Ty::Date) => {
+                self.first_known(&ids, args, file, span)
+            }
+            ("first_known", _) => self.bad_call(name, "two or more dates, the last always known", span, scope),
             (_, [Ty::Date]) if CalendarDay::named(name).is_some() => {
                 let day = CalendarDay::named(name)?;
                 Some(self.push(call(Builtin::Calendar(day), ids), Ty::Date, file, span))
@@ -191,7 +210,7 @@ impl Checker<'_> {
                         .at(file, function.span, "not a function or scale")
                         .help(match s {
                             Some(s) => format!("did you mean `{s}`?"),
-                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, years_between, age, month_start, month_end, next_month_start, year_start, year_end, the aggregates, and declared scales".into(),
+                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, years_between, age, month_start, month_end, next_month_start, year_start, year_end, known, first_known, the aggregates, and declared scales".into(),
                         }),
                 );
                 None
@@ -393,5 +412,77 @@ impl Checker<'_> {
             file,
             span,
         ))
+    }
+
+    /// `first_known(a, b, …, z)`: `if known(a) then a else if known(b) then b … else z`,
+    /// each test and value a node of its own. `z` must always have a value.
+    fn first_known(
+        &mut self,
+        ids: &[ExprId],
+        args: &[ast::Expr],
+        file: bylaw_grammar::FileId,
+        span: Span,
+    ) -> Option<ExprId> {
+        let (&last, rest) = ids.split_last()?;
+        if self.maybe_missing(last) {
+            let at = args.last().map_or(span, |a| a.span);
+            self.diags.push(
+                Diagnostic::error(codes::MAYBE_MISSING, "the last argument of `first_known` may be missing too")
+                    .at(file, at, "may have no value")
+                    .help("end with a date that always has one, e.g. `first_known(end_date, evaluation_date)`"),
+            );
+            return None;
+        }
+        if let Some((_, arg)) = rest
+            .iter()
+            .zip(args)
+            .find(|(a, _)| !self.maybe_missing(**a))
+        {
+            self.diags.push(
+                Diagnostic::error(codes::BAD_CALL, "`first_known` takes dates that may be missing, then one that is always known")
+                    .at(file, arg.span, "always has a value: the arguments after it are never used")
+                    .help("put the date that always has a value last, e.g. `first_known(end_date, evaluation_date)`"),
+            );
+            return None;
+        }
+        let mut acc = last;
+        for &a in rest.iter().rev() {
+            let node = self.nodes.get(a.index())?.clone();
+            let again = self.push(node, Ty::Date, file, span);
+            let none = self.push(Node::Const(Value::Date(NO_DATE)), Ty::Date, file, span);
+            let known = self.push(
+                Node::Cmp {
+                    op: CmpOp::Ne,
+                    lhs: a,
+                    rhs: none,
+                },
+                Ty::Bool,
+                file,
+                span,
+            );
+            acc = self.push(
+                Node::If {
+                    condition: known,
+                    then: again,
+                    otherwise: acc,
+                },
+                Ty::Date,
+                file,
+                span,
+            );
+        }
+        Some(acc)
+    }
+
+    /// Is `id` a date field declared `default none`?
+    fn maybe_missing(&self, id: ExprId) -> bool {
+        match self.nodes.get(id.index()) {
+            Some(Node::Field { entity, field }) => self
+                .entities
+                .get(entity.0 as usize)
+                .and_then(|e| e.fields.get(field.0 as usize))
+                .is_some_and(|f| f.optional),
+            _ => false,
+        }
     }
 }

@@ -520,7 +520,11 @@ impl Checker<'_> {
                     kind: ExprKind::Path(vec![event.clone()]),
                     span: event.span,
                 };
-                let id = self.expr(&path, scope)?;
+                // An event that has not happened (`default none`) leaves nothing to judge.
+                self.maybe_missing_ok = true;
+                let id = self.expr(&path, scope);
+                self.maybe_missing_ok = false;
+                let id = id?;
                 let ty = self.types.get(id.index()).copied()?;
                 if ty != Ty::Date {
                     let shown = self.ty_name(ty);

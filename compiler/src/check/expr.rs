@@ -124,17 +124,34 @@ impl Checker<'_> {
         None
     }
 
-    /// A field or definition of `entity` named `name`, if any.
+    /// A field or definition of `entity` named `name`, if any. A date field that may be
+    /// missing is refused unless `maybe_missing_ok` (a bare argument of `known` or
+    /// `first_known`).
     fn member(
         &mut self,
         entity: EntityId,
         name: &str,
         span: Span,
         scope: &Scope,
+        maybe_missing_ok: bool,
     ) -> Option<Option<ExprId>> {
         let info = self.entities.get(entity.0 as usize)?;
         if let Some(i) = info.fields.iter().position(|f| f.name == name) {
-            let ty = info.fields.get(i)?.ty;
+            let field = info.fields.get(i)?;
+            let ty = field.ty;
+            if field.optional && !maybe_missing_ok {
+                self.diags.push(
+                    Diagnostic::error(
+                        codes::MAYBE_MISSING,
+                        format!("`{name}` may be missing (`default none`) and is read directly"),
+                    )
+                    .at(scope.file, span, "may have no value")
+                    .help(format!(
+                        "read it as `known({name})`, or with a date for when it is missing: `first_known({name}, evaluation_date)`"
+                    )),
+                );
+                return Some(None);
+            }
             return Some(Some(self.push(
                 Node::Field {
                     entity,
@@ -211,9 +228,11 @@ impl Checker<'_> {
     }
 
     fn resolve_name(&mut self, name: &str, span: Span, scope: &Scope) -> Option<ExprId> {
+        // Taken first: a definition checked on demand below must not inherit it.
+        let maybe_missing_ok = std::mem::take(&mut self.maybe_missing_ok);
         // Inner entities first, then their ancestors.
         for e in self.in_reach(scope) {
-            if let Some(found) = self.member(e, name, span, scope) {
+            if let Some(found) = self.member(e, name, span, scope, maybe_missing_ok) {
                 return found;
             }
         }
@@ -311,7 +330,7 @@ impl Checker<'_> {
                         );
                         return None;
                     }
-                    return match self.member(entity, &tail.name, tail.span, scope) {
+                    return match self.member(entity, &tail.name, tail.span, scope, false) {
                         Some(found) => found,
                         None => self.unknown(&tail.name, tail.span, scope),
                     };

@@ -178,7 +178,7 @@ pub fn value_of(lit: &LitKind, expected: Ty, enums: &[EnumDef]) -> Result<Value,
         }
         LitKind::None => Err(bad(
             codes::LITERAL_TYPE,
-            "`none` is only allowed as a parameter value, to end its validity".into(),
+            "`none` is a parameter value that ends its validity, or the value of a date field declared `default none`".into(),
             None,
         )),
         LitKind::Path(parts) => {

@@ -31,6 +31,8 @@ use literal::LiteralError;
 struct FieldInfo {
     name: String,
     ty: Ty,
+    /// A date field declared `default none`: read only through `known` and `first_known`.
+    optional: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +97,9 @@ pub(crate) struct Checker<'a> {
     depth_reported: bool,
     /// The files with a `policy` header, found once (asked for every definition).
     policy_files: Vec<FileId>,
+    /// Set while the next name read is a bare argument of `known` or `first_known`,
+    /// where a date field that may be missing may be read.
+    maybe_missing_ok: bool,
 }
 
 /// Checks the loaded files of one policy. Returns the program when there is no error;
@@ -128,6 +133,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
             .filter(|(_, m)| m.items.iter().any(|i| matches!(i, Item::Policy(_))))
             .map(|(f, _)| *f)
             .collect(),
+        maybe_missing_ok: false,
     };
     let items: Vec<(FileId, &Item)> = loaded
         .modules

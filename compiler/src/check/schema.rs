@@ -266,9 +266,25 @@ impl<'a> Checker<'a> {
                 match &f.ty {
                     ast::FieldType::Value(t) => {
                         if let Some(ty) = self.resolve_type(t, *file) {
+                            let none = f
+                                .default
+                                .as_ref()
+                                .is_some_and(|d| d.kind == ast::LitKind::None);
+                            if none && ty != Ty::Date {
+                                self.error_help(
+                                    codes::MAYBE_MISSING,
+                                    format!(
+                                        "only a date field may be missing; `{}` is not a date",
+                                        f.name.name
+                                    ),
+                                    (*file, f.name.span, "`default none`"),
+                                    "give a default value, or declare the field a `date`",
+                                );
+                            }
                             fields.push(FieldInfo {
                                 name: f.name.name.clone(),
                                 ty,
+                                optional: none && ty == Ty::Date,
                             });
                         }
                     }
@@ -426,6 +442,9 @@ impl<'a> Checker<'a> {
                 let fdecl = decl.and_then(|(_, d)| d.fields.iter().find(|x| x.name.name == f.name));
                 let file = decl.map(|(fi, _)| *fi).unwrap_or(info.file);
                 let default = match fdecl.and_then(|d| d.default.as_ref()) {
+                    Some(_) if f.optional => Some(bylaw_runtime::schema::Scalar::Date(
+                        bylaw_runtime::date::NO_DATE,
+                    )),
                     Some(lit) => match literal::value_of(&lit.kind, f.ty, &self.enums) {
                         Ok(v) => Some(to_scalar(&v)),
                         Err(e) => {

@@ -293,7 +293,19 @@ impl Checker<'_> {
         let mut key = number.to_string();
         for (i, fs) in es.fields.iter().enumerate() {
             let given = r.fields.iter().find(|x| x.name.name == fs.name);
+            let maybe_missing = self
+                .entities
+                .get(entity.0 as usize)
+                .and_then(|e| e.fields.get(i))
+                .is_some_and(|f| f.optional);
             let scalar = match given.map(|g| &g.value) {
+                Some(RecordValue::Literal(lit))
+                    if maybe_missing && lit.kind == bylaw_grammar::ast::LitKind::None =>
+                {
+                    Some(bylaw_runtime::schema::Scalar::Date(
+                        bylaw_runtime::date::NO_DATE,
+                    ))
+                }
                 Some(RecordValue::Literal(lit)) => {
                     let ty = self.field_ty(entity, i);
                     match ty.map(|t| literal::value_of(&lit.kind, t, &self.enums)) {

@@ -832,6 +832,10 @@ fn deadline(
         }
     }
     let day = match ev.eval_in(batch, frame, event) {
+        Ok(Value::Date(bylaw_runtime::date::NO_DATE)) => {
+            r.note = Some("no event: nothing to be done by a deadline".into());
+            return r;
+        }
         Ok(Value::Date(d)) => d,
         Ok(_) => return r,
         Err(e) => {

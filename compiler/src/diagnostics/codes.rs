@@ -110,6 +110,8 @@ codes! {
         "`at most` / `at least` / `in principle at most` clauses cap or floor a `let`, `amount` or `fund` with a value of the same type (money with money of the same period). A `rule` is a condition and takes no limit.";
     BAD_TARGET = "E0033", "coverage target written wrongly",
         "A `target` is `covered / total` of two counts, with an optional `cost` (money per unit of shortfall) and milestones `70% by 2023-12-31` whose shares are rates between 0% and 100% and whose dates rise.";
+    MAYBE_MISSING = "E0034", "a date that may be missing is read directly",
+        "A date field declared `default none` may have no value (a period still going on has no end date). It is read only through `known(d)` (whether it has a value) or `first_known(d, …, fallback)` (the first argument with a value; the last must always have one), so no rule silently compares a missing date. Only date fields may be `default none`.";
 }
 
 /// Looks a code up by its text (`E0003`).

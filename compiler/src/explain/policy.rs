@@ -226,9 +226,17 @@ fn inputs(program: &Program, lang: Lang, blocks: &mut Vec<Block>) {
             };
             if let (Some(d), Some(ty)) = (&f.default, ty) {
                 let v = scalar_value(d);
-                text.push_str(&match lang {
-                    Lang::Zh => format!("，未填时为{}", value_text(program, ty, &v, lang)),
-                    Lang::En => format!("; {} when not given", value_text(program, ty, &v, lang)),
+                text.push_str(&match (lang, &v) {
+                    (Lang::Zh, Value::Date(bylaw_runtime::date::NO_DATE)) => {
+                        "，可不填（没有这一日期）".into()
+                    }
+                    (Lang::En, Value::Date(bylaw_runtime::date::NO_DATE)) => {
+                        "; may be left empty (no such date)".into()
+                    }
+                    (Lang::Zh, _) => format!("，未填时为{}", value_text(program, ty, &v, lang)),
+                    (Lang::En, _) => {
+                        format!("; {} when not given", value_text(program, ty, &v, lang))
+                    }
                 });
             }
             if program

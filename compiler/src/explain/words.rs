@@ -242,6 +242,10 @@ pub(crate) fn value_text_per(
             Lang::Zh => format!("{v}天"),
             Lang::En => format!("{v} day{}", if *v == 1 { "" } else { "s" }),
         },
+        (Ty::Date, Value::Date(bylaw_runtime::date::NO_DATE)) => match lang {
+            Lang::Zh => "未填".into(),
+            Lang::En => "missing".into(),
+        },
         (Ty::Bool, Value::Bool(b)) => match (lang, b) {
             (Lang::Zh, true) => "是".into(),
             (Lang::Zh, false) => "否".into(),
@@ -260,6 +264,24 @@ pub(crate) fn value_text_per(
                 },
             ),
         _ => human(program, ty, value),
+    }
+}
+
+/// `known(d)` as the checker writes it (`d != NO_DATE`): the date tested.
+fn known_test(program: &Program, id: ExprId) -> Option<ExprId> {
+    match program.node(id) {
+        Node::Cmp {
+            op: CmpOp::Ne,
+            lhs,
+            rhs,
+        } if matches!(
+            program.node(*rhs),
+            Node::Const(Value::Date(bylaw_runtime::date::NO_DATE))
+        ) =>
+        {
+            Some(*lhs)
+        }
+        _ => None,
     }
 }
 
@@ -344,6 +366,10 @@ pub fn words(program: &Program, id: ExprId) -> Words {
                 rhs: w(*rhs),
             }
         }
+        Node::Cmp { lhs, .. } if known_test(program, id).is_some() => Words::Call {
+            function: "known".into(),
+            args: vec![words(program, *lhs)],
+        },
         Node::Cmp { op, lhs, rhs } => {
             let dates = program.ty(*lhs) == Ty::Date;
             let op = match (op, dates) {
@@ -382,10 +408,17 @@ pub fn words(program: &Program, id: ExprId) -> Words {
             condition,
             then,
             otherwise,
-        } => Words::If {
-            condition: w(*condition),
-            then: w(*then),
-            otherwise: w(*otherwise),
+        } => match known_test(program, *condition) {
+            // `first_known(d, fallback)`, as the checker wrote it.
+            Some(_) => Words::Call {
+                function: "first_known".into(),
+                args: vec![words(program, *then), words(program, *otherwise)],
+            },
+            None => Words::If {
+                condition: w(*condition),
+                then: w(*then),
+                otherwise: w(*otherwise),
+            },
         },
         Node::MinMax { max, args } => Words::MinMax {
             max: *max,
