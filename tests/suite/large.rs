@@ -82,7 +82,7 @@ fn twelve_thousand_rules_check_and_evaluate() {
 /// explained in linear time, and what was left untried is said.
 #[test]
 fn what_if_on_a_huge_household_tries_the_first_records_and_says_so() {
-    use bylaw_compiler::explain::whatif::{self, RECORDS_TRIED, Untried};
+    use bylaw_compiler::explain::whatif::{RECORDS_TRIED, Untried};
     let mut text = String::from(
         "entity household {\n  members: many person\n}\nentity person \"家庭成员\" {\n  income: money\n}\n\n\
          amount total: money = sum(members: income)\nrule eligible = total < 1000000 元\n\n\
@@ -92,13 +92,7 @@ fn what_if_on_a_huge_household_tries_the_first_records_and_says_so() {
         text.push_str(&format!("      {{ income: {} 元 }},\n", i % 7));
     }
     text.push_str("    ],\n  }\n  expect eligible = true\n}\n");
-    let compiled = bylaw_compiler::compile_text("many.bylaw", &text);
-    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics.first());
-    let program = compiled.program.unwrap();
-    let case = &program.tests[0];
-    let ev = bylaw_compiler::testing::evaluator(&program, case);
-    let decision = whatif::default_decision(&program).unwrap();
-    let found = whatif::what_would_change(&ev, &case.batch, decision);
+    let (_, found) = what_if_of_the_test("many.bylaw", &text);
     assert_eq!(found.changes.len(), RECORDS_TRIED, "{:?}", found.changes);
     assert_eq!(found.changes[0].input, "person[1].income");
     assert!(matches!(
@@ -117,7 +111,7 @@ fn what_if_on_a_huge_household_tries_the_first_records_and_says_so() {
 /// names first (here a village near the end of the table), and at most 256 in all.
 #[test]
 fn what_if_on_a_region_input_tries_named_values_first() {
-    use bylaw_compiler::explain::whatif::{self, Untried, VALUES_TRIED};
+    use bylaw_compiler::explain::whatif::{Untried, VALUES_TRIED};
     let (mut text, villages) = regions(20);
     let special = &villages[villages.len() - 5];
     text.push_str("\nentity household {\n  place: region \"所在地\"\n}\n\n");
@@ -126,13 +120,7 @@ fn what_if_on_a_region_input_tries_named_values_first() {
         "test \"elsewhere\" at 2024-01-01 {{\n  household {{ place: {} }}\n  expect eligible = false\n}}\n",
         villages[0]
     ));
-    let compiled = bylaw_compiler::compile_text("regions.bylaw", &text);
-    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics.first());
-    let program = compiled.program.unwrap();
-    let case = &program.tests[0];
-    let ev = bylaw_compiler::testing::evaluator(&program, case);
-    let decision = whatif::default_decision(&program).unwrap();
-    let found = whatif::what_would_change(&ev, &case.batch, decision);
+    let (program, found) = what_if_of_the_test("regions.bylaw", &text);
     assert_eq!(found.changes.len(), 1, "{found:?}");
     assert_eq!(found.changes[0].to.plain, *special);
     let variants = program.enums[0].variants.len();
@@ -140,4 +128,24 @@ fn what_if_on_a_region_input_tries_named_values_first() {
         &found.untried[..],
         [Untried::Values { tried, of, .. }] if *tried == VALUES_TRIED && *of == variants - 1
     ));
+}
+
+/// The program of `text` and what would change its main decision for its first test's
+/// household.
+fn what_if_of_the_test(
+    name: &str,
+    text: &str,
+) -> (
+    bylaw_compiler::Program,
+    bylaw_compiler::explain::whatif::WhatIf,
+) {
+    use bylaw_compiler::explain::whatif;
+    let compiled = bylaw_compiler::compile_text(name, text);
+    assert!(!compiled.has_errors(), "{:?}", compiled.diagnostics.first());
+    let program = compiled.program.unwrap();
+    let case = &program.tests[0];
+    let ev = bylaw_compiler::testing::evaluator(&program, case);
+    let decision = whatif::default_decision(&program).unwrap();
+    let found = whatif::what_would_change(&ev, &case.batch, decision);
+    (program, found)
 }

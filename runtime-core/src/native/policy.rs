@@ -719,6 +719,11 @@ mod tests {
     }
 
     fn eval(desc: &PolicyDesc) -> i32 {
+        eval_rows(desc, 0, 1)
+    }
+
+    /// Rows `start..end` of a batch of one root row.
+    fn eval_rows(desc: &PolicyDesc, start: u64, end: u64) -> i32 {
         let rows = [1u64];
         let batch = BatchView {
             entity_rows: rows.as_ptr(),
@@ -727,13 +732,14 @@ mod tests {
             offsets: std::ptr::null(),
         };
         let mut errors = [0u8];
-        // SAFETY: a descriptor with no columns, relations or outputs; one root row.
+        // SAFETY: a descriptor with no columns, relations or outputs; one root row; a
+        // range beyond it is refused before `errors` (one byte) is written.
         unsafe {
             bylaw_rt_eval_batch(
                 desc,
                 &batch,
-                0,
-                1,
+                start,
+                end,
                 std::ptr::null(),
                 errors.as_mut_ptr(),
                 std::ptr::null_mut(),
@@ -745,30 +751,8 @@ mod tests {
     #[test]
     fn a_range_beyond_the_batch_is_refused_before_anything_is_sized_by_it() {
         let d = desc(ABI_VERSION, b"p\0");
-        let rows = [1u64];
-        let batch = BatchView {
-            entity_rows: rows.as_ptr(),
-            columns: std::ptr::null(),
-            column_count: 0,
-            offsets: std::ptr::null(),
-        };
-        let mut errors = [0u8];
         for (start, end) in [(0, u64::MAX), (u64::MAX - 1, u64::MAX), (1, 0), (0, 2)] {
-            // SAFETY: a descriptor with no columns, relations or outputs; one root row;
-            // the range is refused before `errors` (one byte) is written.
-            let status = unsafe {
-                bylaw_rt_eval_batch(
-                    &d,
-                    &batch,
-                    start,
-                    end,
-                    std::ptr::null(),
-                    errors.as_mut_ptr(),
-                    std::ptr::null_mut(),
-                    std::ptr::null_mut(),
-                )
-            };
-            assert_eq!(status, BYLAW_E_RANGE, "{start}..{end}");
+            assert_eq!(eval_rows(&d, start, end), BYLAW_E_RANGE, "{start}..{end}");
         }
     }
 

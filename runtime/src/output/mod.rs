@@ -41,20 +41,7 @@ impl AtomicFile {
     pub fn create(target: impl AsRef<Path>) -> io::Result<Self> {
         let target = resolve_links(target.as_ref())?;
         check_replaceable(&target)?;
-        let dir = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !dir.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("the directory `{}` does not exist", dir.display()),
-            ));
-        }
-        let name = target
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-        temporaries::remove_stale(&dir, &name);
+        let (dir, name) = temporaries::beside(&target)?;
         let temp = tempfile::Builder::new()
             .prefix(&temporaries::prefix(&name))
             .suffix(temporaries::SUFFIX)
@@ -209,7 +196,8 @@ mod tests {
 
     use super::*;
 
-    fn entries(dir: &Path) -> Vec<String> {
+    /// The names in `dir`, sorted (for the tests of every output module).
+    pub(super) fn entries(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

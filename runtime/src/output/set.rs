@@ -36,20 +36,7 @@ impl OutputSet {
         if let Some(meta) = &existing {
             check_owned(&target, meta, names)?;
         }
-        let parent = match target.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if !parent.is_dir() {
-            return Err(io::Error::new(
-                io::ErrorKind::NotFound,
-                format!("the directory `{}` does not exist", parent.display()),
-            ));
-        }
-        let name = target
-            .file_name()
-            .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
-        temporaries::remove_stale(&parent, &name);
+        let (parent, name) = temporaries::beside(&target)?;
         let temp = tempfile::Builder::new()
             .prefix(&temporaries::prefix(&name))
             .suffix(temporaries::SUFFIX)
@@ -214,17 +201,9 @@ mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
 
     use super::*;
+    use crate::output::tests::entries;
 
     const NAMES: [&str; 2] = ["report.json", "detail.csv"];
-
-    fn entries(dir: &Path) -> Vec<String> {
-        let mut v: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .collect();
-        v.sort();
-        v
-    }
 
     fn write_set(target: &Path, files: &[(&str, &str)]) -> io::Result<()> {
         let set = OutputSet::create(target, &NAMES)?;

@@ -92,6 +92,30 @@ pub fn remove_stale(dir: &Path, name: &str) -> usize {
     removed
 }
 
+/// Where the temporaries of `target` go — the directory that holds it, which must
+/// exist — and the name they are made from; stale temporaries of dead runs for the same
+/// target are removed first.
+///
+/// # Errors
+/// `NotFound` naming the directory when it does not exist.
+pub(crate) fn beside(target: &Path) -> std::io::Result<(PathBuf, String)> {
+    let dir = match target.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !dir.is_dir() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("the directory `{}` does not exist", dir.display()),
+        ));
+    }
+    let name = target
+        .file_name()
+        .map_or_else(|| "output".into(), |n| n.to_string_lossy().into_owned());
+    remove_stale(&dir, &name);
+    Ok((dir, name))
+}
+
 /// Whether process `pid` exists. Where that cannot be told (no `/proc`), it is assumed
 /// to, so that nothing of a live run is removed.
 fn running(pid: u32) -> bool {
