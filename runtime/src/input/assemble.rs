@@ -198,7 +198,8 @@ pub(crate) fn assemble(
         }
 
         let parent_entity = &schema.entities[pi];
-        let unlinked = table.is_some_and(|t| t.unlinked);
+        // No table: its file is missing, which is reported once, not per parent.
+        let unlinked = table.is_none_or(|t| t.unlinked);
         if let (Some(rel), Some(parent_table), false) =
             (parent_entity.relations.get(r), parent_table, unlinked)
         {

@@ -42,6 +42,8 @@ pub(crate) fn read_tables(
     check_relation_names(schema, child_paths, &mut errors);
 
     let mut tables: Vec<Option<Table>> = schema.entities.iter().map(|_| None).collect();
+    // Per entity: its file could not be read, or its key column is missing (reported).
+    let mut unkeyed: Vec<bool> = schema.entities.iter().map(|_| false).collect();
     let mut lookups: Vec<ParentKeys> = schema
         .entities
         .iter()
@@ -51,6 +53,7 @@ pub(crate) fn read_tables(
         let Some(entity) = schema.entity(id) else {
             continue;
         };
+        let first_error = errors.errors.len();
         let table = match parent {
             None => read(entity, root_path, None, &mut errors),
             Some((p, r)) => {
@@ -64,8 +67,10 @@ pub(crate) fn read_tables(
                     .iter()
                     .find(|(n, _)| *n == rel.name)
                     .map(|(_, p)| p);
+                let parent_unkeyed = unkeyed.get(p.0 as usize).copied().unwrap_or(false);
                 let Some(path) = path else {
-                    if rel.at_least > 0 {
+                    // A relation file found beside an unreadable data file is no news.
+                    if rel.at_least > 0 && !parent_unkeyed {
                         errors.push(
                             DataError::new(
                                 DataErrorKind::MissingFile,
@@ -96,10 +101,14 @@ pub(crate) fn read_tables(
                         .and_then(Option::as_ref)
                         .map_or(&[][..], |t| &t.keys[..]),
                     lookup,
+                    linkable: !parent_unkeyed,
                 };
                 read(entity, path, Some(link), &mut errors)
             }
         };
+        if let Some(slot) = unkeyed.get_mut(id.0 as usize) {
+            *slot = file_unkeyed(entity, &table, &errors.errors[first_error..]);
+        }
         if parent.is_none() || !entity.relations.is_empty() {
             let lookup = ParentKeys::check(entity, &table, &mut errors);
             if let Some(slot) = lookups.get_mut(id.0 as usize) {
@@ -117,6 +126,27 @@ pub(crate) fn read_tables(
     } else {
         Err(errors)
     }
+}
+
+/// Whether `table`'s file gave no keys to link children to: it could not be read, or the
+/// entity has a key field and its column is missing — as `new_errors`, the errors
+/// reading it, say.
+fn file_unkeyed(entity: &EntitySchema, table: &Table, new_errors: &[DataError]) -> bool {
+    let key_name = entity
+        .key
+        .and_then(|k| entity.fields.get(k.0 as usize))
+        .map(|f| f.name.as_str());
+    new_errors.iter().any(|e| {
+        e.file == table.file
+            && match e.kind {
+                DataErrorKind::Io => true,
+                DataErrorKind::MalformedFile => e.row.is_none(),
+                DataErrorKind::MissingColumn => {
+                    key_name.is_some() && e.column.as_deref() == key_name
+                }
+                _ => false,
+            }
+    })
 }
 
 /// Reports child files given for relations the schema does not have.
@@ -315,6 +345,9 @@ pub(crate) struct Parent<'a> {
     pub entity: &'a EntitySchema,
     pub keys: &'a [String],
     pub lookup: &'a mut ParentKeys,
+    /// False when the parent file has no keys to link to (its key column is missing, or
+    /// it could not be read), already reported: each row's link would only repeat it.
+    pub linkable: bool,
 }
 
 impl Parent<'_> {
@@ -692,7 +725,8 @@ fn read_table(
         }
     }
     let parent_idx = parent_col.and_then(|pc| column_of.get(pc).copied());
-    table.unlinked = parent_col.is_some() && parent_idx.is_none();
+    table.unlinked = (parent_col.is_some() && parent_idx.is_none())
+        || parent.as_ref().is_some_and(|p| !p.linkable);
     let key_field = entity.key.map(|k| k.0 as usize);
     let header_len = names.len();
     drop(column_of);
@@ -855,6 +889,8 @@ fn read_table(
                         NO_PARENT
                     } else if let Some(row) = parent.find(pk, &mut cursor) {
                         row
+                    } else if !parent.linkable {
+                        NO_PARENT
                     } else {
                         unknown_parents.push(
                             DataError::new(

@@ -156,7 +156,8 @@ fn read_table(
     let parent_idx = parent_col
         .as_deref()
         .and_then(|pc| column_of.get(pc).copied());
-    table.unlinked = parent_col.is_some() && parent_idx.is_none();
+    table.unlinked = (parent_col.is_some() && parent_idx.is_none())
+        || parent.as_ref().is_some_and(|p| !p.linkable);
     let key_col = entity.key.and_then(|k| {
         column_of
             .get(
@@ -247,6 +248,8 @@ fn read_table(
                     NO_PARENT
                 } else if let Some(row) = parent.find(pk, &mut cursor) {
                     row
+                } else if !parent.linkable {
+                    NO_PARENT
                 } else {
                     unknown_parents.push(
                         DataError::new(

@@ -491,6 +491,40 @@ fn missing_and_unknown_relation_files() {
     assert_eq!(errs.errors[0].code(), "bylaw::data::io");
 }
 
+/// A cause is reported once, not once per row it touches: a missing relation file, a
+/// data file without its key column, an unreadable data file.
+#[test]
+fn a_cause_is_reported_once_without_its_follow_on_errors() {
+    let f = Files::new();
+    let mut h = String::from("id,city,residence\n");
+    let mut keyless = String::from("ident,city,residence\n");
+    let mut m = String::from("household_id,income\n");
+    for i in 0..300 {
+        h.push_str(&format!("h{i},nansha,1\n"));
+        keyless.push_str(&format!("h{i},nansha,1\n"));
+        m.push_str(&format!("h{i},1\n"));
+    }
+    let h = f.write("h.csv", h.as_bytes());
+    let keyless = f.write("keyless.csv", keyless.as_bytes());
+    let m = f.write("m.csv", m.as_bytes());
+    // No members file: one error, not one `too_few_children` per household.
+    let errs = read_csv(&schema(), &h, &[]).unwrap_err();
+    assert_eq!(errs.total(), 1, "{:?}", summary(&errs));
+    assert_eq!(errs.errors[0].code(), "bylaw::data::missing_file");
+    // The key column misnamed: the header's errors, not one `unknown_parent` per member.
+    let errs = read_csv(&schema(), &keyless, &[("members".into(), m.clone())]).unwrap_err();
+    let codes: Vec<&str> = errs.errors.iter().map(DataError::code).collect();
+    assert!(codes.contains(&"bylaw::data::missing_column"), "{codes:?}");
+    assert!(!codes.contains(&"bylaw::data::unknown_parent"), "{codes:?}");
+    assert!(errs.total() <= 2, "{codes:?}");
+    // An unreadable data file: one error, not also its relation files'.
+    let errs = read_csv(&schema(), &f.dir.path().join("nope.csv"), &[]).unwrap_err();
+    assert_eq!(errs.total(), 1, "{:?}", summary(&errs));
+    assert_eq!(errs.errors[0].code(), "bylaw::data::io");
+    // The same data with its members reads.
+    assert!(read_csv(&schema(), &h, &[("members".into(), m)]).is_ok());
+}
+
 #[test]
 fn errors_are_capped_at_fifty() {
     let f = Files::new();
