@@ -159,8 +159,9 @@ const EXIT_CODES: &str = "Exit codes (every command):
   2  bad input: a data, scenario or register file (missing, unreadable or malformed),
      arguments, dates
   3  an output could not be written
-  130, 143  stopped by Ctrl-C or SIGTERM: outputs not yet complete are abandoned (their
-     temporary files removed), earlier files at their paths left as they were";
+  130, 143, 129  stopped by Ctrl-C, SIGTERM or SIGHUP: outputs not yet complete are
+     abandoned (their temporary files removed), earlier files at their paths left as
+     they were";
 
 /// On Ctrl-C, SIGTERM or SIGHUP: remove this run's temporary files (a half-written
 /// output can be hundreds of megabytes), then exit with 128 + the signal's number. The

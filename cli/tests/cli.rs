@@ -1364,3 +1364,66 @@ fn eval_over_a_period_sums_months_and_refuses_a_bad_period() {
         assert!(stderr(&o).contains(what), "{}", stderr(&o));
     }
 }
+
+/// SIGTERM (and Ctrl-C, SIGHUP) in the middle of writing: the run exits 128 + 15 and
+/// leaves no temporary file, and the output's earlier content is untouched.
+#[test]
+fn a_stopped_run_removes_its_temporaries_and_keeps_the_old_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let o = bylaw(&[
+        "synth",
+        "--households",
+        "600000",
+        "--seed",
+        "7",
+        "-o",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "the previous run\n").unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bylaw"))
+        .args([
+            "eval",
+            DIBAO,
+            data.join("households.csv").to_str().unwrap(),
+            "--date",
+            "2024-01-01",
+            "--threads",
+            "1",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .current_dir(root())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let temporaries = || -> Vec<String> {
+        std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".out.csv.bylaw-"))
+            .collect()
+    };
+    // Stop it once it has started writing.
+    let started = std::time::Instant::now();
+    while temporaries().is_empty() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the run ended before it wrote: make the data larger"
+        );
+        assert!(started.elapsed().as_secs() < 60, "no temporary appeared");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + 15));
+    assert!(temporaries().is_empty(), "{:?}", temporaries());
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "the previous run\n");
+}
