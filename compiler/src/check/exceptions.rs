@@ -1,92 +1,19 @@
 //! Exceptions: each overrides its definition when its condition holds. Two exceptions that
-//! could both apply need an order (`before`), unless their conditions are syntactically
+//! could both apply need an order (`before`), unless [`overlap`] shows their conditions
 //! disjoint; the checker orders them so that the first that applies wins.
 
+mod overlap;
+
 use bylaw_grammar::FileId;
-use bylaw_grammar::ast::{self, BinOp, ExprKind, UnOp};
+use bylaw_grammar::ast;
 use bylaw_runtime::schema::EntityId;
 
 use super::{Checker, expr::Scope, origin};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{DefId, Exception};
 use crate::types::Ty;
-
-/// Are `a` and `b` never true together, judged from their text alone?
-fn disjoint(a: &ast::Expr, b: &ast::Expr) -> bool {
-    let a = strip(a);
-    let b = strip(b);
-    if let ExprKind::Unary {
-        op: UnOp::Not,
-        operand,
-    } = &a.kind
-        && strip(operand) == b
-    {
-        return true;
-    }
-    if let ExprKind::Unary {
-        op: UnOp::Not,
-        operand,
-    } = &b.kind
-        && strip(operand) == a
-    {
-        return true;
-    }
-    // `x == e.a` and `x == e.b`, or either side of an `and` being disjoint.
-    if let (Some((x1, v1)), Some((x2, v2))) = (equality(a), equality(b)) {
-        return x1 == x2 && v1 != v2;
-    }
-    if let ExprKind::Binary {
-        op: BinOp::And,
-        lhs,
-        rhs,
-    } = &a.kind
-    {
-        return disjoint(lhs, b) || disjoint(rhs, b);
-    }
-    if let ExprKind::Binary {
-        op: BinOp::And,
-        lhs,
-        rhs,
-    } = &b.kind
-    {
-        return disjoint(a, lhs) || disjoint(a, rhs);
-    }
-    false
-}
-
-fn strip(e: &ast::Expr) -> &ast::Expr {
-    match &e.kind {
-        ExprKind::Paren(inner) => strip(inner),
-        _ => e,
-    }
-}
-
-/// `path == Enum.variant` (either way round): the path and the variant's dotted name.
-fn equality(e: &ast::Expr) -> Option<(&ast::Expr, String)> {
-    let ExprKind::Binary {
-        op: BinOp::Eq,
-        lhs,
-        rhs,
-    } = &e.kind
-    else {
-        return None;
-    };
-    let variant = |x: &ast::Expr| match &strip(x).kind {
-        ExprKind::Path(parts) if parts.len() == 2 => Some(
-            parts
-                .iter()
-                .map(|p| p.name.as_str())
-                .collect::<Vec<_>>()
-                .join("."),
-        ),
-        _ => None,
-    };
-    match (variant(rhs), variant(lhs)) {
-        (Some(v), _) => Some((strip(lhs), v)),
-        (None, Some(v)) => Some((strip(rhs), v)),
-        _ => None,
-    }
-}
+pub(super) use overlap::FieldData;
+use overlap::{Analysis, Assignment, Overlap};
 
 impl Checker<'_> {
     pub(super) fn check_exceptions(
@@ -236,7 +163,15 @@ impl Checker<'_> {
                 return None;
             }
         }
-        for i in 0..n {
+        // Each condition is expanded once, over one table of the values they read; `out`
+        // holds every declaration, in order (a failed one returned above).
+        let mut analysis = Analysis::new(&self.nodes, &self.types, &self.enums);
+        let conditions: Vec<_> = out
+            .iter()
+            .map(|(_, x)| analysis.condition(x.condition))
+            .collect();
+        let mut clash = None;
+        'pairs: for i in 0..n {
             for j in (i + 1)..n {
                 let ordered = reach
                     .get(i)
@@ -248,22 +183,48 @@ impl Checker<'_> {
                         .and_then(|r| r.get(i))
                         .copied()
                         .unwrap_or(false);
-                let (Some((fa, a)), Some((fb, b))) = (decls.get(i), decls.get(j)) else {
+                let (false, Some(a), Some(b)) = (ordered, conditions.get(i), conditions.get(j))
+                else {
                     continue;
                 };
-                if !ordered && !disjoint(&a.condition, &b.condition) {
-                    self.diags.push(
-                        Diagnostic::error(codes::AMBIGUOUS_EXCEPTIONS, format!("two exceptions to `{def_name}` can apply together and neither comes first"))
-                            .at(*fb, b.condition.span, "this condition")
-                            .also(*fa, a.condition.span, "can hold together with this one")
-                            .help(match (&a.name, &b.name) {
-                                (Some(x), Some(_)) => format!("write `before {}` on the one that should win, or make the conditions disjoint", x.name),
-                                _ => "name the exceptions and write `before NAME` on the one that should win".to_string(),
-                            }),
-                    );
-                    return None;
+                match analysis.overlap(a, b, |e, f| self.field_data(e, f)) {
+                    Overlap::Disjoint => {}
+                    found => {
+                        clash = Some((i, j, found));
+                        break 'pairs;
+                    }
                 }
             }
+        }
+        if let Some((i, j, found)) = clash
+            && let (Some((fa, a)), Some((fb, b))) = (decls.get(i), decls.get(j))
+        {
+            let (message, label) = match found {
+                Overlap::Witness(values) => (
+                    format!(
+                        "two exceptions to `{def_name}` both apply {}, and neither comes first",
+                        self.when(entity, &values)
+                    ),
+                    "holds together with this one",
+                ),
+                _ => (
+                    format!(
+                        "the checker cannot prove that two exceptions to `{def_name}` never \
+                         apply together, and neither comes first"
+                    ),
+                    "may hold together with this one",
+                ),
+            };
+            self.diags.push(
+                Diagnostic::error(codes::AMBIGUOUS_EXCEPTIONS, message)
+                    .at(*fb, b.condition.span, "this condition")
+                    .also(*fa, a.condition.span, label)
+                    .help(match (&a.name, &b.name) {
+                        (Some(x), Some(_)) => format!("write `before {}` on the one that should win, or make the conditions disjoint", x.name),
+                        _ => "name the exceptions and write `before NAME` on the one that should win".to_string(),
+                    }),
+            );
+            return None;
         }
         // A topological order: an exception comes before every exception it is `before`;
         // otherwise declaration order.
@@ -284,5 +245,29 @@ impl Checker<'_> {
         }
         let out = ordered;
         Some(out.into_iter().map(|(_, x)| x).collect())
+    }
+
+    /// `when age = 100 years and disabled = true`: a witness in words. Fields of an
+    /// enclosing entity are named with it, as a condition would write them.
+    fn when(&self, entity: EntityId, values: &[Assignment]) -> String {
+        let parts: Vec<String> = values
+            .iter()
+            .map(|a| {
+                let owner = self.entities.get(a.entity.0 as usize);
+                let field = owner
+                    .and_then(|o| o.fields.get(a.field.0 as usize))
+                    .map_or("?", |f| f.name.as_str());
+                let name = match owner {
+                    Some(o) if a.entity != entity => format!("{}.{field}", o.name),
+                    _ => field.to_string(),
+                };
+                format!("{name} = {}", a.value_text(&self.enums))
+            })
+            .collect();
+        match parts.as_slice() {
+            [] => "to every input".to_string(),
+            [one] => format!("when {one}"),
+            [init @ .., last] => format!("when {} and {last}", init.join(", ")),
+        }
     }
 }

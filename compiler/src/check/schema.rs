@@ -10,6 +10,7 @@ use bylaw_runtime::schema::{
     VariantSchema,
 };
 
+use super::exceptions::FieldData;
 use super::*;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::*;
@@ -135,7 +136,7 @@ impl<'a> Checker<'a> {
             Ty::Money(_) | Ty::Rate | Ty::Count | Ty::Decimal | Ty::Days | Ty::Months
         );
         let Some(lit) = decl.and_then(|d| d.at_least.as_ref()) else {
-            return matches!(ty, Ty::Count | Ty::Days | Ty::Months).then_some(0);
+            return default_minimum(ty);
         };
         if !numeric {
             self.error_help(
@@ -153,6 +154,42 @@ impl<'a> Checker<'a> {
                 self.literal_error(e, file, lit.span);
                 None
             }
+        }
+    }
+
+    /// What data can hold in a field beyond its type, for the witnesses of overlapping
+    /// exceptions: whole years for a field declared in `years`, and its smallest value.
+    /// A malformed `at least` is reported by [`Checker::schema`], not here.
+    pub(super) fn field_data(&self, entity: EntityId, field: FieldId) -> FieldData {
+        let Some(info) = self.entities.get(entity.0 as usize) else {
+            return FieldData::default();
+        };
+        let Some(f) = info.fields.get(field.0 as usize) else {
+            return FieldData::default();
+        };
+        let decl = self
+            .loaded
+            .modules
+            .iter()
+            .flat_map(|(_, m)| m.items.iter())
+            .find_map(|i| match i {
+                Item::Entity(e) if e.name.name == info.name => Some(e),
+                _ => None,
+            })
+            .and_then(|e| e.fields.iter().find(|d| d.name.name == f.name));
+        let whole_years = decl.is_some_and(|d| {
+            matches!(&d.ty, ast::FieldType::Value(ast::TypeExpr::Named(t)) if t.name == "years")
+        });
+        let minimum = match decl.and_then(|d| d.at_least.as_ref()) {
+            None => default_minimum(f.ty),
+            Some(lit) => match literal::value_of(&lit.kind, f.ty, &self.enums) {
+                Ok(Value::Int(m)) => Some(m),
+                _ => None,
+            },
+        };
+        FieldData {
+            whole_years,
+            minimum,
         }
     }
 
@@ -543,4 +580,10 @@ impl<'a> Checker<'a> {
             }
         }
     }
+}
+
+/// The smallest value of a number field without `at least`: 0 for counts and durations,
+/// which are never negative; none for others.
+fn default_minimum(ty: Ty) -> Option<i64> {
+    matches!(ty, Ty::Count | Ty::Days | Ty::Months).then_some(0)
 }

@@ -47,7 +47,7 @@ codes! {
     CYCLE = "E0010", "definitions depend on each other",
         "Bylaw has no recursion: a definition may not depend on itself through other definitions. Fix: break the cycle.";
     AMBIGUOUS_EXCEPTIONS = "E0011", "exceptions can apply together without an order",
-        "Two exceptions to one definition can both apply, and neither says `before` the other. Bylaw does not guess which wins. Fix: add `before other_exception`, or make the conditions disjoint (`c` and `not c`, or different values of one enumeration).";
+        "Two exceptions to one definition may both apply, and neither says `before` the other. Bylaw does not guess which wins. The checker shows conditions disjoint from comparisons of one value with constants (ranges such as `age < 80 years` and `age >= 80 years`, variants of one enumeration, `c` and `not c`) joined by `and`, `or` and `not`. When both conditions read only input fields it names values under which both hold; otherwise it says it cannot prove them disjoint. Fix: add `before other_exception`, or make the conditions disjoint in those terms.";
     BAD_EXCEPTION = "E0012", "exception to something that is not a definition",
         "An exception must name a `let`, `rule` or `amount` that has an unconditional base definition, and give a value of its type.";
     BAD_LITERAL = "E0013", "invalid literal",
