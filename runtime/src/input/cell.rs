@@ -79,6 +79,13 @@ fn plain_decimal(bytes: &[u8], scale: i64) -> Option<i64> {
 }
 
 /// A number of type `scale`, as [`parse_scaled`] reads it.
+/// Years in millionths as whole months (`85.5` → 1,026), or `None` when they are not a
+/// whole number of months (`85.3`) or do not fit.
+fn whole_months(micro_years: i64) -> Option<i64> {
+    let twelfths = micro_years.checked_mul(12)?;
+    (twelfths % MICRO == 0).then_some(twelfths / MICRO)
+}
+
 fn scaled(text: &str, scale: i64) -> Option<i64> {
     plain_decimal(text.as_bytes(), scale).or_else(|| parse_scaled(text, scale).ok())
 }
@@ -97,9 +104,7 @@ pub(crate) fn parse_into(column: &mut Column, ty: &ColumnType, text: &str) -> bo
             let t = text.strip_suffix('%').unwrap_or(text).trim_end();
             push(v, scaled(t, MICRO / 100))
         }
-        (Column::Int(v), ColumnType::Years) => {
-            push(v, scaled(text, 1).and_then(|y| y.checked_mul(12)))
-        }
+        (Column::Int(v), ColumnType::Years) => push(v, scaled(text, MICRO).and_then(whole_months)),
         (Column::Int(v), ColumnType::Count | ColumnType::Days | ColumnType::Months) => {
             push(v, scaled(text, 1))
         }
@@ -130,7 +135,7 @@ pub(crate) fn parse_plain_into(column: &mut Column, ty: &ColumnType, bytes: &[u8
     match (column, ty) {
         (Column::Int(v), ColumnType::Rate) => push(v, plain_decimal(bytes, MICRO / 100)),
         (Column::Int(v), ColumnType::Years) => {
-            push(v, plain_decimal(bytes, 1).and_then(|y| y.checked_mul(12)))
+            push(v, plain_decimal(bytes, MICRO).and_then(whole_months))
         }
         (Column::Int(v), ColumnType::Count | ColumnType::Days | ColumnType::Months) => {
             push(v, plain_decimal(bytes, 1))
@@ -187,12 +192,13 @@ pub(crate) fn parse_cell(ty: &ColumnType, text: &str) -> Result<Scalar, CellErro
             "months",
         ),
         ColumnType::Years => {
-            match number(text, 1, "a whole number of years, like `40`", "years")? {
-                Scalar::Int(y) => y.checked_mul(12).map(Scalar::Int).ok_or_else(|| {
+            let example = "years, like `40` or `85.5` (a whole number of months)";
+            match number(text, MICRO, example, "years")? {
+                Scalar::Int(micro) => whole_months(micro).map(Scalar::Int).ok_or_else(|| {
                     cell_error(
                         DataErrorKind::BadNumber,
-                        format!("`{}` years is out of range", shown(text)),
-                        "write a whole number of years, like `40`",
+                        format!("`{}` years is not a whole number of months", shown(text)),
+                        "write years to a month, like `85.5`, or give the field in months",
                     )
                 }),
                 other => Ok(other),
@@ -357,6 +363,37 @@ mod tests {
     use super::*;
     use crate::schema::VariantSchema;
     use std::sync::Arc;
+
+    /// Ages in years arrive to the month: `85.5` is 1,026 months, every way a cell is
+    /// read; `85.3` is no whole number of months and is refused.
+    #[test]
+    fn years_are_read_to_the_month() {
+        let ty = ColumnType::Years;
+        for (text, months) in [
+            ("85.5", Some(1026)),
+            ("40", Some(480)),
+            ("0.25", Some(3)),
+            ("85.3", None),
+        ] {
+            let scalar = parse_cell(&ty, text).ok();
+            assert_eq!(scalar, months.map(Scalar::Int), "{text}");
+            let mut column = Column::Int(Vec::new());
+            assert_eq!(
+                parse_into(&mut column, &ty, text),
+                months.is_some(),
+                "{text}"
+            );
+            let mut column = Column::Int(Vec::new());
+            assert_eq!(
+                parse_plain_into(&mut column, &ty, text.as_bytes()),
+                months.is_some(),
+                "{text}"
+            );
+            if let (Column::Int(v), Some(m)) = (&column, months) {
+                assert_eq!(v, &[m], "{text}");
+            }
+        }
+    }
 
     fn region() -> ColumnType {
         ColumnType::Enum(Arc::new(EnumSchema::new(
