@@ -14,6 +14,22 @@ use std::sync::OnceLock;
 
 use bylaw_engine::{BackendKind, DataFiles, Date, Policy, Run, RunOptions};
 
+/// Lets a panic inside a data decoder of another crate unwind to the reader that catches
+/// it and reports the file as damaged (`bylaw_runtime::input::decoding_foreign_data`):
+/// the fuzzer's hook aborts on every panic, so it is wrapped, once, to let those pass.
+/// Any other panic still reaches the fuzzer's hook.
+pub fn let_decoder_panics_be_caught() {
+    static WRAPPED: std::sync::Once = std::sync::Once::new();
+    WRAPPED.call_once(|| {
+        let fuzzer = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !bylaw_runtime::input::decoding_foreign_data() {
+                fuzzer(info);
+            }
+        }));
+    });
+}
+
 /// The policy the data targets read against: the bundled Guangdong dibao policy (a
 /// household with members, a region enumeration, money, durations, counts and yes/no
 /// inputs), whose schema `bylaw synth` writes.

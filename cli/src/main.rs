@@ -163,6 +163,18 @@ const EXIT_CODES: &str = "Exit codes (every command):
      abandoned (their temporary files removed), earlier files at their paths left as
      they were";
 
+/// A panic inside a data decoder of another crate (a damaged Parquet page) is caught
+/// and reported as a data error naming the file: its raw panic message is not shown.
+/// Every other panic is printed as usual.
+fn quiet_about_caught_decoder_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !bylaw_runtime::input::decoding_foreign_data() {
+            default(info);
+        }
+    }));
+}
+
 /// On Ctrl-C, SIGTERM or SIGHUP: remove this run's temporary files (a half-written
 /// output can be hundreds of megabytes), then exit with 128 + the signal's number. The
 /// signal is handled on a thread of its own, where removing files is safe.
@@ -187,6 +199,7 @@ impl From<Exit> for ExitCode {
 
 fn main() -> ExitCode {
     stop_cleanly_on_signals();
+    quiet_about_caught_decoder_panics();
     let cli = Cli::parse();
     let format = cli.error_format;
     let exit = match cli.command {

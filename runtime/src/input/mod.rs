@@ -8,6 +8,7 @@ mod assemble;
 mod cell;
 mod csv_in;
 mod error;
+mod foreign;
 mod json_in;
 mod parquet_in;
 mod raw;
@@ -16,6 +17,7 @@ pub mod stream;
 
 pub use csv_in::read_csv;
 pub use error::{DataError, DataErrorKind, DataErrors, MAX_ERRORS, SHOWN_CHARS, shown};
+pub use foreign::decoding_foreign_data;
 pub use json_in::{MAX_JSON_DEPTH, read_json};
 pub use parquet_in::read_parquet;
 pub use stream::{BatchStream, DataFormat, Fallback, RawBatch};

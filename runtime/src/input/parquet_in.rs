@@ -7,6 +7,7 @@ use super::arrow_cells::{ArrowProblem, accepts, append_array, wrong_type};
 use super::assemble::{NO_PARENT, Table};
 use super::csv_in::{Parent, io_error, number_key, read_tables};
 use super::error::{DataError, DataErrorKind, DataErrors, shown};
+use super::foreign::guard;
 use super::raw::RawChunk;
 use crate::batch::Batch;
 use crate::schema::{EntitySchema, Schema};
@@ -51,10 +52,14 @@ fn read_table(
             return table;
         }
     };
-    let builder = match ParquetRecordBatchReaderBuilder::try_new(file) {
-        Ok(b) => b.with_batch_size(65_536),
-        Err(e) => {
+    let builder = match guard(|| ParquetRecordBatchReaderBuilder::try_new(file)) {
+        Ok(Ok(b)) => b.with_batch_size(65_536),
+        Ok(Err(e)) => {
             errors.push(malformed(path, &e));
+            return table;
+        }
+        Err(panic) => {
+            errors.push(malformed(path, &panic));
             return table;
         }
     };
@@ -168,21 +173,30 @@ fn read_table(
             )
             .copied()
     });
-    let reader = match builder.build() {
-        Ok(r) => r,
-        Err(e) => {
+    let mut reader = match guard(|| builder.build()) {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
             errors.push(malformed(path, &e));
+            return table;
+        }
+        Err(panic) => {
+            errors.push(malformed(path, &panic));
             return table;
         }
     };
     let mut first_record = 1u64;
     let mut cursor = 0u32;
     let mut unknown_parents = DataErrors::default();
-    for batch in reader {
-        let batch = match batch {
-            Ok(b) => b,
-            Err(e) => {
+    loop {
+        let batch = match guard(|| reader.next()) {
+            Ok(None) => break,
+            Ok(Some(Ok(b))) => b,
+            Ok(Some(Err(e))) => {
                 errors.push(malformed(path, &e));
+                break;
+            }
+            Err(panic) => {
+                errors.push(malformed(path, &panic));
                 break;
             }
         };

@@ -21,6 +21,7 @@
 use super::arrow_cells::{accepts, append_array};
 use super::cell::{parse_into, parse_plain_into};
 use super::csv_in::number_key;
+use super::foreign::guard;
 use super::raw::{CsvRows, RawChunk};
 use super::split::CsvSplitter;
 use crate::batch::{Batch, Column, EntityRows, Offsets};
@@ -196,7 +197,8 @@ impl Source {
             }
             DataFormat::Parquet => {
                 let file = std::fs::File::open(path).map_err(|e| cannot(&e))?;
-                let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+                let builder = guard(|| ParquetRecordBatchReaderBuilder::try_new(file))
+                    .map_err(|panic| cannot(&panic))?
                     .map_err(|e| cannot(&e))?
                     .with_batch_size(rows_per_read.max(1));
                 let schema = builder.schema().clone();
@@ -214,7 +216,9 @@ impl Source {
                         ));
                     }
                 }
-                let reader = builder.build().map_err(|e| cannot(&e))?;
+                let reader = guard(|| builder.build())
+                    .map_err(|panic| cannot(&panic))?
+                    .map_err(|e| cannot(&e))?;
                 Ok((
                     Source::Parquet {
                         reader,
@@ -247,10 +251,11 @@ impl Source {
             Source::Parquet {
                 reader,
                 next_record,
-            } => match reader.next() {
-                None => Ok(None),
-                Some(Err(e)) => fallback(format!("`{}`: {e}", path.display())),
-                Some(Ok(batch)) => {
+            } => match guard(|| reader.next()) {
+                Err(panic) => fallback(format!("`{}`: {panic}", path.display())),
+                Ok(None) => Ok(None),
+                Ok(Some(Err(e))) => fallback(format!("`{}`: {e}", path.display())),
+                Ok(Some(Ok(batch))) => {
                     let first_record = *next_record;
                     *next_record += batch.num_rows() as u64;
                     Ok(Some(RawChunk::Arrow {
