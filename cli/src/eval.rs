@@ -210,8 +210,9 @@ fn print_summary(policy: &Policy, date: &str, report: &RunReport, args: &EvalArg
         };
         table.add_row(vec![def.name.clone(), label, cell]);
     }
+    let rows = root_rows(program);
     eprintln!(
-        "{} on {date}: {} households, {ok} evaluated, {failed} failed",
+        "{} on {date}: {} {rows}, {ok} evaluated, {failed} failed",
         policy.name(),
         summary.households()
     );
@@ -235,7 +236,7 @@ fn print_summary(policy: &Policy, date: &str, report: &RunReport, args: &EvalArg
         0.0
     };
     eprintln!(
-        "{} households in {secs:.2} s ({rate:.0} households/s, read and written included): input {}, evaluated by {} on {} thread(s){}",
+        "{} {rows} in {secs:.2} s ({rate:.0} {rows}/s, read and written included): input {}, evaluated by {} on {} thread(s){}",
         summary.households(),
         report.input,
         report.backends,
@@ -244,4 +245,19 @@ fn print_summary(policy: &Policy, date: &str, report: &RunReport, args: &EvalArg
             .as_ref()
             .map_or(String::new(), |p| format!("; wrote {}", p.display()))
     );
+}
+
+/// What the root entity's rows are called in a summary: `households`, `persons`,
+/// `stations` (the entity's name, made plural).
+pub(crate) fn root_rows(program: &bylaw_compiler::Program) -> String {
+    let name = program
+        .schema
+        .entities
+        .get(program.schema.root.0 as usize)
+        .map_or("row", |e| e.name.as_str());
+    if name.ends_with('s') {
+        format!("{name} rows")
+    } else {
+        format!("{name}s")
+    }
 }

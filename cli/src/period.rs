@@ -1,6 +1,6 @@
 //! `bylaw eval --period`: every month of a period evaluated on its first day, combined
 //! per household by the engine's [`evaluate_period`], and a table of the months a
-//! person can read — how many households each rule held for, and each monthly amount's
+//! person can read — for how many records each rule held, and each monthly amount's
 //! total, month by month.
 
 use bylaw_engine::period::{Combine, PeriodTable, evaluate_period};
@@ -57,8 +57,9 @@ pub fn run(args: &EvalArgs, period_text: &str, format: ErrorFormat) -> Exit {
     if !args.quiet {
         print_months(&policy, &table);
         eprintln!(
-            "{} households × {} months in {:.2} s{}",
+            "{} {} × {} months in {:.2} s{}",
             table.rows.len(),
+            crate::eval::root_rows(program),
             table.months.len(),
             started.elapsed().as_secs_f64(),
             args.output
@@ -69,7 +70,7 @@ pub fn run(args: &EvalArgs, period_text: &str, format: ErrorFormat) -> Exit {
     Exit::Ok
 }
 
-/// One line per month: households that failed, each rule's count and each monthly
+/// One line per month: the records that failed, each rule's count and each monthly
 /// amount's total; then the period's totals.
 fn print_months(policy: &Policy, table: &PeriodTable) {
     let program = policy.program();
@@ -122,11 +123,12 @@ fn print_months(policy: &Policy, table: &PeriodTable) {
     }
     t.add_row(total_row);
     eprintln!(
-        "{} over {} ({}): {} households, {} failed in some month",
+        "{} over {} ({}): {} {}, {} failed in some month",
         policy.name(),
         table.period.text,
         table.period.describe(),
         table.rows.len(),
+        crate::eval::root_rows(program),
         table.failed()
     );
     eprintln!("{t}");
