@@ -107,10 +107,11 @@ impl Checker<'_> {
         let mut ids = Vec::new();
         let reads_missing = matches!(name, "known" | "first_known");
         for a in value_args {
-            // Only a bare name may be a date that may be missing.
-            self.maybe_missing_ok = reads_missing && matches!(a.kind, ExprKind::Path(_));
-            ids.push(self.expr(a, scope));
-            self.maybe_missing_ok = false;
+            ids.push(if reads_missing {
+                self.expr_maybe_missing(a, scope)
+            } else {
+                self.expr(a, scope)
+            });
         }
         let ids: Vec<ExprId> = ids.into_iter().collect::<Option<_>>()?;
         let tys: Vec<Ty> = ids

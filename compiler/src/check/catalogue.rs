@@ -521,10 +521,7 @@ impl Checker<'_> {
                     span: event.span,
                 };
                 // An event that has not happened (`default none`) leaves nothing to judge.
-                self.maybe_missing_ok = true;
-                let id = self.expr(&path, scope);
-                self.maybe_missing_ok = false;
-                let id = id?;
+                let id = self.expr_maybe_missing(&path, scope)?;
                 let ty = self.types.get(id.index()).copied()?;
                 if ty != Ty::Date {
                     let shown = self.ty_name(ty);

@@ -227,6 +227,15 @@ impl Checker<'_> {
         Some(self.push(Node::Def(def), ty, scope.file, span))
     }
 
+    /// [`Checker::expr`] where a bare name may be a date field that may be missing
+    /// (`default none`): an argument of `known` or `first_known`, a deadline's event.
+    pub(super) fn expr_maybe_missing(&mut self, e: &ast::Expr, scope: &Scope) -> Option<ExprId> {
+        self.maybe_missing_ok = matches!(e.kind, ExprKind::Path(_));
+        let id = self.expr(e, scope);
+        self.maybe_missing_ok = false;
+        id
+    }
+
     fn resolve_name(&mut self, name: &str, span: Span, scope: &Scope) -> Option<ExprId> {
         // Taken first: a definition checked on demand below must not inherit it.
         let maybe_missing_ok = std::mem::take(&mut self.maybe_missing_ok);

@@ -80,7 +80,7 @@ impl AtomicFile {
         self.temp.as_file().sync_all()?;
         let permissions = match std::fs::metadata(&self.target) {
             Ok(m) => Some(m.permissions()),
-            Err(_) => default_permissions(),
+            Err(_) => default_permissions(false),
         };
         if let Some(p) = permissions {
             self.temp.as_file().set_permissions(p)?;
@@ -151,14 +151,18 @@ pub(crate) fn check_replaceable(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// The usual permissions of a new output: `rw-r--r--` for a file, `rwxr-xr-x` for a
+/// directory of outputs.
 #[cfg(unix)]
-fn default_permissions() -> Option<std::fs::Permissions> {
+pub(crate) fn default_permissions(directory: bool) -> Option<std::fs::Permissions> {
     use std::os::unix::fs::PermissionsExt;
-    Some(std::fs::Permissions::from_mode(0o644))
+    let mode = if directory { 0o755 } else { 0o644 };
+    Some(std::fs::Permissions::from_mode(mode))
 }
 
+/// Elsewhere, whatever the system gives.
 #[cfg(not(unix))]
-fn default_permissions() -> Option<std::fs::Permissions> {
+pub(crate) fn default_permissions(_directory: bool) -> Option<std::fs::Permissions> {
     None
 }
 

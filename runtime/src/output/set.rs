@@ -10,6 +10,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use super::default_permissions;
 use super::temporaries::{self, Tracked};
 
 /// A set of files being written; they replace the target directory's contents only on
@@ -50,7 +51,8 @@ impl OutputSet {
             .keep();
         let tracked = Tracked::new(&temp);
         // The new directory gets the old one's permissions, or the usual `rwxr-xr-x`.
-        let permissions = existing.map_or_else(default_permissions, |m| Some(m.permissions()));
+        let permissions =
+            existing.map_or_else(|| default_permissions(true), |m| Some(m.permissions()));
         if let Some(p) = permissions {
             std::fs::set_permissions(&temp, p)?;
         }
@@ -183,17 +185,6 @@ fn exchange(a: &Path, b: &Path) -> io::Result<()> {
 /// The error a file system that cannot exchange gives.
 fn libc_einval() -> i32 {
     rustix::io::Errno::INVAL.raw_os_error()
-}
-
-#[cfg(unix)]
-fn default_permissions() -> Option<std::fs::Permissions> {
-    use std::os::unix::fs::PermissionsExt;
-    Some(std::fs::Permissions::from_mode(0o755))
-}
-
-#[cfg(not(unix))]
-fn default_permissions() -> Option<std::fs::Permissions> {
-    None
 }
 
 #[cfg(test)]
