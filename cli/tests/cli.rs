@@ -1356,6 +1356,10 @@ fn eval_over_a_period_sums_months_and_refuses_a_bad_period() {
             "cannot be used with",
         ),
         (vec!["--period", "2024", "--explain"], "not a period's"),
+        (
+            vec!["--period", "2024", "-o", "year.parquet"],
+            "not Parquet",
+        ),
     ] {
         let mut all = vec!["eval", policy, data.to_str().unwrap()];
         all.extend(args);

@@ -323,6 +323,9 @@ impl PeriodTable {
         path: &Path,
     ) -> Result<(), RunError> {
         let format = OutputFormat::of_path(path).map_err(RunError::OutputFormat)?;
+        if format == OutputFormat::Parquet {
+            return Err(RunError::PeriodParquet);
+        }
         if input.paths().any(|p| crate::same_file(p, path)) {
             return Err(RunError::OutputIsInput {
                 output: path.to_path_buf(),

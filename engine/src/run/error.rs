@@ -42,6 +42,8 @@ pub enum RunError {
     Refused(BackendError),
     /// A period that is not a month, quarter or year (`--period`).
     Period(String),
+    /// A period's table asked for as Parquet (it is written as CSV or JSON).
+    PeriodParquet,
 }
 
 impl RunError {
@@ -56,6 +58,7 @@ impl RunError {
             RunError::NoDecision => "bylaw::policy::no_decision",
             RunError::Refused(_) => "bylaw::data::refused",
             RunError::Period(_) => "bylaw::argument::period",
+            RunError::PeriodParquet => "bylaw::output::format",
         }
     }
 
@@ -86,6 +89,7 @@ impl RunError {
             RunError::Period(_) => Some(
                 "write a month `2025-07`, a quarter `2025-Q3` or a year `2025`".to_string(),
             ),
+            RunError::PeriodParquet => Some("name the output .csv or .json".to_string()),
         }
     }
 }
@@ -114,6 +118,9 @@ impl fmt::Display for RunError {
             ),
             RunError::Refused(e) => write!(f, "the data was refused: {e}"),
             RunError::Period(e) => write!(f, "{e}"),
+            RunError::PeriodParquet => {
+                write!(f, "a period's table is written as CSV or JSON, not Parquet")
+            }
         }
     }
 }
