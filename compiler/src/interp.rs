@@ -7,7 +7,9 @@ use bylaw_grammar::ast::AggFn;
 use bylaw_runtime::arith::{self, ArithError, Exact, FEN, RoundingMode};
 use bylaw_runtime::batch::{Batch, Column};
 use bylaw_runtime::date;
-use bylaw_runtime::schema::EntityId;
+use bylaw_runtime::date::NO_DATE;
+use bylaw_runtime::history::HistoryFold;
+use bylaw_runtime::schema::{EntityId, FieldId};
 
 use crate::exact::Pending;
 use crate::ir::*;
@@ -619,7 +621,52 @@ impl<'p> Evaluator<'p> {
             } => self.aggregate(
                 st, *function, *owner, *relation, *child, *body, *filter, *default,
             )?,
+            Node::History {
+                function,
+                owner,
+                relation,
+                child,
+                filter,
+                dated,
+                dates,
+            } => {
+                let mut days = Vec::with_capacity(dates.len());
+                for d in dates {
+                    days.push(self.date_of(st, *d)?);
+                }
+                let mut fold = HistoryFold::new(*function, &days);
+                let owner_row = st.row_of(*owner);
+                let range = st
+                    .batch
+                    .entities
+                    .get(owner.0 as usize)
+                    .and_then(|e| e.children.get(*relation))
+                    .map_or(0..0, |o| o.range(owner_row));
+                for r in range {
+                    st.frame.push((*child, r));
+                    let kept = filter.map_or(Ok(true), |f| self.boolean(st, f));
+                    st.frame.pop();
+                    if kept? {
+                        let day = |field: FieldId| match st.field_at(*child, field.0 as usize, r) {
+                            Value::Date(d) => d,
+                            _ => NO_DATE,
+                        };
+                        fold.step(day(dated.from), day(dated.until));
+                    }
+                }
+                Value::Int(fold.finish())
+            }
         })
+    }
+
+    /// The day of a date expression.
+    fn date_of(&self, st: &mut State, id: ExprId) -> Result<i32> {
+        match self.eval(st, id)? {
+            Value::Date(d) => Ok(d),
+            other => Err(EvalError::missing(format!(
+                "internal: expected a date, found {other:?}"
+            ))),
+        }
     }
 
     /// The exact value of `id`: a fraction for an expression that may hold a pending

@@ -290,6 +290,30 @@ fn expr(program: &Program, id: ExprId, out: &mut String) {
             }
             out.push(')');
         }
+        Node::History {
+            function,
+            owner,
+            relation,
+            filter,
+            dates,
+            ..
+        } => {
+            let relation = program
+                .schema
+                .entity(*owner)
+                .and_then(|e| e.relations.get(*relation))
+                .map_or("<unknown relation>", |r| r.name.as_str());
+            let _ = write!(out, "{}({relation}", function.name());
+            if let Some(filter) = filter {
+                out.push_str(" where ");
+                expr(program, *filter, out);
+            }
+            for d in dates {
+                out.push_str(", ");
+                expr(program, *d, out);
+            }
+            out.push(')');
+        }
         Node::LastYear(x) => {
             expr(program, *x, out);
             out.push_str("[last year]");

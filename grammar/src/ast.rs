@@ -113,6 +113,8 @@ pub struct Variant {
 pub struct EntityDecl {
     pub name: Ident,
     pub meta: Meta,
+    /// `from started_on until ended_on`: an entity of dated records.
+    pub dated: Option<(Ident, Ident)>,
     pub fields: Vec<FieldDecl>,
     pub span: Span,
 }
@@ -527,6 +529,14 @@ pub enum ExprKind {
         body: Option<Box<Expr>>,
         filter: Option<Box<Expr>>,
         default: Option<Box<Expr>>,
+    },
+    /// A history function over a relation of dated records:
+    /// `continuous_months(stays where place == region.nansha, applied_on)`.
+    History {
+        function: Ident,
+        relation: Ident,
+        filter: Option<Box<Expr>>,
+        dates: Vec<Expr>,
     },
     Paren(Box<Expr>),
     /// `x[last year]`: x for the year before the row's year.

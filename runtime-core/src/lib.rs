@@ -13,5 +13,6 @@ pub mod arith;
 pub mod batch;
 pub mod date;
 pub mod decimal;
+pub mod history;
 pub mod native;
 pub mod schema;

@@ -12,6 +12,7 @@ use super::expr::Scope;
 use crate::diagnostics::{Diagnostic, codes, suggest};
 use crate::ir::*;
 use crate::types::{Per, Ty};
+use bylaw_runtime::schema::EntityId;
 
 const BUILTINS: &[&str] = &[
     "min",
@@ -235,43 +236,8 @@ impl Checker<'_> {
         scope: &Scope,
     ) -> Option<ExprId> {
         let file = scope.file;
-        let Some(owner) = scope.innermost() else {
-            self.diags.push(
-                Diagnostic::error(codes::RELATION_MISUSE, format!("`{}` needs a record to aggregate over", function.as_str()))
-                    .at(file, span, "no entity here")
-                    .help("a `check` compares fixed figures; aggregates belong in definitions of an entity"),
-            );
-            return None;
-        };
-        let found = self.in_reach(scope).into_iter().find_map(|e| {
-            self.entities.get(e.0 as usize).and_then(|info| {
-                info.relations
-                    .iter()
-                    .position(|r| r.name == relation.name)
-                    .map(|i| (e, i, info.relations.get(i).map(|r| r.child)))
-            })
-        });
-        let Some((owner, index, Some(child))) = found.or(None) else {
-            let _ = owner;
-            let rels: Vec<String> = self
-                .entities
-                .iter()
-                .flat_map(|e| e.relations.iter().map(|r| r.name.clone()))
-                .collect();
-            let s = suggest(&relation.name, rels.iter().map(String::as_str));
-            self.diags.push(
-                Diagnostic::error(
-                    codes::RELATION_MISUSE,
-                    format!("`{}` is not a relation in reach", relation.name),
-                )
-                .at(file, relation.span, "aggregates run over a relation")
-                .help(match s {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "declare it in the entity: `members: many person`".into(),
-                }),
-            );
-            return None;
-        };
+        let (owner, index, child) =
+            self.relation_in_reach(function.as_str(), relation, span, scope)?;
         let mut inner = Scope {
             file,
             entities: scope.entities.clone(),
@@ -413,6 +379,56 @@ impl Checker<'_> {
             file,
             span,
         ))
+    }
+
+    /// The relation named `relation` in reach of `scope`: its owner, its index among
+    /// the owner's relations and its child entity, or `None` (reported).
+    pub(super) fn relation_in_reach(
+        &mut self,
+        function: &str,
+        relation: &ast::Ident,
+        span: Span,
+        scope: &Scope,
+    ) -> Option<(EntityId, usize, EntityId)> {
+        let file = scope.file;
+        let Some(owner) = scope.innermost() else {
+            self.diags.push(
+                Diagnostic::error(codes::RELATION_MISUSE, format!("`{}` needs a record to aggregate over", function))
+                    .at(file, span, "no entity here")
+                    .help("a `check` compares fixed figures; aggregates belong in definitions of an entity"),
+            );
+            return None;
+        };
+        let found = self.in_reach(scope).into_iter().find_map(|e| {
+            self.entities.get(e.0 as usize).and_then(|info| {
+                info.relations
+                    .iter()
+                    .position(|r| r.name == relation.name)
+                    .map(|i| (e, i, info.relations.get(i).map(|r| r.child)))
+            })
+        });
+        let Some((owner, index, Some(child))) = found.or(None) else {
+            let _ = owner;
+            let rels: Vec<String> = self
+                .entities
+                .iter()
+                .flat_map(|e| e.relations.iter().map(|r| r.name.clone()))
+                .collect();
+            let s = suggest(&relation.name, rels.iter().map(String::as_str));
+            self.diags.push(
+                Diagnostic::error(
+                    codes::RELATION_MISUSE,
+                    format!("`{}` is not a relation in reach", relation.name),
+                )
+                .at(file, relation.span, "aggregates run over a relation")
+                .help(match s {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "declare it in the entity: `members: many person`".into(),
+                }),
+            );
+            return None;
+        };
+        Some((owner, index, child))
     }
 
     /// `first_known(a, b, …, z)`: `if known(a) then a else if known(b) then b … else z`,
