@@ -8,7 +8,9 @@
 //! `[first day, day after its last day)`, cut at the limit. Compiled code performs the
 //! same steps on the same integers, so every backend gives the same answer.
 
+use crate::batch::{Batch, Column};
 use crate::date::{NO_DATE, months_between};
+use crate::schema::Schema;
 
 /// What a history fold computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -174,6 +176,83 @@ pub enum Disorder {
     BeforePrevious,
     /// Its last day is before its first.
     EndsBeforeStart,
+}
+
+/// Puts each parent's dated records in order of their first day, keeping the input
+/// order of records that start on the same day. The readers call it, so data may list
+/// a person's stays in any order. Dated records have no relations of their own (the
+/// checker refuses them), so moving their rows moves nothing else.
+pub fn order_records(schema: &Schema, batch: &mut Batch) {
+    for (id, parent) in schema.tree_order() {
+        let (Some(entity), Some((owner, relation))) = (schema.entity(id), parent) else {
+            continue;
+        };
+        let Some(dated) = entity.dated else { continue };
+        let Some(offsets) = batch
+            .entity(owner)
+            .and_then(|o| o.children.get(relation))
+            .cloned()
+        else {
+            continue;
+        };
+        let Some(rows) = batch.entities.get_mut(id.0 as usize) else {
+            continue;
+        };
+        let Some(Column::Date(from)) = rows.columns.get(dated.from.0 as usize) else {
+            continue;
+        };
+        let mut order: Vec<usize> = (0..rows.len).collect();
+        let mut moved = false;
+        for w in offsets.0.windows(2) {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            let Some(range) = order.get_mut(a..b) else {
+                continue;
+            };
+            if range.windows(2).any(|p| from.get(p[1]) < from.get(p[0])) {
+                range.sort_by_key(|r| from.get(*r).copied());
+                moved = true;
+            }
+        }
+        if moved {
+            for column in &mut rows.columns {
+                column.permute(&order);
+            }
+            rows.keys = order
+                .iter()
+                .filter_map(|r| rows.keys.get(*r).cloned())
+                .collect();
+            rows.source_rows = order
+                .iter()
+                .filter_map(|r| rows.source_rows.get(*r).copied())
+                .collect();
+        }
+    }
+}
+
+/// The first dated record of `batch` out of order (see [`first_disorder`]): its entity's
+/// name and row, and how.
+#[must_use]
+pub fn find_disorder(schema: &Schema, batch: &Batch) -> Option<(String, usize, Disorder)> {
+    for (id, parent) in schema.tree_order() {
+        let (Some(entity), Some((owner, relation))) = (schema.entity(id), parent) else {
+            continue;
+        };
+        let Some(dated) = entity.dated else { continue };
+        let offsets = batch.entity(owner).and_then(|o| o.children.get(relation))?;
+        let rows = batch.entity(id)?;
+        let (Some(from), Some(until)) = (rows.date(dated.from), rows.date(dated.until)) else {
+            continue;
+        };
+        for w in offsets.0.windows(2) {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            if let (Some(f), Some(u)) = (from.get(a..b), until.get(a..b))
+                && let Some((i, how)) = first_disorder(f, u)
+            {
+                return Some((entity.name.clone(), a + i, how));
+            }
+        }
+    }
+    None
 }
 
 #[cfg(test)]

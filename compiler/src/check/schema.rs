@@ -423,6 +423,17 @@ impl<'a> Checker<'a> {
                 .dated
                 .as_ref()
                 .and_then(|(from, until)| self.dated_fields(&fields, from, until, *file));
+            if let (Some(_), Some(r)) = (dated, relations.first()) {
+                self.error_help(
+                    codes::BAD_ENTITY,
+                    format!(
+                        "dated records (`{}`) have no relations of their own",
+                        e.name.name
+                    ),
+                    (*file, r.span, "a relation of dated records"),
+                    "put the relation in the entity that owns the records",
+                );
+            }
             if let Some(info) = self.entities.get_mut(id.0 as usize) {
                 info.fields = fields;
                 info.relations = relations;

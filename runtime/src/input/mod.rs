@@ -15,6 +15,7 @@ mod raw;
 mod split;
 pub mod stream;
 
+pub use assemble::shown_number;
 pub use csv_in::read_csv;
 pub use error::{DataError, DataErrorKind, DataErrors, MAX_ERRORS, SHOWN_CHARS, shown};
 pub use foreign::decoding_foreign_data;
