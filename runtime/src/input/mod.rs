@@ -28,4 +28,6 @@ mod tests;
 #[cfg(test)]
 mod tests_csv;
 #[cfg(test)]
+mod tests_history;
+#[cfg(test)]
 mod tests_stream;
