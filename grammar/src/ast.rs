@@ -532,15 +532,19 @@ pub enum ExprKind {
     },
     /// A history function over a relation of dated records:
     /// `continuous_months(stays where place == region.nansha, applied_on)`.
-    History {
-        function: Ident,
-        relation: Ident,
-        filter: Option<Box<Expr>>,
-        dates: Vec<Expr>,
-    },
+    History(Box<HistoryCall>),
     Paren(Box<Expr>),
     /// `x[last year]`: x for the year before the row's year.
     LastYear(Box<Expr>),
+}
+
+/// A history function's call (boxed in [`ExprKind::History`] to keep nodes small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryCall {
+    pub function: Ident,
+    pub relation: Ident,
+    pub filter: Option<Expr>,
+    pub dates: Vec<Expr>,
 }
 
 #[cfg(test)]

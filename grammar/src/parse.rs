@@ -968,12 +968,12 @@ fn lower_call(pair: Pair<Rule>) -> Result<ExprKind> {
                 )),
             ));
         }
-        return Ok(ExprKind::History {
+        return Ok(ExprKind::History(Box::new(HistoryCall {
             function,
             relation,
-            filter,
+            filter: filter.map(|f| *f),
             dates,
-        });
+        })));
     }
     if !dates.is_empty() {
         if body.is_some() || filter.is_some() || default.is_some() {

@@ -758,17 +758,12 @@ pub fn expr(e: &Expr) -> String {
             s.push(')');
             s
         }
-        ExprKind::History {
-            function,
-            relation,
-            filter,
-            dates,
-        } => {
-            let mut s = format!("{}({}", function.name, relation.name);
-            if let Some(f) = filter {
+        ExprKind::History(call) => {
+            let mut s = format!("{}({}", call.function.name, call.relation.name);
+            if let Some(f) = &call.filter {
                 let _ = write!(s, " where {}", expr(f));
             }
-            for d in dates {
+            for d in &call.dates {
                 let _ = write!(s, ", {}", expr(d));
             }
             s.push(')');

@@ -229,9 +229,9 @@ impl<'a> Checker<'a> {
                     default,
                     ..
                 } => exprs.extend([body, filter, default].into_iter().flatten().map(|b| &**b)),
-                ast::ExprKind::History { filter, dates, .. } => {
-                    exprs.extend(filter.iter().map(|f| &**f));
-                    exprs.extend(dates);
+                ast::ExprKind::History(call) => {
+                    exprs.extend(&call.filter);
+                    exprs.extend(&call.dates);
                 }
                 ast::ExprKind::Paren(inner) | ast::ExprKind::LastYear(inner) => exprs.push(inner),
             }

@@ -494,12 +494,7 @@ impl Checker<'_> {
                 ))
             }
             ExprKind::Call { function, args } => self.expr_call(function, args, e.span, scope),
-            ExprKind::History {
-                function,
-                relation,
-                filter,
-                dates,
-            } => self.expr_history(function, relation, filter.as_deref(), dates, e.span, scope),
+            ExprKind::History(call) => self.expr_history(call, e.span, scope),
             ExprKind::Aggregate {
                 function,
                 function_span,

@@ -15,13 +15,17 @@ impl<'a> Checker<'a> {
     /// `f(relation [where filter], dates…)`.
     pub(super) fn expr_history(
         &mut self,
-        function: &ast::Ident,
-        relation: &ast::Ident,
-        filter: Option<&ast::Expr>,
-        dates: &[ast::Expr],
+        call: &ast::HistoryCall,
         span: Span,
         scope: &Scope,
     ) -> Option<ExprId> {
+        let ast::HistoryCall {
+            function,
+            relation,
+            filter,
+            dates,
+        } = call;
+        let filter = filter.as_ref();
         let file = scope.file;
         let name = function.name.as_str();
         let fold = HistoryFn::named(name)?;
