@@ -221,3 +221,50 @@ fn the_aot_object_folds_histories_as_the_interpreter_does() {
         check(&people, true).unwrap();
     }
 }
+
+#[test]
+fn a_compiled_library_refuses_records_out_of_order() {
+    use bylaw_codegen::LoadedPolicy;
+    use bylaw_runtime::native::library::Refused;
+    let program = bylaw_compiler::compile_text("histories.bylaw", PROGRAM)
+        .program
+        .unwrap();
+    let date = parse_date("2024-01-01").unwrap();
+    let aot = LoadedPolicy::build(&program, date).unwrap();
+    let library = aot.library();
+    let day = |s: &str| parse_date(s).unwrap();
+    let nansha = bylaw_runtime::native::keys::fnv1a32(b"nansha");
+    let (d, first, last) = (
+        [day("2023-08-01")],
+        [day("2023-01-01")],
+        [day("2023-12-31")],
+    );
+    let places = [nansha, nansha];
+    let offsets = [0u32, 2];
+    let months = |from: &[i32], until: &[i32]| -> Result<i64, Refused> {
+        let mut input = library.input(&[1, 2]);
+        input
+            .date("person.d", &d)?
+            .date("person.first", &first)?
+            .date("person.last", &last)?
+            .date("stay.started_on", from)?
+            .date("stay.ended_on", until)?
+            .keys("stay.at", &places)?
+            .offsets(0, &offsets)?;
+        let checked = library.check(input)?;
+        let (mut outputs, mut errors, mut failures) = (Vec::new(), Vec::new(), Vec::new());
+        checked.eval(0..1, &mut outputs, &mut errors, &mut failures)?;
+        Ok(outputs[0].get(0).unwrap())
+    };
+    let from = [day("2021-08-01"), day("2023-01-01")];
+    let until = [day("2022-12-31"), NO_DATE];
+    assert_eq!(months(&from, &until), Ok(24));
+    // The same records the other way round: refused, not folded wrongly.
+    let (from_back, until_back) = ([from[1], from[0]], [until[1], until[0]]);
+    assert_eq!(months(&from_back, &until_back), Err(Refused::Batch));
+    // A record that ends before it starts.
+    assert_eq!(
+        months(&from, &[day("2021-07-31"), NO_DATE]),
+        Err(Refused::Batch)
+    );
+}
