@@ -635,13 +635,7 @@ impl<'p> Evaluator<'p> {
                     days.push(self.date_of(st, *d)?);
                 }
                 let mut fold = HistoryFold::new(*function, &days);
-                let owner_row = st.row_of(*owner);
-                let range = st
-                    .batch
-                    .entities
-                    .get(owner.0 as usize)
-                    .and_then(|e| e.children.get(*relation))
-                    .map_or(0..0, |o| o.range(owner_row));
+                let range = st.children(*owner, *relation);
                 for r in range {
                     st.frame.push((*child, r));
                     let kept = filter.map_or(Ok(true), |f| self.boolean(st, f));
@@ -738,13 +732,7 @@ impl<'p> Evaluator<'p> {
                 filter,
             } => {
                 let body = body.ok_or_else(internal)?;
-                let owner_row = st.row_of(*owner);
-                let range = st
-                    .batch
-                    .entities
-                    .get(owner.0 as usize)
-                    .and_then(|e| e.children.get(*relation))
-                    .map_or(0..0, |o| o.range(owner_row));
+                let range = st.children(*owner, *relation);
                 let mut acc: Option<Exact> = None;
                 for r in range {
                     st.frame.push((*child, r));
@@ -892,13 +880,7 @@ impl<'p> Evaluator<'p> {
         filter: Option<ExprId>,
         default: Option<ExprId>,
     ) -> Result<Value> {
-        let owner_row = st.row_of(owner);
-        let range = st
-            .batch
-            .entities
-            .get(owner.0 as usize)
-            .and_then(|e| e.children.get(relation))
-            .map_or(0..0, |o| o.range(owner_row));
+        let range = st.children(owner, relation);
         let mut count: i64 = 0;
         let mut sum: i64 = 0;
         let mut best: Option<Value> = None;
@@ -1133,6 +1115,16 @@ impl State<'_> {
             .rev()
             .find(|(e, _)| *e == entity)
             .map_or(0, |(_, r)| *r)
+    }
+
+    /// The rows of `relation`'s children of `owner`'s row in the current frame.
+    fn children(&self, owner: EntityId, relation: usize) -> std::ops::Range<usize> {
+        let owner_row = self.row_of(owner);
+        self.batch
+            .entities
+            .get(owner.0 as usize)
+            .and_then(|e| e.children.get(relation))
+            .map_or(0..0, |o| o.range(owner_row))
     }
 
     fn parent_row(&self, entity: EntityId) -> Option<usize> {

@@ -247,14 +247,7 @@ impl Checker<'_> {
             Some(b) => Some(self.expr(b, &inner)?),
             None => None,
         };
-        let filter_id = match filter {
-            Some(f) => {
-                let id = self.expr(f, &inner)?;
-                self.expect_bool(id, f.span, &inner, "a `where` filter")?;
-                Some(id)
-            }
-            None => None,
-        };
+        let filter_id = self.where_filter(filter, &inner)?;
         let body_ty = body_id.and_then(|b| self.types.get(b.index()).copied());
         let fname = function.as_str();
         let ty = match (function, body_ty) {
@@ -379,6 +372,19 @@ impl Checker<'_> {
             file,
             span,
         ))
+    }
+
+    /// A `where` filter, checked in the child's scope: `Some(None)` when there is none,
+    /// `None` when it is wrong (reported).
+    pub(super) fn where_filter(
+        &mut self,
+        filter: Option<&ast::Expr>,
+        inner: &Scope,
+    ) -> Option<Option<ExprId>> {
+        let Some(f) = filter else { return Some(None) };
+        let id = self.expr(f, inner)?;
+        self.expect_bool(id, f.span, inner, "a `where` filter")?;
+        Some(Some(id))
     }
 
     /// The relation named `relation` in reach of `scope`: its owner, its index among

@@ -97,14 +97,7 @@ impl<'a> Checker<'a> {
             entities: scope.entities.clone(),
         };
         inner.entities.push(child);
-        let filter_id = match filter {
-            Some(f) => {
-                let id = self.expr(f, &inner)?;
-                self.expect_bool(id, f.span, &inner, "a `where` filter")?;
-                Some(id)
-            }
-            None => None,
-        };
+        let filter_id = self.where_filter(filter, &inner)?;
         let ty = match fold {
             HistoryFn::ContinuousMonths | HistoryFn::LongestMonths => Ty::Months,
             HistoryFn::DaysWithin => Ty::Days,
