@@ -37,6 +37,9 @@ const BUILTINS: &[&str] = &[
     "sum",
     "any",
     "all",
+    "continuous_months",
+    "longest_months",
+    "days_within",
 ];
 
 impl Checker<'_> {
@@ -62,6 +65,12 @@ impl Checker<'_> {
             }
             "month_start" | "month_end" | "next_month_start" | "year_start" | "year_end" => {
                 "`month_end(application_date)`, `evaluation_date >= next_month_start(birth_date + 80 周岁)`"
+            }
+            "continuous_months" | "longest_months" => {
+                "`continuous_months(stays where place == region.nansha, applied_on) >= 2 years`"
+            }
+            "days_within" => {
+                "`days_within(stays where place == region.nansha, 2025-01-01, 2025-12-31)`"
             }
             _ => "`sum(members: income)`",
         };
@@ -203,6 +212,7 @@ impl Checker<'_> {
             }
             (_, _) if CalendarDay::named(name).is_some() => self.bad_call(name, "a date", span, scope),
             ("count" | "sum" | "any" | "all", _) => self.bad_call(name, "a relation: `sum(members: income)`", span, scope),
+            ("continuous_months" | "longest_months" | "days_within", _) => self.bad_call(name, "a relation of dated records, then dates", span, scope),
             _ => {
                 let mut candidates: Vec<&str> = BUILTINS.to_vec();
                 candidates.extend(self.scale_index.keys().map(String::as_str));
@@ -212,7 +222,7 @@ impl Checker<'_> {
                         .at(file, function.span, "not a function or scale")
                         .help(match s {
                             Some(s) => format!("did you mean `{s}`?"),
-                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, years_between, age, month_start, month_end, next_month_start, year_start, year_end, known, first_known, the aggregates, and declared scales".into(),
+                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, years_between, age, month_start, month_end, next_month_start, year_start, year_end, known, first_known, the aggregates, continuous_months, longest_months, days_within, and declared scales".into(),
                         }),
                 );
                 None
