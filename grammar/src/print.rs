@@ -181,11 +181,10 @@ impl Printer {
         } else {
             let _ = writeln!(self.out, "{head}");
             self.meta_lines(meta, "  ");
-            if tail.is_empty() {
-                self.out.push_str("{\n");
-            } else {
-                let _ = writeln!(self.out, "{} {{", tail.trim_start());
+            if !tail.is_empty() {
+                let _ = writeln!(self.out, "  {}", tail.trim_start());
             }
+            self.out.push_str("{\n");
         }
     }
 
