@@ -415,12 +415,14 @@ fn why_explains_one_household_and_what_would_change_it() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
+    // Both sides of the comparison in its unit (years, as the rule is written); the
+    // input to change in its own (months, as the data gives it).
     assert!(
-        text.contains("✗ 在南沙区连续居住时长（23个月）不低于2年"),
+        text.contains("✗ 在南沙区连续居住时长（1年11个月）不低于2年"),
         "{text}"
     );
     assert!(
-        text.contains("若在南沙区连续居住时长为 2年（现为 23个月），“符合南沙区低保条件”将为是"),
+        text.contains("若在南沙区连续居住时长为 24个月（现为 23个月），“符合南沙区低保条件”将为是"),
         "{text}"
     );
     assert!(
@@ -1347,7 +1349,8 @@ fn eval_over_a_period_sums_months_and_refuses_a_bad_period() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = std::fs::read_to_string(&out).unwrap();
     // Paid June to December (the month after the 80th birthday): 7 × 100 元.
-    assert!(text.contains("a,,,2024-05-10,7,7,960,700.00"), "{text}");
+    // The age completed (周岁) in years, not 960 months; `_months` columns count months.
+    assert!(text.contains("a,,,2024-05-10,7,7,80,700.00"), "{text}");
     assert!(stderr(&o).contains("2024-06"), "{}", stderr(&o));
     for (args, what) in [
         (vec!["--period", "2024-13"], "is not a period"),

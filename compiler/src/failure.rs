@@ -181,14 +181,14 @@ fn below_scale(program: &Program, id: ScaleId, x: i64, date: i32, lang: Lang) ->
     let Some(scale) = program.scales.get(id.index()) else {
         return format!("{x} is below the first bracket of a scale");
     };
-    let shown = crate::format::human(program, scale.input, &Value::Int(x));
+    let shown = crate::format::human_in(program, scale.input, scale.input_unit, &Value::Int(x));
     let first = scale
         .versions
         .iter()
         .filter(|v| v.from <= date)
         .max_by_key(|v| v.from)
         .and_then(|v| v.brackets.first())
-        .map(|(t, _)| crate::format::human(program, scale.input, t));
+        .map(|(t, _)| crate::format::human_in(program, scale.input, scale.input_unit, t));
     let name = &scale.name;
     match (lang, first) {
         (Lang::Zh, Some(first)) => format!("{shown} 低于分段表 `{name}` 的第一档（起点 {first}）"),

@@ -3,13 +3,22 @@
 use bylaw_runtime::arith::{MICRO, MONEY_SCALE};
 use bylaw_runtime::decimal::{format_money_yuan, format_scaled};
 
+use crate::duration::DurationUnit;
+use crate::explain::Lang;
 use crate::ir::{Program, Value};
 use crate::types::Ty;
 
 /// The value as written in output files: plain numbers in the type's unit (yuan, percent,
-/// months), ISO dates, variant names.
+/// months), ISO dates, variant names. A duration is written in months: see [`plain_in`]
+/// for its shown unit.
 pub fn plain(program: &Program, ty: Ty, value: &Value) -> String {
+    plain_in(program, ty, DurationUnit::Months, value)
+}
+
+/// [`plain`], with a duration in the unit it is shown in (years of `80 周岁` are `80`).
+pub fn plain_in(program: &Program, ty: Ty, unit: DurationUnit, value: &Value) -> String {
     match (ty, value) {
+        (Ty::Months, Value::Int(v)) => unit.plain(*v),
         (Ty::Money(_), Value::Int(v)) => format_scaled(*v, MONEY_SCALE, 2),
         (Ty::Rate, Value::Int(v)) => format_scaled(*v, MICRO / 100, 0),
         (Ty::Decimal, Value::Int(v)) => format_scaled(*v, MICRO, 0),
@@ -28,8 +37,14 @@ pub fn plain(program: &Program, ty: Ty, value: &Value) -> String {
     }
 }
 
-/// The value for people: `1,338.00 元`, `2%`, `24 months`.
+/// The value for people: `1,338.00 元`, `2%`, `24 months`. A duration is written in
+/// months: see [`human_in`] for its shown unit.
 pub fn human(program: &Program, ty: Ty, value: &Value) -> String {
+    human_in(program, ty, DurationUnit::Months, value)
+}
+
+/// [`human`], with a duration in the unit it is shown in (`2 years`, `80 years old`).
+pub fn human_in(program: &Program, ty: Ty, unit: DurationUnit, value: &Value) -> String {
     match (ty, value) {
         (Ty::Money(p), Value::Int(v)) => {
             let per = match p {
@@ -40,7 +55,7 @@ pub fn human(program: &Program, ty: Ty, value: &Value) -> String {
             format!("{} 元{per}", format_money_yuan(*v))
         }
         (Ty::Rate, Value::Int(_)) => format!("{}%", plain(program, ty, value)),
-        (Ty::Months, Value::Int(v)) => format!("{v} months"),
+        (Ty::Months, Value::Int(v)) => unit.text(*v, Lang::En),
         (Ty::Days, Value::Int(v)) => format!("{v} days"),
         _ => plain(program, ty, value),
     }

@@ -9,6 +9,7 @@ use bylaw_grammar::{FileId, Span};
 use bylaw_runtime::arith::RoundingMode;
 use bylaw_runtime::schema::{EntityId, FieldId, Schema};
 
+use crate::duration::DurationUnit;
 use crate::types::{ArithOp, Ty};
 
 macro_rules! id {
@@ -241,6 +242,8 @@ pub struct Def {
     /// Amounts are rounded to the fen with this mode.
     pub rounding: Option<RoundingMode>,
     pub origin: Origin,
+    /// The unit a duration definition is shown in (its declared type, its bodies).
+    pub unit: DurationUnit,
     /// Declared `money per person …`: shown as 元/人/月.
     pub per_person: bool,
 }
@@ -265,6 +268,8 @@ pub struct Param {
     pub origin: Origin,
     /// Declared `money per person …`: shown as 元/人/月.
     pub per_person: bool,
+    /// The unit a duration parameter is shown in (its declared type, its values).
+    pub unit: DurationUnit,
 }
 
 #[derive(Debug, Clone)]
@@ -282,6 +287,9 @@ pub struct ScaleDef {
     pub output: Ty,
     pub versions: Vec<ScaleVersion>,
     pub origin: Origin,
+    /// The units durations in and out are shown in (declared types, brackets).
+    pub input_unit: DurationUnit,
+    pub output_unit: DurationUnit,
 }
 
 /// A test block, checked against the schema.
@@ -353,6 +361,8 @@ pub struct FieldDoc {
     pub fixed: bool,
     /// Declared `money per person …`: shown as 元/人/月.
     pub per_person: bool,
+    /// The unit a duration field is declared in (`months`, `years`, `周岁`).
+    pub unit: DurationUnit,
 }
 
 /// Was this type written `money per person …`?
@@ -385,6 +395,9 @@ pub struct Program {
     pub docs: Vec<EntityDoc>,
     pub nodes: Vec<Node>,
     pub types: Vec<Ty>,
+    /// By expression, the unit a duration is shown in; for a comparison, the unit both
+    /// sides are shown in. Meaningless for other expressions (months).
+    pub units: Vec<DurationUnit>,
     pub spans: Vec<(FileId, Span)>,
     /// The root entity's definitions in declaration order: the output columns.
     pub outputs: Vec<DefId>,
@@ -400,6 +413,11 @@ impl Program {
 
     pub fn ty(&self, id: ExprId) -> Ty {
         self.types[id.index()]
+    }
+
+    /// The unit duration `id` is shown in (for a comparison, the unit of both sides).
+    pub fn unit(&self, id: ExprId) -> DurationUnit {
+        self.units.get(id.index()).copied().unwrap_or_default()
     }
 
     pub fn def(&self, id: DefId) -> &Def {

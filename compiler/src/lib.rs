@@ -15,6 +15,7 @@ pub mod budget;
 pub mod check;
 pub mod comply;
 pub mod diagnostics;
+pub mod duration;
 pub mod exact;
 pub mod explain;
 pub mod failure;

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use bylaw_runtime::schema::{EntityId, FieldId};
 
-use crate::format::human;
+use crate::format::human_in;
 use crate::ir::{Builtin, CmpOp, Def, DefKind, ExprId, Node, Program};
 use crate::types::ArithOp;
 
@@ -151,7 +151,7 @@ fn expr(program: &Program, id: ExprId, out: &mut String) {
         return;
     };
     match node {
-        Node::Const(v) => out.push_str(&human(program, program.ty(id), v)),
+        Node::Const(v) => out.push_str(&human_in(program, program.ty(id), program.unit(id), v)),
         Node::Field { entity, field } => out.push_str(&field_name(program, *entity, *field)),
         Node::Def(d) => out.push_str(
             program

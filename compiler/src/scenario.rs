@@ -268,7 +268,7 @@ pub fn parse_sweep(program: &Program, spec: &str, step: Option<&str>) -> Result<
     let values = (0..count)
         .map(|i| {
             let v = crate::ir::Value::Int(a + i * s);
-            let shown = crate::format::human(program, param.ty, &v);
+            let shown = crate::format::human_in(program, param.ty, param.unit, &v);
             (v, shown)
         })
         .collect();

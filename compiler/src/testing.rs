@@ -1,6 +1,6 @@
 //! Running a policy's `test` blocks with the interpreter.
 
-use crate::format::human;
+use crate::format::human_in;
 use crate::interp::Evaluator;
 use crate::ir::{Expect, Program, TestCase};
 
@@ -70,8 +70,8 @@ fn run_one(program: &Program, test: &TestCase) -> Outcome {
                         message: format!(
                             "`{}`: expected {}, got {}{}",
                             d.name,
-                            human(program, d.ty, value),
-                            human(program, d.ty, &actual),
+                            human_in(program, d.ty, d.unit, value),
+                            human_in(program, d.ty, d.unit, &actual),
                             produced_by(program, *def)
                         ),
                         span: *span,
@@ -80,7 +80,7 @@ fn run_one(program: &Program, test: &TestCase) -> Outcome {
                         message: format!(
                             "`{}`: expected {}, but evaluation failed with `{}` in `{}`: {}",
                             d.name,
-                            human(program, d.ty, value),
+                            human_in(program, d.ty, d.unit, value),
                             e.code(),
                             def_name(e.def),
                             e.detail

@@ -7,8 +7,9 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use bylaw_compiler::duration::DurationUnit;
 use bylaw_compiler::failure::{ErrorKind, EvalError};
-use bylaw_compiler::format::plain;
+use bylaw_compiler::format::plain_in;
 use bylaw_compiler::ir::{DefId, Program, Value};
 use bylaw_compiler::types::{Per, Ty};
 use bylaw_runtime::arith::ArithError;
@@ -41,6 +42,9 @@ pub struct PeriodColumn {
     pub combine: Combine,
     /// The type of the column's values.
     pub ty: Ty,
+    /// The unit a duration column is written in: the output's (last-month values), or
+    /// months (a rule's count of months).
+    pub unit: DurationUnit,
 }
 
 /// Why a household has no row: the month and the error evaluating it then, or an
@@ -95,6 +99,10 @@ fn columns(program: &Program) -> Vec<PeriodColumn> {
         .iter()
         .map(|&def| {
             let d = program.def(def);
+            let unit = match d.ty {
+                Ty::Months => d.unit,
+                _ => DurationUnit::Months,
+            };
             let (combine, ty, name) = match d.ty {
                 Ty::Money(Per::Month) => (Combine::Sum, Ty::Money(Per::Once), d.name.clone()),
                 Ty::Bool => (
@@ -109,6 +117,7 @@ fn columns(program: &Program) -> Vec<PeriodColumn> {
                 def,
                 combine,
                 ty,
+                unit,
             }
         })
         .collect()
@@ -265,7 +274,7 @@ impl PeriodTable {
                         Ok(values) => {
                             cells.extend([String::new(), String::new()]);
                             for (c, v) in self.columns.iter().zip(values) {
-                                cells.push(plain(program, c.ty, v));
+                                cells.push(plain_in(program, c.ty, c.unit, v));
                             }
                         }
                         Err(e) => {
@@ -288,7 +297,7 @@ impl PeriodTable {
                             Ok(values) => {
                                 o.insert("error".into(), serde_json::Value::Null);
                                 for (c, v) in self.columns.iter().zip(values) {
-                                    o.insert(c.name.clone(), json_value(program, c.ty, v));
+                                    o.insert(c.name.clone(), json_value(program, c, v));
                                 }
                             }
                             Err(e) => {
@@ -351,10 +360,12 @@ fn join_csv(cells: &[String]) -> String {
 }
 
 /// Money and numbers as strings (exact), booleans and counts as JSON values.
-fn json_value(program: &Program, ty: Ty, v: &Value) -> serde_json::Value {
-    match (ty, v) {
+/// Years (of a duration shown in years or 周岁) are exact text, like money.
+fn json_value(program: &Program, c: &PeriodColumn, v: &Value) -> serde_json::Value {
+    match (c.ty, v) {
         (Ty::Bool, Value::Bool(b)) => (*b).into(),
-        (Ty::Count | Ty::Months | Ty::Days, Value::Int(i)) => (*i).into(),
-        _ => plain(program, ty, v).into(),
+        (Ty::Months, Value::Int(i)) if c.unit == DurationUnit::Months => (*i).into(),
+        (Ty::Count | Ty::Days, Value::Int(i)) => (*i).into(),
+        _ => plain_in(program, c.ty, c.unit, v).into(),
     }
 }

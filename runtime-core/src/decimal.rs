@@ -261,6 +261,36 @@ fn split_scaled(value: i64, scale: i64, min_decimals: u32) -> (String, String) {
     (int_digits, frac)
 }
 
+/// A duration of `months` in millionths of a year, as files write years: exact for whole
+/// quarter years (`1026` → 85.5), else rounded half away from zero (`1021` →
+/// 85.083333). Wider than `i64`: every `i64` of months has one.
+#[must_use]
+pub fn micro_years(months: i64) -> i128 {
+    let micro = i128::from(months) * 1_000_000;
+    let (q, r) = (micro / 12, micro % 12);
+    if 2 * r.abs() >= 12 {
+        q + micro.signum()
+    } else {
+        q
+    }
+}
+
+/// The whole number of months that [`micro_years`] writes as `micro` years (85.5 →
+/// 1,026; 85.083333 → 1,021), or `None` when no number of months is written so
+/// (85.3, 85.08333): years are read back exactly as written, never rounded.
+#[must_use]
+pub fn months_of_micro_years(micro: i64) -> Option<i64> {
+    let twelfths = i128::from(micro) * 12;
+    let (q, r) = (twelfths / 1_000_000, twelfths % 1_000_000);
+    let months = if 2 * r.abs() >= 1_000_000 {
+        q + twelfths.signum()
+    } else {
+        q
+    };
+    let months = i64::try_from(months).ok()?;
+    (micro_years(months) == i128::from(micro)).then_some(months)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests")]
@@ -396,5 +426,25 @@ mod tests {
             let d: rust_decimal::Decimal = text.parse().unwrap();
             prop_assert_eq!(d, rust_decimal::Decimal::new(v, 4));
         }
+    }
+
+    #[test]
+    fn years_to_the_month_are_read_back_as_written() {
+        assert_eq!(micro_years(1026), 85_500_000);
+        assert_eq!(micro_years(1021), 85_083_333);
+        assert_eq!(micro_years(-1), -83_333);
+        assert_eq!(micro_years(11), 916_667);
+        for months in [0, 1, 5, 11, 12, 1021, 1026, -7, -1026, 110_680_464_442_257] {
+            let micro = i64::try_from(micro_years(months)).unwrap();
+            assert_eq!(
+                months_of_micro_years(micro),
+                Some(months),
+                "{months} months"
+            );
+        }
+        assert_eq!(months_of_micro_years(85_300_000), None);
+        assert_eq!(months_of_micro_years(85_083_330), None);
+        assert_eq!(months_of_micro_years(85_083_334), None);
+        assert_eq!(months_of_micro_years(i64::MAX), None);
     }
 }

@@ -23,6 +23,9 @@ pub enum OutKind {
     Bool,
     /// A fixed-point `i64` with this many decimals, as `Decimal128(19, scale)`.
     Decimal(i8),
+    /// A fixed-point `i128` with this many decimals, as `Decimal128(38, scale)`: a
+    /// value past the `i64` range (years of a duration, in millionths).
+    WideDecimal(i8),
     /// A whole number (`Int64`).
     Int,
     /// Days since 1970-01-01 (`Date32`).
@@ -55,6 +58,7 @@ fn arrow_schema(columns: &[OutColumn]) -> SchemaRef {
                     OutKind::Text => DataType::Utf8,
                     OutKind::Bool => DataType::Boolean,
                     OutKind::Decimal(s) => DataType::Decimal128(19, s),
+                    OutKind::WideDecimal(s) => DataType::Decimal128(38, s),
                     OutKind::Int => DataType::Int64,
                     OutKind::Date => DataType::Date32,
                 };
@@ -68,7 +72,8 @@ fn arrow_schema(columns: &[OutColumn]) -> SchemaRef {
 enum Builder {
     Text(StringBuilder),
     Bool(BooleanBuilder),
-    Decimal(Decimal128Builder, i8),
+    /// Its precision and scale.
+    Decimal(Decimal128Builder, u8, i8),
     Int(Int64Builder),
     Date(Date32Builder),
 }
@@ -110,7 +115,10 @@ impl OutBuilder {
                     OutKind::Text => Builder::Text(StringBuilder::with_capacity(rows, rows * 8)),
                     OutKind::Bool => Builder::Bool(BooleanBuilder::with_capacity(rows)),
                     OutKind::Decimal(s) => {
-                        Builder::Decimal(Decimal128Builder::with_capacity(rows), s)
+                        Builder::Decimal(Decimal128Builder::with_capacity(rows), 19, s)
+                    }
+                    OutKind::WideDecimal(s) => {
+                        Builder::Decimal(Decimal128Builder::with_capacity(rows), 38, s)
                     }
                     OutKind::Int => Builder::Int(Int64Builder::with_capacity(rows)),
                     OutKind::Date => Builder::Date(Date32Builder::with_capacity(rows)),
@@ -139,9 +147,18 @@ impl OutBuilder {
     /// integer or a day number (or null) to column `col`.
     pub fn int(&mut self, col: usize, v: Option<i64>) {
         match self.builders.get_mut(col) {
-            Some(Builder::Decimal(b, _)) => b.append_option(v.map(i128::from)),
+            Some(Builder::Decimal(b, ..)) => b.append_option(v.map(i128::from)),
             Some(Builder::Int(b)) => b.append_option(v),
             Some(Builder::Date(b)) => b.append_option(v.and_then(|d| i32::try_from(d).ok())),
+            _ => self.null(col),
+        }
+    }
+
+    /// Appends a fixed-point value already scaled to the column's decimals, wider than
+    /// an `i64` (or null), to a [`OutKind::WideDecimal`] column `col`.
+    pub fn wide(&mut self, col: usize, v: Option<i128>) {
+        match self.builders.get_mut(col) {
+            Some(Builder::Decimal(b, 38, _)) => b.append_option(v),
             _ => self.null(col),
         }
     }
@@ -151,7 +168,7 @@ impl OutBuilder {
         match self.builders.get_mut(col) {
             Some(Builder::Text(b)) => b.append_null(),
             Some(Builder::Bool(b)) => b.append_null(),
-            Some(Builder::Decimal(b, _)) => b.append_null(),
+            Some(Builder::Decimal(b, ..)) => b.append_null(),
             Some(Builder::Int(b)) => b.append_null(),
             Some(Builder::Date(b)) => b.append_null(),
             None => {}
@@ -169,9 +186,9 @@ impl OutBuilder {
             .map(|b| match b {
                 Builder::Text(mut b) => Arc::new(b.finish()) as ArrayRef,
                 Builder::Bool(mut b) => Arc::new(b.finish()),
-                Builder::Decimal(mut b, s) => Arc::new(
+                Builder::Decimal(mut b, p, s) => Arc::new(
                     b.finish()
-                        .with_precision_and_scale(19, s)
+                        .with_precision_and_scale(p, s)
                         .unwrap_or_else(|_| Decimal128Builder::new().finish()),
                 ),
                 Builder::Int(mut b) => Arc::new(b.finish()),
@@ -189,7 +206,7 @@ impl OutBuilder {
         match self.builders.first() {
             Some(Builder::Text(b)) => b.len(),
             Some(Builder::Bool(b)) => b.len(),
-            Some(Builder::Decimal(b, _)) => b.len(),
+            Some(Builder::Decimal(b, ..)) => b.len(),
             Some(Builder::Int(b)) => b.len(),
             Some(Builder::Date(b)) => b.len(),
             None => 0,

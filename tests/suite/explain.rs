@@ -10,9 +10,13 @@ use bylaw_compiler::explain::{Format, Lang, decision, doc, policy, trace, whatif
 use bylaw_compiler::interp::Evaluator;
 use proptest::prelude::*;
 
+/// Guangdong's policies, and the old-age allowance (ages from dates of birth).
 fn policies() -> Vec<PathBuf> {
     let mut files = bylaw_tests::files_in(Path::new("../policies/guangdong"), "bylaw");
     files.retain(|f| !f.to_string_lossy().ends_with(".test.bylaw"));
+    files.push(PathBuf::from(
+        "../policies/illustrative/gaoling_allowance.bylaw",
+    ));
     files
 }
 
@@ -25,6 +29,9 @@ fn every_policy_reads_as_a_document_in_both_languages() {
     let date = bylaw_runtime::date::parse_date("2023-08-01").unwrap();
     for file in policies() {
         let program = bylaw_compiler::compile_file(&file).program.unwrap();
+        // A policy that starts later is explained at its start, with its values in force.
+        let effective = program.policy.as_ref().and_then(|p| p.effective);
+        let date = effective.filter(|e| *e > date).unwrap_or(date);
         for (lang, tag) in [(Lang::Zh, "zh"), (Lang::En, "en")] {
             let blocks = policy::explain_policy(&program, date, lang);
             let text = doc::render(&blocks, Format::Text, "");

@@ -459,6 +459,17 @@ impl<'a> Checker<'a> {
         }
         let ty = ty?;
         let exceptions = self.check_exceptions(id, &first.name.name, entity, ty, &exceptions)?;
+        // A duration is shown in the coarsest unit of its declared types and its values.
+        let shown = |e: &ExprId| self.units.get(e.index()).copied().unwrap_or_default();
+        let unit = decls
+            .iter()
+            .filter_map(|(_, d)| d.ty.as_ref().map(super::schema::type_unit))
+            .chain(versions.iter().flat_map(|v| {
+                std::iter::once(shown(&v.body)).chain(v.limits.iter().map(|l| shown(&l.value)))
+            }))
+            .chain(exceptions.iter().map(|x| shown(&x.value)))
+            .reduce(crate::duration::DurationUnit::join)
+            .unwrap_or_default();
         Some(Def {
             name: first.name.name.clone(),
             kind,
@@ -468,6 +479,11 @@ impl<'a> Checker<'a> {
             exceptions,
             rounding,
             origin: origin(first_file, first.name.span, &first.meta),
+            unit: if ty == Ty::Months {
+                unit
+            } else {
+                crate::duration::DurationUnit::Months
+            },
             per_person: per_person(first.ty.as_ref()),
         })
     }

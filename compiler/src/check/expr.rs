@@ -550,7 +550,13 @@ impl Checker<'_> {
             }
             LitKind::Path(parts) => return self.resolve_path(parts, span, scope),
         };
-        Some(self.push(Node::Const(value), ty, scope.file, span))
+        let id = self.push(Node::Const(value), ty, scope.file, span);
+        if let LitKind::Number { unit, .. } = lit
+            && let Some(written) = crate::duration::DurationUnit::of_literal(*unit)
+        {
+            self.set_unit(id, written);
+        }
+        Some(id)
     }
 
     fn expr_index(

@@ -22,6 +22,7 @@ use bylaw_grammar::{FileId, Span};
 use bylaw_runtime::schema::{EntityId, Scalar, Schema};
 
 use crate::diagnostics::{Diagnostic, codes};
+use crate::duration::DurationUnit;
 use crate::ir::*;
 use crate::load::Loaded;
 use crate::types::Ty;
@@ -34,6 +35,8 @@ struct FieldInfo {
     ty: Ty,
     /// A date field declared `default none`: read only through `known` and `first_known`.
     optional: bool,
+    /// The unit a duration field is shown in, as declared.
+    unit: DurationUnit,
 }
 
 #[derive(Debug, Clone)]
@@ -91,6 +94,7 @@ pub(crate) struct Checker<'a> {
     docs: Vec<EntityDoc>,
     nodes: Vec<Node>,
     types: Vec<Ty>,
+    units: Vec<DurationUnit>,
     spans: Vec<(FileId, Span)>,
     /// Expressions being checked, across the definitions checked on demand: bounded by
     /// [`bylaw_grammar::MAX_DEPTH`].
@@ -127,6 +131,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         docs: Vec::new(),
         nodes: Vec::new(),
         types: Vec::new(),
+        units: Vec::new(),
         spans: Vec::new(),
         depth: 0,
         depth_reported: false,
@@ -218,6 +223,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         docs: c.docs,
         nodes: c.nodes,
         types: c.types,
+        units: c.units,
         spans: c.spans,
         outputs,
         comply,
@@ -249,7 +255,8 @@ fn reconcile(program: &Program, diags: &mut Vec<Diagnostic>) -> bool {
             continue;
         };
         let ty = program.ty(k.lhs);
-        let show = |v: &Value| crate::format::human(program, ty, v);
+        let unit = program.unit(k.lhs).join(program.unit(k.rhs));
+        let show = |v: &Value| crate::format::human_in(program, ty, unit, v);
         match (
             ev.eval_expr(&empty, 0, k.lhs),
             ev.eval_expr(&empty, 0, k.rhs),
@@ -478,10 +485,83 @@ impl<'a> Checker<'a> {
 
     fn push(&mut self, node: Node, ty: Ty, file: FileId, span: Span) -> ExprId {
         let id = ExprId(self.nodes.len() as u32);
+        let unit = self.unit_of(&node);
         self.nodes.push(node);
         self.types.push(ty);
+        self.units.push(unit);
         self.spans.push((file, span));
         id
+    }
+
+    /// A duration literal's unit, as written (its node is pushed in months).
+    fn set_unit(&mut self, id: ExprId, unit: DurationUnit) {
+        if let Some(u) = self.units.get_mut(id.index()) {
+            *u = unit;
+        }
+    }
+
+    /// The unit a new node is shown in, from what it reads: a name's declared unit, a
+    /// builtin's, else the coarsest of its duration operands (for a comparison, the unit
+    /// both sides are shown in). Literals are set after they are pushed.
+    fn unit_of(&self, node: &Node) -> DurationUnit {
+        let operand = |id: &ExprId| match self.types.get(id.index()) {
+            Some(Ty::Months) => self.units.get(id.index()).copied(),
+            _ => None,
+        };
+        let join = |ids: &[ExprId]| {
+            ids.iter()
+                .filter_map(operand)
+                .reduce(DurationUnit::join)
+                .unwrap_or_default()
+        };
+        match node {
+            Node::Const(_) => DurationUnit::Months,
+            Node::Field { entity, field } => self
+                .entities
+                .get(entity.0 as usize)
+                .and_then(|e| e.fields.get(field.0 as usize))
+                .map(|f| f.unit)
+                .unwrap_or_default(),
+            Node::Def(d) => self
+                .defs
+                .get(d.index())
+                .and_then(Option::as_ref)
+                .map(|d| d.unit)
+                .unwrap_or_default(),
+            Node::Param { param, .. } => self
+                .params
+                .get(param.index())
+                .map(|p| p.unit)
+                .unwrap_or_default(),
+            Node::Scale { scale, arg } => match self.scales.get(scale.index()) {
+                // A marginal scale sums its input: shown like it.
+                Some(s) if s.marginal => join(&[*arg]).join(s.input_unit),
+                Some(s) => s.output_unit,
+                None => DurationUnit::Months,
+            },
+            Node::Call {
+                builtin: Builtin::YearsBetween,
+                ..
+            } => DurationUnit::Age,
+            Node::Call {
+                builtin: Builtin::MonthsBetween,
+                ..
+            } => DurationUnit::Months,
+            Node::Call { args, .. } | Node::MinMax { args, .. } => join(args),
+            Node::Neg(a) | Node::Not(a) | Node::LastYear(a) => join(&[*a]),
+            Node::Arith { lhs, rhs, .. } | Node::Cmp { lhs, rhs, .. } => join(&[*lhs, *rhs]),
+            Node::And(..) | Node::Or(..) => DurationUnit::Months,
+            Node::If {
+                then, otherwise, ..
+            } => join(&[*then, *otherwise]),
+            Node::Aggregate { body, default, .. } => join(
+                &body
+                    .iter()
+                    .chain(default.iter())
+                    .copied()
+                    .collect::<Vec<_>>(),
+            ),
+        }
     }
 }
 

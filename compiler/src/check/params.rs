@@ -5,6 +5,7 @@ use bylaw_grammar::ast::{self, Item};
 
 use super::*;
 use crate::diagnostics::{Diagnostic, codes};
+use crate::duration::DurationUnit;
 use crate::ir::*;
 use crate::types::Ty;
 
@@ -140,6 +141,7 @@ impl<'a> Checker<'a> {
                 });
             }
             entries.sort_by_key(|e| (e.key, e.from));
+            let unit = shown_unit(&p.ty, p.values.iter().map(|v| &v.value.kind));
             self.param_index
                 .insert(p.name.name.clone(), ParamId(self.params.len() as u32));
             self.params.push(Param {
@@ -149,6 +151,11 @@ impl<'a> Checker<'a> {
                 entries,
                 origin: origin(file, p.name.span, &p.meta),
                 per_person: per_person(Some(&p.ty)),
+                unit: if ty == Ty::Months {
+                    unit
+                } else {
+                    DurationUnit::Months
+                },
             });
         }
     }
@@ -193,6 +200,9 @@ impl<'a> Checker<'a> {
                 );
                 continue;
             }
+            let brackets = || s.versions.iter().flat_map(|v| v.brackets.iter());
+            let input_unit = shown_unit(&s.input, brackets().map(|b| &b.threshold.kind));
+            let output_unit = shown_unit(&s.output, brackets().map(|b| &b.value.kind));
             let mut versions = Vec::new();
             for v in &s.versions {
                 let Some(from) = self.date(&v.from, file) else {
@@ -208,8 +218,9 @@ impl<'a> Checker<'a> {
                                 (brackets.last(), &t)
                                 && now <= prev
                             {
-                                let shown = |v: i64| {
-                                    bylaw_runtime::decimal::format_scaled(v, input.scale(), 0)
+                                let shown = |v: i64| match input {
+                                    Ty::Months => input_unit.text(v, crate::explain::Lang::En),
+                                    _ => bylaw_runtime::decimal::format_scaled(v, input.scale(), 0),
                                 };
                                 self.error_help(
                                     codes::SCALE,
@@ -240,7 +251,26 @@ impl<'a> Checker<'a> {
                 output,
                 versions,
                 origin: origin(file, s.name.span, &s.meta),
+                input_unit,
+                output_unit,
             });
         }
     }
+}
+
+/// The unit durations declared `ty` with values `values` are shown in: the coarsest of
+/// the declared type's and the values' as written (`80 周岁` in a `months` parameter is
+/// shown in 周岁).
+fn shown_unit<'l>(
+    ty: &ast::TypeExpr,
+    values: impl Iterator<Item = &'l ast::LitKind>,
+) -> DurationUnit {
+    let written = values.filter_map(|v| match v {
+        ast::LitKind::Number { unit, .. } => DurationUnit::of_literal(*unit),
+        _ => None,
+    });
+    std::iter::once(super::schema::type_unit(ty))
+        .chain(written)
+        .reduce(DurationUnit::join)
+        .unwrap_or_default()
 }

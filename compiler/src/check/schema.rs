@@ -13,6 +13,7 @@ use bylaw_runtime::schema::{
 use super::exceptions::FieldData;
 use super::*;
 use crate::diagnostics::{Diagnostic, codes};
+use crate::duration::DurationUnit;
 use crate::ir::*;
 use crate::types::{Per, Ty};
 
@@ -177,9 +178,7 @@ impl<'a> Checker<'a> {
                 _ => None,
             })
             .and_then(|e| e.fields.iter().find(|d| d.name.name == f.name));
-        let whole_years = decl.is_some_and(|d| {
-            matches!(&d.ty, ast::FieldType::Value(ast::TypeExpr::Named(t)) if t.name == "years")
-        });
+        let whole_years = f.unit != DurationUnit::Months;
         let minimum = match decl.and_then(|d| d.at_least.as_ref()) {
             None => default_minimum(f.ty),
             Some(lit) => match literal::value_of(&lit.kind, f.ty, &self.enums) {
@@ -190,6 +189,7 @@ impl<'a> Checker<'a> {
         FieldData {
             whole_years,
             minimum,
+            unit: f.unit,
         }
     }
 
@@ -295,7 +295,7 @@ impl<'a> Checker<'a> {
                     "count" => Ty::Count,
                     "decimal" => Ty::Decimal,
                     "days" => Ty::Days,
-                    "months" | "years" => Ty::Months,
+                    "months" | "years" | "周岁" | "岁" => Ty::Months,
                     "date" => Ty::Date,
                     "bool" => Ty::Bool,
                     "text" => Ty::Text,
@@ -315,7 +315,7 @@ impl<'a> Checker<'a> {
                             .at(file, i.span, "not a type");
                             d = d.help(match s {
                                 Some(s) => format!("did you mean `{s}`?"),
-                                None => "types are money, money per month, money per year, rate, count, decimal, days, months, date, bool, text, or an enumeration".into(),
+                                None => "types are money, money per month, money per year, rate, count, decimal, days, months, years, 周岁, date, bool, text, or an enumeration".into(),
                             });
                             self.diags.push(d);
                             return None;
@@ -390,6 +390,7 @@ impl<'a> Checker<'a> {
                                 name: f.name.name.clone(),
                                 ty,
                                 optional: none && ty == Ty::Date,
+                                unit: type_unit(t),
                             });
                         }
                     }
@@ -551,6 +552,7 @@ impl<'a> Checker<'a> {
                             origin,
                             fixed,
                             per_person,
+                            unit: f.unit,
                         }
                     })
                     .collect(),
@@ -589,9 +591,9 @@ impl<'a> Checker<'a> {
                     }
                     key = Some(FieldId(fields.len() as u32));
                 }
-                // A field declared in years is read from data in years, held as months.
-                let declared_years = fdecl.is_some_and(|d| matches!(&d.ty, ast::FieldType::Value(ast::TypeExpr::Named(t)) if t.name == "years"));
-                let column = if declared_years {
+                // A field declared in years (or 周岁) is read from data in years, held as
+                // months.
+                let column = if f.unit != DurationUnit::Months {
                     ColumnType::Years
                 } else {
                     self.column_type(f.ty)
@@ -671,4 +673,12 @@ impl<'a> Checker<'a> {
 /// which are never negative; none for others.
 fn default_minimum(ty: Ty) -> Option<i64> {
     matches!(ty, Ty::Count | Ty::Days | Ty::Months).then_some(0)
+}
+
+/// The unit a duration declared with type `t` is shown in (months for any other type).
+pub(super) fn type_unit(t: &ast::TypeExpr) -> DurationUnit {
+    match t {
+        ast::TypeExpr::Named(i) => DurationUnit::of_type_name(&i.name).unwrap_or_default(),
+        ast::TypeExpr::Money { .. } => DurationUnit::Months,
+    }
 }

@@ -193,7 +193,7 @@ pub(crate) fn part_reason(
                 .map(|(id, v)| {
                     let shown = v.as_ref().map_or_else(
                         || "?".to_string(),
-                        |v| value_text(program, program.ty(*id), v, lang),
+                        |v| value_text(program, program.ty(*id), program.unit(*id), v, lang),
                     );
                     if matches!(program.node(*id), crate::ir::Node::Const(_)) {
                         return match lang {
@@ -423,6 +423,7 @@ pub fn describe(program: &Program, lang: Lang) -> Vec<String> {
             let rate = value_text(
                 program,
                 crate::types::Ty::Rate,
+                crate::duration::DurationUnit::Months,
                 &crate::ir::Value::Int(c.rate),
                 lang,
             );

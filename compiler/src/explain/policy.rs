@@ -10,6 +10,7 @@ use super::render::{condition_lines, phrase, rounding_words};
 use super::words::{
     Label, Lang, def_label, field_label, relation_label, value_text, value_text_per, words,
 };
+use crate::duration::DurationUnit;
 use crate::interp::param_value_at;
 use crate::ir::*;
 use crate::types::Ty;
@@ -68,9 +69,15 @@ pub fn meta_lines(meta: &Meta, lang: Lang, depth: usize) -> Vec<(usize, String)>
     out
 }
 
-fn type_words(program: &Program, ty: Ty, lang: Lang) -> String {
+fn type_words(program: &Program, ty: Ty, unit: DurationUnit, lang: Lang) -> String {
     use crate::types::Per;
     match (ty, lang) {
+        (Ty::Months, _) => match unit {
+            DurationUnit::Months => t(lang, "时长（月）", "months"),
+            DurationUnit::Years => t(lang, "时长（年）", "years"),
+            DurationUnit::Age => t(lang, "年龄（周岁）", "age in whole years (周岁)"),
+        }
+        .into(),
         (Ty::Money(Per::Month), Lang::Zh) => "金额（元/月）".into(),
         (Ty::Money(Per::Year), Lang::Zh) => "金额（元/年）".into(),
         (Ty::Money(_), Lang::Zh) => "金额（元）".into(),
@@ -81,7 +88,6 @@ fn type_words(program: &Program, ty: Ty, lang: Lang) -> String {
         (Ty::Count, _) => t(lang, "数量", "count").into(),
         (Ty::Decimal, _) => t(lang, "数值", "number").into(),
         (Ty::Days, _) => t(lang, "天数", "days").into(),
-        (Ty::Months, _) => t(lang, "时长（月）", "months").into(),
         (Ty::Date, _) => t(lang, "日期", "date").into(),
         (Ty::Bool, _) => t(lang, "是/否", "yes/no").into(),
         (Ty::Text, _) => t(lang, "文本", "text").into(),
@@ -215,11 +221,13 @@ fn inputs(program: &Program, lang: Lang, blocks: &mut Vec<Block>) {
         for (fi, f) in e.fields.iter().enumerate() {
             let l = field_label(program, eid, fi);
             let ty = program_field_ty(program, eid, fi);
-            let described = if matches!(f.ty, bylaw_runtime::schema::ColumnType::Years) {
-                t(lang, "整年数", "whole years").to_string()
-            } else {
-                ty.map_or_else(String::new, |t| type_words(program, t, lang))
-            };
+            let unit = program
+                .docs
+                .get(ei)
+                .and_then(|d| d.fields.get(fi))
+                .map(|f| f.unit)
+                .unwrap_or_default();
+            let described = ty.map_or_else(String::new, |t| type_words(program, t, unit, lang));
             let mut text = match lang {
                 Lang::Zh => format!("{}（{}）：{described}", l.zh, f.name),
                 Lang::En => format!("{} ({}): {described}", l.en, f.name),
@@ -233,10 +241,13 @@ fn inputs(program: &Program, lang: Lang, blocks: &mut Vec<Block>) {
                     (Lang::En, Value::Date(bylaw_runtime::date::NO_DATE)) => {
                         "; may be left empty (no such date)".into()
                     }
-                    (Lang::Zh, _) => format!("，未填时为{}", value_text(program, ty, &v, lang)),
-                    (Lang::En, _) => {
-                        format!("; {} when not given", value_text(program, ty, &v, lang))
+                    (Lang::Zh, _) => {
+                        format!("，未填时为{}", value_text(program, ty, unit, &v, lang))
                     }
+                    (Lang::En, _) => format!(
+                        "; {} when not given",
+                        value_text(program, ty, unit, &v, lang)
+                    ),
                 });
             }
             if program
@@ -493,7 +504,7 @@ fn parameter(program: &Program, p: &Param, date: i32, lang: Lang, blocks: &mut V
         .map(|k| {
             let v = param_value_at(program, p, *k, date).map_or_else(
                 || t(lang, "（无）", "(none)").to_string(),
-                |(v, _)| value_text_per(program, p.ty, &v, lang, p.per_person),
+                |(v, _)| value_text_per(program, p.ty, p.unit, &v, lang, p.per_person),
             );
             vec![key_name(*k), v]
         })
@@ -515,7 +526,7 @@ fn parameter(program: &Program, p: &Param, date: i32, lang: Lang, blocks: &mut V
         .map(|e| {
             let value = e.value.as_ref().map_or_else(
                 || t(lang, "停止执行", "ended").to_string(),
-                |v| value_text_per(program, p.ty, v, lang, p.per_person),
+                |v| value_text_per(program, p.ty, p.unit, v, lang, p.per_person),
             );
             let basis = meta_lines(&e.origin.meta, lang, 0)
                 .into_iter()
@@ -569,8 +580,8 @@ fn scale(program: &Program, s: &ScaleDef, date: i32, lang: Lang, blocks: &mut Ve
             .iter()
             .map(|(th, val)| {
                 vec![
-                    value_text(program, s.input, th, lang),
-                    value_text(program, s.output, val, lang),
+                    value_text(program, s.input, s.input_unit, th, lang),
+                    value_text(program, s.output, s.output_unit, val, lang),
                 ]
             })
             .collect();

@@ -6,6 +6,7 @@ use bylaw_runtime::batch::Batch;
 
 use super::render::phrase;
 use super::words::{Lang, Words, words};
+use crate::duration::DurationUnit;
 use crate::interp::{EvalError, Evaluator};
 use crate::ir::*;
 
@@ -39,20 +40,28 @@ fn applied_body(
     Ok(ev.body_in_force(def))
 }
 
-fn valued(ev: &Evaluator, batch: &Batch, row: usize, id: ExprId) -> Result<Words, EvalError> {
+/// A side of a comparison with its value, a duration in `unit` (the comparison's).
+fn valued(
+    ev: &Evaluator,
+    batch: &Batch,
+    row: usize,
+    id: ExprId,
+    unit: DurationUnit,
+) -> Result<Words, EvalError> {
     let program = ev.program();
     let v = ev.eval_expr(batch, row, id)?;
     let w = words(program, id);
+    let pp = super::words::per_person_of(program, id);
+    let shown = |lang| super::words::value_text_per(program, program.ty(id), unit, &v, lang, pp);
     Ok(match w {
-        Words::Value { .. } => w,
-        _ => {
-            let pp = super::words::per_person_of(program, id);
-            let shown = |lang| super::words::value_text_per(program, program.ty(id), &v, lang, pp);
-            Words::Value {
-                zh: format!("{}（{}）", phrase(&w, Lang::Zh), shown(Lang::Zh)),
-                en: format!("{} ({})", phrase(&w, Lang::En), shown(Lang::En)),
-            }
-        }
+        Words::Value { .. } => Words::Value {
+            zh: shown(Lang::Zh),
+            en: shown(Lang::En),
+        },
+        _ => Words::Value {
+            zh: format!("{}（{}）", phrase(&w, Lang::Zh), shown(Lang::Zh)),
+            en: format!("{} ({})", phrase(&w, Lang::En), shown(Lang::En)),
+        },
     })
 }
 
@@ -106,8 +115,8 @@ fn explain(
             };
             let w = Words::Compare {
                 op,
-                lhs: Box::new(valued(ev, batch, row, *lhs)?),
-                rhs: Box::new(valued(ev, batch, row, *rhs)?),
+                lhs: Box::new(valued(ev, batch, row, *lhs, program.unit(id))?),
+                rhs: Box::new(valued(ev, batch, row, *rhs, program.unit(id))?),
             };
             let text = phrase(&w, lang);
             Ok(match (holds, lang) {

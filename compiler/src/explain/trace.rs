@@ -8,6 +8,7 @@ use bylaw_runtime::batch::Batch;
 use bylaw_runtime::date::format_date;
 
 use super::words::{Label, Lang, Words, def_label, per_person_of, value_text_per, words};
+use crate::duration::DurationUnit;
 use crate::interp::{EvalError, Evaluator, param_value_at};
 use crate::ir::*;
 use crate::types::Ty;
@@ -22,20 +23,23 @@ pub struct Shown {
 }
 
 impl Shown {
-    pub fn new(program: &Program, ty: Ty, v: &Value) -> Shown {
-        Shown {
-            plain: crate::format::plain(program, ty, v),
-            zh: value_text_per(program, ty, v, Lang::Zh, false),
-            en: value_text_per(program, ty, v, Lang::En, false),
-        }
+    /// A value of type `ty`; a duration in `unit`.
+    pub fn new(program: &Program, ty: Ty, unit: DurationUnit, v: &Value) -> Shown {
+        Shown::per(program, ty, unit, v, false)
     }
 
     /// With `元/人/月` when the amount is declared per person.
-    pub fn per(program: &Program, ty: Ty, v: &Value, per_person: bool) -> Shown {
+    pub fn per(
+        program: &Program,
+        ty: Ty,
+        unit: DurationUnit,
+        v: &Value,
+        per_person: bool,
+    ) -> Shown {
         Shown {
-            plain: crate::format::plain(program, ty, v),
-            zh: value_text_per(program, ty, v, Lang::Zh, per_person),
-            en: value_text_per(program, ty, v, Lang::En, per_person),
+            plain: crate::format::plain_in(program, ty, unit, v),
+            zh: value_text_per(program, ty, unit, v, Lang::Zh, per_person),
+            en: value_text_per(program, ty, unit, v, Lang::En, per_person),
         }
     }
 
@@ -262,7 +266,7 @@ fn trace_def(
     {
         let mut at = before;
         for (step, l) in outcome.steps.iter().zip(&version.limits) {
-            let shown = |v: i64| Shown::per(program, d.ty, &Value::Int(v), d.per_person);
+            let shown = |v: i64| Shown::per(program, d.ty, d.unit, &Value::Int(v), d.per_person);
             limits.push(LimitTrace {
                 label: l
                     .origin
@@ -292,7 +296,7 @@ fn trace_def(
             };
             let changed = raw != value;
             (
-                changed.then(|| Shown::per(program, d.ty, &raw, d.per_person)),
+                changed.then(|| Shown::per(program, d.ty, d.unit, &raw, d.per_person)),
                 Some(mode.as_str().to_string()),
             )
         }
@@ -300,7 +304,7 @@ fn trace_def(
     };
     Ok(OutputTrace {
         label: def_label(program, id),
-        value: Shown::per(program, d.ty, &value, d.per_person),
+        value: Shown::per(program, d.ty, d.unit, &value, d.per_person),
         via,
         formula: words(program, body),
         condition,
@@ -313,7 +317,15 @@ fn trace_def(
     })
 }
 
-fn term(ev: &Evaluator, batch: &Batch, row: usize, id: ExprId) -> Result<Term, EvalError> {
+/// Expression `id` with its value, a duration shown in `unit` (its own, or the unit of
+/// the comparison it is a side of).
+fn term(
+    ev: &Evaluator,
+    batch: &Batch,
+    row: usize,
+    id: ExprId,
+    unit: DurationUnit,
+) -> Result<Term, EvalError> {
     let program = ev.program();
     let value = ev.eval_expr(batch, row, id)?;
     let param = match program.node(id) {
@@ -355,6 +367,7 @@ fn term(ev: &Evaluator, batch: &Batch, row: usize, id: ExprId) -> Result<Term, E
         value: Some(Shown::per(
             program,
             program.ty(id),
+            unit,
             &value,
             per_person_of(program, id),
         )),
@@ -380,7 +393,7 @@ fn operands(ev: &Evaluator, batch: &Batch, row: usize, id: ExprId) -> Result<Vec
                     stack.extend(dates.iter().rev());
                 }
                 // Only what this household actually reached is shown.
-                if let Ok(t) = term(ev, batch, row, x)
+                if let Ok(t) = term(ev, batch, row, x, program.unit(x))
                     && !out.contains(&t)
                 {
                     out.push(t);
@@ -476,8 +489,9 @@ fn condition_at(
             Condition::Compare {
                 holds,
                 op: wop,
-                lhs: Box::new(term(ev, batch, row, *lhs)?),
-                rhs: Box::new(term(ev, batch, row, *rhs)?),
+                // Both sides in one unit: the comparison's.
+                lhs: Box::new(term(ev, batch, row, *lhs, program.unit(id))?),
+                rhs: Box::new(term(ev, batch, row, *rhs, program.unit(id))?),
             }
         }
         Node::Def(d) if depth < MAX_DEPTH && program.def(*d).ty == Ty::Bool => {

@@ -272,6 +272,7 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
     let outcome = Shown::new(
         program,
         Ty::Bool,
+        program.def(decision).unit,
         &match current {
             Value::Bool(b) => Value::Bool(!b),
             ref other => other.clone(),
@@ -341,11 +342,9 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
                     _ => None,
                 };
                 if let Some(to) = flip {
-                    let per_person = program
-                        .docs
-                        .get(ei)
-                        .and_then(|d| d.fields.get(fi))
-                        .is_some_and(|d| d.per_person);
+                    let doc = program.docs.get(ei).and_then(|d| d.fields.get(fi));
+                    let per_person = doc.is_some_and(|d| d.per_person);
+                    let unit = doc.map(|d| d.unit).unwrap_or_default();
                     found.changes.push(Change {
                         input,
                         label: field_label(program, eid, fi),
@@ -354,8 +353,8 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
                             let meta = program.docs.get(ei).map(|d| &d.origin.meta);
                             meta.map_or_else(|| Label::plain(&es.name), |m| Label::new(&es.name, m))
                         }),
-                        from: Shown::per(program, ty, &original, per_person),
-                        to: Shown::per(program, ty, &to, per_person),
+                        from: Shown::per(program, ty, unit, &original, per_person),
+                        to: Shown::per(program, ty, unit, &to, per_person),
                         decision: decision_label.clone(),
                         outcome: outcome.clone(),
                         at: (eid, row, fi),

@@ -6,6 +6,7 @@
 use bylaw_grammar::ast::AggFn;
 use bylaw_runtime::schema::EntityId;
 
+use crate::duration::DurationUnit;
 use crate::format::human;
 use crate::ir::*;
 use crate::types::{ArithOp, Per, Ty};
@@ -164,17 +165,24 @@ pub enum Words {
     },
 }
 
-/// A constant in both languages.
-pub(crate) fn value_words(program: &Program, ty: Ty, value: &Value) -> Words {
+/// A constant in both languages, a duration in `unit`.
+pub(crate) fn value_words(program: &Program, ty: Ty, unit: DurationUnit, value: &Value) -> Words {
     Words::Value {
-        zh: value_text(program, ty, value, Lang::Zh),
-        en: value_text(program, ty, value, Lang::En),
+        zh: value_text(program, ty, unit, value, Lang::Zh),
+        en: value_text(program, ty, unit, value, Lang::En),
     }
 }
 
-/// A value as people write it: `1,338.00 元/月`, `8 万元`, `2%`, `24 个月`.
-pub fn value_text(program: &Program, ty: Ty, value: &Value, lang: Lang) -> String {
-    value_text_per(program, ty, value, lang, false)
+/// A value as people write it: `1,338.00 元/月`, `8 万元`, `2%`, `24个月`, a duration in
+/// `unit` (`2年`, `80周岁`).
+pub fn value_text(
+    program: &Program,
+    ty: Ty,
+    unit: DurationUnit,
+    value: &Value,
+    lang: Lang,
+) -> String {
+    value_text_per(program, ty, unit, value, lang, false)
 }
 
 /// Is expression `id` a field, definition or parameter declared `money per person …`?
@@ -198,6 +206,7 @@ pub(crate) fn per_person_of(program: &Program, id: ExprId) -> bool {
 pub(crate) fn value_text_per(
     program: &Program,
     ty: Ty,
+    unit: DurationUnit,
     value: &Value,
     lang: Lang,
     per_person: bool,
@@ -237,14 +246,7 @@ pub(crate) fn value_text_per(
             };
             format!("{amount}{per}")
         }
-        (Ty::Months, Value::Int(v)) => match lang {
-            Lang::Zh if v % 12 == 0 && *v != 0 => format!("{}年", v / 12),
-            Lang::Zh => format!("{v}个月"),
-            Lang::En if v % 12 == 0 && *v != 0 => {
-                format!("{} year{}", v / 12, if *v == 12 { "" } else { "s" })
-            }
-            Lang::En => format!("{v} month{}", if *v == 1 { "" } else { "s" }),
-        },
+        (Ty::Months, Value::Int(v)) => unit.text(*v, lang),
         (Ty::Days, Value::Int(v)) => match lang {
             Lang::Zh => format!("{v}天"),
             Lang::En => format!("{v} day{}", if *v == 1 { "" } else { "s" }),
@@ -331,7 +333,7 @@ pub(crate) fn relation_label(program: &Program, owner: EntityId, relation: usize
 pub fn words(program: &Program, id: ExprId) -> Words {
     let w = |x: ExprId| Box::new(words(program, x));
     match program.node(id) {
-        Node::Const(v) => value_words(program, program.ty(id), v),
+        Node::Const(v) => value_words(program, program.ty(id), program.unit(id), v),
         Node::Field { entity, field } => {
             let label = field_label(program, *entity, field.0 as usize);
             if program.ty(id) == Ty::Bool {

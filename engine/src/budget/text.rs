@@ -13,7 +13,8 @@ pub(super) fn output_text(program: &Program, line: &BudgetLine, i: usize, style:
     let (Some(def), Some(v)) = (program.outputs.get(i), line.values.get(i)) else {
         return String::new();
     };
-    value(program, program.def(*def).ty, v, style)
+    let def = program.def(*def);
+    value(program, def.ty, def.unit, v, style)
 }
 
 fn limit_text(l: &LimitReport) -> String {

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use bylaw_codegen::layout::OutputColumn;
+use bylaw_compiler::duration::DurationUnit;
 use bylaw_compiler::ir::Program;
 use bylaw_compiler::types::Ty;
 use bylaw_runtime::arith::{MICRO, MONEY_SCALE};
@@ -26,6 +27,8 @@ pub(crate) fn quote(s: &str) -> Cow<'_, str> {
 /// How one output's cells are written.
 enum CellFormat {
     Number(ScaledFormat),
+    /// A duration shown in years or 周岁, stored in months.
+    Years(DurationUnit),
     Bool,
     Date,
     /// Variant names, each already quoted if it needs it.
@@ -45,6 +48,9 @@ impl CsvCells {
             .outputs
             .iter()
             .map(|d| match program.def(*d).ty {
+                Ty::Months if program.def(*d).unit != DurationUnit::Months => {
+                    CellFormat::Years(program.def(*d).unit)
+                }
                 Ty::Money(_) => CellFormat::Number(ScaledFormat::new(MONEY_SCALE, 2)),
                 Ty::Rate => CellFormat::Number(ScaledFormat::new(MICRO / 100, 0)),
                 Ty::Decimal => CellFormat::Number(ScaledFormat::new(MICRO, 0)),
@@ -119,6 +125,7 @@ impl CsvCells {
         let v = column.get(i).unwrap_or(0);
         match format {
             CellFormat::Number(f) => f.push(v, out),
+            CellFormat::Years(unit) => out.extend_from_slice(unit.plain(v).as_bytes()),
             CellFormat::Bool => out.extend_from_slice(if v != 0 { b"true" } else { b"false" }),
             CellFormat::Date => {
                 out.extend_from_slice(bylaw_runtime::date::format_date(v as i32).as_bytes());

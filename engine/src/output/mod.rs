@@ -12,6 +12,7 @@ use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
 
+use bylaw_compiler::duration::DurationUnit;
 use bylaw_compiler::ir::{Program, Value};
 use bylaw_compiler::types::Ty;
 use bylaw_runtime::batch::Batch;
@@ -215,7 +216,9 @@ impl<'p> RowWriter<'p> {
                     let json = match evaluation.value(o, i) {
                         Some(Value::Bool(b)) => serde_json::Value::Bool(b),
                         // Numbers stay exact text: money is never turned into a float.
-                        Some(v) => bylaw_compiler::format::plain(program, def.ty, &v).into(),
+                        Some(v) => {
+                            bylaw_compiler::format::plain_in(program, def.ty, def.unit, &v).into()
+                        }
                         None => serde_json::Value::Null,
                     };
                     obj.insert(def.name.clone(), json);
@@ -254,7 +257,13 @@ impl<'p> RowWriter<'p> {
                     let col = 3 + o;
                     match evaluation.value(o, i) {
                         Some(Value::Bool(x)) => b.bool(col, Some(x)),
-                        Some(Value::Int(x)) => b.int(col, Some(x)),
+                        Some(Value::Int(x)) => match program.def(*d) {
+                            // Years (or 周岁), in millionths.
+                            def if def.ty == Ty::Months && def.unit != DurationUnit::Months => {
+                                b.wide(col, Some(DurationUnit::micro_years(x)));
+                            }
+                            _ => b.int(col, Some(x)),
+                        },
                         Some(Value::Date(x)) => b.int(col, Some(i64::from(x))),
                         Some(v) => b.text(
                             col,
@@ -303,6 +312,7 @@ fn parquet_columns(program: &Program, key_column: &str, reason: bool) -> Vec<Out
         let kind = match def.ty {
             Ty::Money(_) | Ty::Rate => OutKind::Decimal(4),
             Ty::Decimal => OutKind::Decimal(6),
+            Ty::Months if def.unit != DurationUnit::Months => OutKind::WideDecimal(6),
             Ty::Count | Ty::Days | Ty::Months => OutKind::Int,
             Ty::Date => OutKind::Date,
             Ty::Bool => OutKind::Bool,

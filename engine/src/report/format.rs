@@ -93,12 +93,18 @@ pub fn percent(share: i64, style: Style) -> String {
     }
 }
 
-/// A value of type `ty` as the program writes it: `1,338.00 元/月`, `2%`, `24 months`
-/// for people; `1338.00`, `2`, `24` for files.
-pub fn value(program: &Program, ty: Ty, v: &Value, style: Style) -> String {
+/// A value of type `ty` as the program writes it: `1,338.00 元/月`, `2%`, `24 months`,
+/// `2 years` for people; `1338.00`, `2`, `24`, `2` for files (a duration in `unit`).
+pub fn value(
+    program: &Program,
+    ty: Ty,
+    unit: bylaw_compiler::duration::DurationUnit,
+    v: &Value,
+    style: Style,
+) -> String {
     match style {
-        Style::Human => bylaw_compiler::format::human(program, ty, v),
-        Style::File => bylaw_compiler::format::plain(program, ty, v),
+        Style::Human => bylaw_compiler::format::human_in(program, ty, unit, v),
+        Style::File => bylaw_compiler::format::plain_in(program, ty, unit, v),
     }
 }
 

@@ -207,7 +207,9 @@ fn value_at(array: &dyn Array, row: usize, field: &FieldSchema) -> Result<Scalar
             // The text only for a message: formatting every cell would cost more than
             // reading it.
             let shown = || format_decimal(raw, *scale);
-            let want = digits(ty).unwrap_or(0);
+            // Years are read to the month, like text (`85.5`): in millionths first.
+            let years = matches!(ty, ColumnType::Years);
+            let want = if years { 6 } else { digits(ty).unwrap_or(0) };
             let scaled = rescale(raw, i32::from(*scale), want).ok_or_else(|| {
                 let shown = shown();
                 problem(
@@ -219,12 +221,18 @@ fn value_at(array: &dyn Array, row: usize, field: &FieldSchema) -> Result<Scalar
                     ),
                 )
             })?;
-            let scaled = if matches!(ty, ColumnType::Years) {
-                scaled.checked_mul(12)
-            } else {
-                Some(scaled)
-            };
-            scaled.map(Scalar::Int).ok_or_else(|| {
+            if years {
+                return super::cell::whole_months(scaled).map(Scalar::Int).ok_or_else(|| {
+                    let shown = shown();
+                    problem(
+                        format!("`{shown}` years is not a whole number of months"),
+                        shown.clone(),
+                        "write years to a month, like `85.5` (85 years 6 months) or `85.083333` (85 years 1 month, six decimals), or give the field in months"
+                            .to_owned(),
+                    )
+                });
+            }
+            Some(scaled).map(Scalar::Int).ok_or_else(|| {
                 let shown = shown();
                 problem(
                     format!("`{shown}` is out of range"),

@@ -400,8 +400,14 @@ pub fn shown_number(ty: &crate::schema::ColumnType, v: i64) -> String {
         ColumnType::Money => format!("{text} 元"),
         ColumnType::Rate => format!("{}%", crate::decimal::format_scaled(v, ty.scale() / 100, 0)),
         ColumnType::Months => format!("{text} months"),
-        ColumnType::Years if v % 12 == 0 => format!("{} years", v / 12),
-        ColumnType::Years => format!("{text} months"),
+        // Years as data give them: to the quarter year (`85.5 years`) when they can be.
+        ColumnType::Years => match (v % 3 == 0).then(|| (v / 3).checked_mul(25)).flatten() {
+            Some(hundredths) => format!(
+                "{} years",
+                crate::decimal::format_scaled(hundredths, 100, 0)
+            ),
+            None => format!("{text} months"),
+        },
         ColumnType::Days => format!("{text} days"),
         _ => text,
     }

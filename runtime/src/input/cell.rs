@@ -80,10 +80,11 @@ fn plain_decimal(bytes: &[u8], scale: i64) -> Option<i64> {
 
 /// A number of type `scale`, as [`parse_scaled`] reads it.
 /// Years in millionths as whole months (`85.5` → 1,026), or `None` when they are not a
-/// whole number of months (`85.3`) or do not fit.
-fn whole_months(micro_years: i64) -> Option<i64> {
-    let twelfths = micro_years.checked_mul(12)?;
-    (twelfths % MICRO == 0).then_some(twelfths / MICRO)
+/// whole number of months (`85.3`) or do not fit. A month that is not a quarter year has
+/// no exact decimal: it is read from the six decimals output files write (`85.083333` →
+/// 1,021), see [`crate::decimal::micro_years`].
+pub(crate) fn whole_months(micro_years: i64) -> Option<i64> {
+    crate::decimal::months_of_micro_years(micro_years)
 }
 
 fn scaled(text: &str, scale: i64) -> Option<i64> {
@@ -198,7 +199,7 @@ pub(crate) fn parse_cell(ty: &ColumnType, text: &str) -> Result<Scalar, CellErro
                     cell_error(
                         DataErrorKind::BadNumber,
                         format!("`{}` years is not a whole number of months", shown(text)),
-                        "write years to a month, like `85.5`, or give the field in months",
+                        "write years to a month, like `85.5` (85 years 6 months) or `85.083333` (85 years 1 month, six decimals), or give the field in months",
                     )
                 }),
                 other => Ok(other),
@@ -374,6 +375,9 @@ mod tests {
             ("40", Some(480)),
             ("0.25", Some(3)),
             ("85.3", None),
+            // A month that is no quarter year, as output files write it.
+            ("85.083333", Some(1021)),
+            ("85.08333", None),
         ] {
             let scalar = parse_cell(&ty, text).ok();
             assert_eq!(scalar, months.map(Scalar::Int), "{text}");

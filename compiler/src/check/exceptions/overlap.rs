@@ -40,6 +40,8 @@ pub(crate) struct FieldData {
     pub whole_years: bool,
     /// The smallest value data may give (`at least`; 0 for counts and durations).
     pub minimum: Option<i64>,
+    /// The unit a duration field is declared in, for the witness's words.
+    pub unit: crate::duration::DurationUnit,
 }
 
 /// One input field's value in a witness.
@@ -49,7 +51,8 @@ pub(crate) struct Assignment {
     pub field: FieldId,
     pub ty: Ty,
     pub value: Value,
-    pub whole_years: bool,
+    /// The unit a duration is written in (`100 years`, `80 周岁`, `1199 months`).
+    pub unit: crate::duration::DurationUnit,
 }
 
 impl Assignment {
@@ -60,8 +63,13 @@ impl Assignment {
             (Ty::Rate, Value::Int(v)) => format!("{}%", format_scaled(*v, MICRO / 100, 0)),
             (Ty::Decimal, Value::Int(v)) => format_scaled(*v, MICRO, 1),
             (Ty::Days, Value::Int(v)) => format!("{v} days"),
-            (Ty::Months, Value::Int(v)) if self.whole_years && v % 12 == 0 => {
-                format!("{} years", v / 12)
+            (Ty::Months, Value::Int(v))
+                if self.unit != crate::duration::DurationUnit::Months && v % 12 == 0 =>
+            {
+                match self.unit {
+                    crate::duration::DurationUnit::Age => format!("{} 周岁", v / 12),
+                    _ => format!("{} years", v / 12),
+                }
             }
             (Ty::Months, Value::Int(v)) => format!("{v} months"),
             (_, Value::Int(v)) => v.to_string(),
@@ -531,7 +539,7 @@ impl<'a> Analysis<'a> {
                     field,
                     ty,
                     value,
-                    whole_years: facts.whole_years,
+                    unit: facts.unit,
                 })
             })
             .collect()
@@ -863,6 +871,11 @@ amount grant: money per month = 100 元
             FieldData {
                 whole_years: field.ty == ColumnType::Years,
                 minimum: field.minimum,
+                unit: if field.ty == ColumnType::Years {
+                    crate::duration::DurationUnit::Years
+                } else {
+                    crate::duration::DurationUnit::Months
+                },
             }
         };
         // The question is symmetric, whichever way the witness is found.
