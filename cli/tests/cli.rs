@@ -1330,6 +1330,84 @@ fn a_run_removes_temporaries_left_beside_its_output_by_a_dead_run() {
     assert!(live.exists(), "a live run's temporary is kept");
 }
 
+/// Ages are written as the policy speaks of them: `80` (周岁), not 960 months, in CSV,
+/// JSON and Parquet; a month past a birthday is years to six decimals, which the data
+/// readers take back as the same number of months.
+#[test]
+fn eval_writes_ages_in_years_that_read_back_as_the_same_months() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("people.csv");
+    std::fs::write(
+        &data,
+        "id,birth_date
+a,1944-05-10
+b,1990-01-01
+",
+    )
+    .unwrap();
+    let policy = "policies/illustrative/gaoling_allowance.bylaw";
+    let eval = |out: &Path| {
+        let o = bylaw(&[
+            "eval",
+            policy,
+            data.to_str().unwrap(),
+            "--date",
+            "2024-08-01",
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        std::fs::read_to_string(out).unwrap_or_default()
+    };
+    let csv = eval(&dir.path().join("out.csv"));
+    assert!(csv.contains("a,,,2024-05-10,true,true,80,100.00"), "{csv}");
+    assert!(csv.contains("b,,,2070-01-01,false,false,34,0.00"), "{csv}");
+    let json = eval(&dir.path().join("out.json"));
+    assert!(json.contains(r#""age_at_last_month_end":"80""#), "{json}");
+
+    // 80 周岁 and a month: 80.083333 years, read back (CSV and Parquet) as 961 months.
+    let writer = dir.path().join("w.bylaw");
+    std::fs::write(
+        &writer,
+        "policy w \"w\" assumed \"test\" effective 2024-01-01\n\
+         entity person { id: text key\n age: 周岁 }\n\
+         let a_month_later \"一个月后\" assumed \"test\" = age + 1 months\n",
+    )
+    .unwrap();
+    let reader = dir.path().join("r.bylaw");
+    std::fs::write(
+        &reader,
+        "policy r \"r\" assumed \"test\" effective 2024-01-01\n\
+         entity person { id: text key\n error: text default \"\"\n error_in: text default \"\"\n a_month_later: 周岁 }\n\
+         rule read_back \"读回\" assumed \"test\" = a_month_later == 961 months\n",
+    )
+    .unwrap();
+    let ages = dir.path().join("ages.csv");
+    std::fs::write(&ages, "id,age\np,80\n").unwrap();
+    for ext in ["csv", "parquet"] {
+        let written = dir.path().join(format!("later.{ext}"));
+        let back = dir.path().join(format!("back_from_{ext}.csv"));
+        for (policy, input, out) in [(&writer, &ages, &written), (&reader, &written, &back)] {
+            let o = bylaw(&[
+                "eval",
+                policy.to_str().unwrap(),
+                input.to_str().unwrap(),
+                "--date",
+                "2024-01-01",
+                "-o",
+                out.to_str().unwrap(),
+            ]);
+            assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        }
+        if ext == "csv" {
+            let text = std::fs::read_to_string(&written).unwrap();
+            assert!(text.contains("p,,,80.083333"), "{text}");
+        }
+        let text = std::fs::read_to_string(&back).unwrap();
+        assert!(text.contains("p,,,true"), "read back from {ext}: {text}");
+    }
+}
+
 #[test]
 fn eval_over_a_period_sums_months_and_refuses_a_bad_period() {
     let dir = tempfile::tempdir().unwrap();

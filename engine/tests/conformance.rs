@@ -203,7 +203,8 @@ struct Place<'a> {
 }
 
 fn value_text(program: &Program, def: bylaw_compiler::ir::DefId, v: &Value) -> String {
-    bylaw_compiler::format::human(program, program.def(def).ty, v)
+    let def = program.def(def);
+    bylaw_compiler::format::human_in(program, def.ty, def.unit, v)
 }
 
 fn error_text(program: &Program, e: &EvalError) -> String {

@@ -75,7 +75,7 @@ fn type_words(program: &Program, ty: Ty, unit: DurationUnit, lang: Lang) -> Stri
         (Ty::Months, _) => match unit {
             DurationUnit::Months => t(lang, "时长（月）", "months"),
             DurationUnit::Years => t(lang, "时长（年）", "years"),
-            DurationUnit::Age => t(lang, "年龄（周岁）", "age in whole years (周岁)"),
+            DurationUnit::Age => t(lang, "年龄（周岁）", "age in years (周岁)"),
         }
         .into(),
         (Ty::Money(Per::Month), Lang::Zh) => "金额（元/月）".into(),
