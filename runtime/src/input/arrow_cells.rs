@@ -232,14 +232,7 @@ fn value_at(array: &dyn Array, row: usize, field: &FieldSchema) -> Result<Scalar
                     )
                 });
             }
-            Some(scaled).map(Scalar::Int).ok_or_else(|| {
-                let shown = shown();
-                problem(
-                    format!("`{shown}` is out of range"),
-                    shown.clone(),
-                    "the value does not fit a 64-bit value".to_owned(),
-                )
-            })
+            Ok(Scalar::Int(scaled))
         }
         d if d.is_integer() => {
             let Some(v) = integer_at(array, row) else {
