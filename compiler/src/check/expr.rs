@@ -6,6 +6,7 @@ use bylaw_runtime::schema::{EntityId, FieldId};
 
 use super::{Checker, literal};
 use crate::diagnostics::{Diagnostic, codes, suggest};
+use crate::duration::DurationUnit;
 use crate::ir::*;
 use crate::types::{self, Ty};
 
@@ -40,8 +41,12 @@ fn bool_example(ty: Ty) -> &'static str {
     }
 }
 
-/// When one side is a bare number and the other has a unit: "write `1338 元`".
-fn unit_hint(lhs: &ast::Expr, lt: Ty, rhs: &ast::Expr, rt: Ty) -> Option<String> {
+/// When one side is a bare number and the other has a unit: "write `1338 元`"; beside
+/// a duration shown in years or 周岁, in that unit (`age >= 60` → `60 周岁`).
+fn unit_hint(
+    (lhs, lt, lu): (&ast::Expr, Ty, DurationUnit),
+    (rhs, rt, ru): (&ast::Expr, Ty, DurationUnit),
+) -> Option<String> {
     let bare = |e: &ast::Expr| match &e.kind {
         ExprKind::Literal(LitKind::Number {
             negative,
@@ -51,16 +56,18 @@ fn unit_hint(lhs: &ast::Expr, lt: Ty, rhs: &ast::Expr, rt: Ty) -> Option<String>
         }) => Some(format!("{}{digits}", if *negative { "-" } else { "" })),
         _ => None,
     };
-    let unit = |t: Ty| match t {
-        Ty::Money(_) => Some(" 元"),
-        Ty::Months => Some(" months"),
-        Ty::Days => Some(" days"),
-        Ty::Rate => Some("%"),
+    let unit = |t: Ty, u: DurationUnit| match (t, u) {
+        (Ty::Money(_), _) => Some(" 元"),
+        (Ty::Months, DurationUnit::Years) => Some(" years"),
+        (Ty::Months, DurationUnit::Age) => Some(" 周岁"),
+        (Ty::Months, DurationUnit::Months) => Some(" months"),
+        (Ty::Days, _) => Some(" days"),
+        (Ty::Rate, _) => Some("%"),
         _ => None,
     };
     let (number, unit) = match (bare(lhs), bare(rhs)) {
-        (_, Some(n)) => (n, unit(lt)?),
-        (Some(n), _) => (n, unit(rt)?),
+        (_, Some(n)) => (n, unit(lt, lu)?),
+        (Some(n), _) => (n, unit(rt, ru)?),
         _ => return None,
     };
     if unit == " months" {
@@ -690,7 +697,16 @@ impl Checker<'_> {
                     None => false,
                 };
                 if !ok {
-                    let (a, b) = (self.ty_name(lt), self.ty_name(rt));
+                    let (lu, ru) = (
+                        self.units.get(l.index()).copied().unwrap_or_default(),
+                        self.units.get(r.index()).copied().unwrap_or_default(),
+                    );
+                    // A duration is named in the unit it is shown in (`周岁`, `years`).
+                    let named = |t: Ty, u: DurationUnit| match t {
+                        Ty::Months => u.type_name().to_string(),
+                        _ => self.ty_name(t),
+                    };
+                    let (a, b) = (named(lt, lu), named(rt, ru));
                     let code = if types::is_period_mix(lt, rt) {
                         codes::PERIOD_MIX
                     } else {
@@ -700,7 +716,7 @@ impl Checker<'_> {
                         "convert one side with `per_year(x)` or `per_month(x)`".to_string()
                     } else if unified.is_some() {
                         format!("`{a}` values have no order; compare them with `==` or `!=`")
-                    } else if let Some(h) = unit_hint(lhs, lt, rhs, rt) {
+                    } else if let Some(h) = unit_hint((lhs, lt, lu), (rhs, rt, ru)) {
                         h
                     } else {
                         "both sides of a comparison must have the same type and unit".to_string()
