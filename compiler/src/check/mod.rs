@@ -550,7 +550,8 @@ impl<'a> Checker<'a> {
             Node::Call { args, .. } | Node::MinMax { args, .. } => join(args),
             Node::Neg(a) | Node::Not(a) | Node::LastYear(a) => join(&[*a]),
             Node::Arith { lhs, rhs, .. } | Node::Cmp { lhs, rhs, .. } => join(&[*lhs, *rhs]),
-            Node::And(..) | Node::Or(..) => DurationUnit::Months,
+            // Histories count whole calendar months (or days), like `months_between`.
+            Node::And(..) | Node::Or(..) | Node::History { .. } => DurationUnit::Months,
             Node::If {
                 then, otherwise, ..
             } => join(&[*then, *otherwise]),
