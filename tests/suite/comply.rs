@@ -234,16 +234,23 @@ mod round_trip {
                     window,
                     span: Span::default(),
                 }),
-            (proptest::collection::vec(name(), 1..3), 0u32..90, name()).prop_map(
-                |(services, days, event)| {
+            (
+                proptest::collection::vec(name(), 1..3),
+                0u32..90,
+                name(),
+                proptest::option::of(proptest::option::of(name()))
+            )
+                .prop_map(|(services, days, event, working)| {
                     Delivery::Deadline {
                         services: services.iter().map(|x| ident(x)).collect(),
                         days: s(&days.to_string()),
+                        // Working days, optionally in a named calendar.
+                        working: working.is_some(),
+                        calendar: working.flatten().map(|c| ident(&c)),
                         event: ident(&event),
                         span: Span::default(),
                     }
-                }
-            ),
+                }),
         ]
     }
 
