@@ -191,7 +191,10 @@ impl EvalError {
 fn outside_calendar(program: &Program, id: CalendarId, day: i64, lang: Lang) -> String {
     let shown = i32::try_from(day).map_or_else(|_| day.to_string(), date::format_date);
     let Some(c) = program.calendars.get(id.index()) else {
-        return format!("working days on {shown} are not in the calendar");
+        return match lang {
+            Lang::Zh => format!("工作日历未涵盖 {shown}"),
+            Lang::En => format!("working days on {shown} are not in the calendar"),
+        };
     };
     let (name, first, last) = (
         &c.name,
@@ -299,5 +302,30 @@ mod tests {
         );
         assert_eq!(below.code(), "below_scale");
         assert!(below.detail.contains("-5.00 元"), "{}", below.detail);
+    }
+
+    #[test]
+    fn a_day_outside_the_calendar_is_named_with_the_days_it_covers() {
+        let compiled = crate::compile_file(std::path::Path::new(
+            "../tests/conformance/dates/working_days.bylaw",
+        ));
+        let program = compiled.program.expect("compiles");
+        let date = date::parse_date("2025-01-01").unwrap();
+        let day = i64::from(date::parse_date("2025-04-01").unwrap());
+        let kind = ErrorKind::OutsideCalendar {
+            calendar: CalendarId(0),
+            day,
+        };
+        let e = EvalError::new(&program, date, kind, Some(DefId(0)));
+        assert_eq!(e.code(), "outside_calendar");
+        assert_eq!(
+            e.detail,
+            "counting working days needs 2025-04-01, but calendar `test_workdays` covers only 2025-01-01 to 2025-03-31"
+        );
+        let zh = e.message(&program, date, Lang::Zh);
+        assert!(
+            zh.contains("test_workdays") && zh.contains("2025-04-01"),
+            "{zh}"
+        );
     }
 }

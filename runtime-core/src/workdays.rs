@@ -115,29 +115,35 @@ pub fn add_working_days(table: &[i64], d: i32, n: i64) -> Result<i32, i64> {
     i32::try_from(found).map_err(|_| found)
 }
 
-/// Working days after `a` up to and including `b`: `add_working_days(a, n) == b` gives
-/// `n` when `b` is a working day. Negative when `b < a`; 0 when `a == b`. Fails with
-/// the first day the count needs that the calendar does not cover.
+/// Working days counted from `a` to `b` as [`add_working_days`] counts: `a` excluded,
+/// `b` included — the working days after `a` up to `b`, or, when `b` is before `a`,
+/// minus those before `a` down to `b`. So `add_working_days(a, n) == b` gives `n` when
+/// `b` is a working day, for either sign; 0 when `a == b`. Fails with the first day the
+/// count needs that the calendar does not cover.
 pub fn working_days_between(table: &[i64], a: i32, b: i32) -> Result<i64, i64> {
-    if b < a {
-        return working_days_between(table, b, a).map(|n| -n);
-    }
     let (a, b) = (i64::from(a), i64::from(b));
     if a == b {
         return Ok(0);
     }
+    // The days counted, in the order the count visits them: from `a` ± 1 to `b`.
+    let (near, step) = if b > a { (a + 1, 1) } else { (a - 1, -1) };
     let Some(cal) = View::of(table) else {
-        return Err(a + 1);
+        return Err(near);
     };
-    if !cal.covers(a + 1) {
-        return Err(a + 1);
+    if !cal.covers(near) {
+        return Err(near);
     }
     if b > cal.last {
         return Err(cal.last + 1);
     }
-    match (cal.before(b + 1), cal.before(a + 1)) {
-        (Some(to), Some(from)) => Ok(to - from),
-        _ => Err(a + 1),
+    if b < cal.first {
+        return Err(cal.first - 1);
+    }
+    // Working days among the days `lo..=hi`, both covered.
+    let (lo, hi) = if step > 0 { (near, b) } else { (b, near) };
+    match (cal.before(hi + 1), cal.before(lo)) {
+        (Some(to), Some(from)) => Ok(step * (to - from)),
+        _ => Err(near),
     }
 }
 
@@ -278,10 +284,10 @@ mod tests {
         let first = day("2024-12-31");
         for a in first..first + 32 {
             for n in -40..40 {
-                if let Ok(b) = add_working_days(&t, a, n) {
-                    if n != 0 {
-                        assert_eq!(working_days_between(&t, a, b), Ok(n), "{a} {n}");
-                    }
+                if let Ok(b) = add_working_days(&t, a, n)
+                    && n != 0
+                {
+                    assert_eq!(working_days_between(&t, a, b), Ok(n), "{a} {n}");
                 }
             }
         }

@@ -193,11 +193,12 @@ impl Checker<'_> {
     }
 
     /// The calendar a working-day count uses: the one `named`, else the only one in
-    /// scope. `what` is the construct counting, for the words.
+    /// scope. `what` is the construct counting, and `example` how it names a calendar,
+    /// for the words.
     pub(super) fn calendar_for(
         &mut self,
         named: Option<&ast::Ident>,
-        what: &str,
+        (what, example): (&str, &dyn Fn(&str) -> String),
         file: FileId,
         span: Span,
     ) -> Option<CalendarId> {
@@ -241,8 +242,8 @@ impl Checker<'_> {
                     ),
                     (file, span, "which calendar?"),
                     format!(
-                        "name one: `add_working_days(d, 15, {0})`, `within 15 working days of x in {0}`",
-                        names.first().copied().unwrap_or_default()
+                        "name one: {}",
+                        example(names.first().copied().unwrap_or_default())
                     ),
                 );
                 None

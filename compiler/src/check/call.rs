@@ -212,7 +212,9 @@ impl Checker<'_> {
                     None => None,
                 };
                 let what = format!("`{name}`");
-                let calendar = self.calendar_for(named.as_ref(), &what, file, span)?;
+                let written: Vec<String> = args.iter().take(2).map(bylaw_grammar::print_expr).collect();
+                let example = |c: &str| format!("`{name}({}, {c})`", written.join(", "));
+                let calendar = self.calendar_for(named.as_ref(), (&what, &example), file, span)?;
                 let (builtin, ty) = if name == "add_working_days" {
                     (Builtin::AddWorkingDays(calendar), Ty::Date)
                 } else {

@@ -519,7 +519,13 @@ impl Checker<'_> {
                 let n = count_of(self, days);
                 let calendar = if *working {
                     let what = "a deadline in working days";
-                    Some(self.calendar_for(calendar.as_ref(), what, file, *span)?)
+                    let example = |c: &str| {
+                        format!(
+                            "`within {} working days of {} in {c}`",
+                            days.text, event.name
+                        )
+                    };
+                    Some(self.calendar_for(calendar.as_ref(), (what, &example), file, *span)?)
                 } else {
                     if let Some(c) = calendar {
                         self.error_help(

@@ -283,7 +283,7 @@ fn call(function: &str, args: &[Words], lang: Lang) -> String {
         ("year_end", Lang::En) => format!("31 December of the year of {}", a(0)),
         ("add_working_days", Lang::Zh) => format!("{}后第{}个工作日", a(0), a(1)),
         ("add_working_days", Lang::En) => {
-            format!("the working day {} working days after {}", a(1), a(0))
+            format!("the day {} working days after {}", a(1), a(0))
         }
         ("working_days_between", Lang::Zh) => {
             format!("{}之后至{}（含）的工作日数", a(0), a(1))
