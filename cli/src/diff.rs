@@ -22,8 +22,12 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub input: DataArgs,
     /// The evaluation date (`2023-07-01`, `2023-07` or `2023`).
+    #[arg(long, required_unless_present = "period", conflicts_with = "period")]
+    pub date: Option<String>,
+    /// Compare over every month of a period (2025, 2025-Q3, 2025-07), each on its first
+    /// day: eligible in some month; a monthly amount summed over the months.
     #[arg(long)]
-    pub date: String,
+    pub period: Option<String>,
     /// A numeric field of the household entity that weights each household (e.g. a
     /// survey weight); counts and costs are weighted sums.
     #[arg(long)]
@@ -57,11 +61,31 @@ fn run_inner(args: &DiffArgs, format: ErrorFormat) -> Result<(), Exit> {
     let started = Instant::now();
     let nothing = "there are no households to evaluate";
     let old = fail::load(&args.old, None, nothing, format)?;
-    let date = Date::parse(&args.date).map_err(|e| {
-        fail(
-            EngineError::input("bylaw::argument::date", format!("--date: {e}")).with_hint(e.hint()),
-        )
-    })?;
+    let period = match &args.period {
+        None => None,
+        Some(text) => Some(bylaw_runtime::period::Period::parse(text).map_err(|e| {
+            fail(
+                EngineError::input("bylaw::argument::period", format!("--period: {e}")).with_hint(
+                    "a period is a year `2025`, a quarter `2025-Q3` or a month `2025-07`",
+                ),
+            )
+        })?),
+    };
+    let date = match (&args.date, &period) {
+        (Some(text), _) => Date::parse(text).map_err(|e| {
+            fail(
+                EngineError::input("bylaw::argument::date", format!("--date: {e}"))
+                    .with_hint(e.hint()),
+            )
+        })?,
+        (None, Some(p)) => Date::from_days(p.start),
+        (None, None) => {
+            return Err(fail(
+                EngineError::input("bylaw::argument::date", "give --date or --period")
+                    .with_hint("e.g. --date 2025-07-01, or --period 2025"),
+            ));
+        }
+    };
     let new = if impact::is_scenario(&args.new) {
         let mut p = old.clone();
         p.apply_scenario(&args.new)
@@ -89,6 +113,7 @@ fn run_inner(args: &DiffArgs, format: ErrorFormat) -> Result<(), Exit> {
         by: args.by.clone(),
         threads: args.threads,
         backend: BackendKind::Jit,
+        period,
     };
     let impact = Impact::compute(&old, &new, &old_batch, new_batch.as_ref(), date, &options)
         .map_err(fail)?;

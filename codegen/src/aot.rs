@@ -16,7 +16,8 @@ use std::process::Command;
 use bylaw_compiler::ir::Program;
 use bylaw_runtime::native::keys;
 use bylaw_runtime::native::policy::{
-    ABI_VERSION, KIND_BOOL, KIND_DATE, KIND_ENUM, KIND_INT, KIND_TEXT, PolicyDesc,
+    ABI_VERSION, KIND_BOOL, KIND_DATE, KIND_ENUM, KIND_INT, KIND_TEXT, PolicyDesc, ROLE_FIRST_DAY,
+    ROLE_LAST_DAY,
 };
 use bylaw_runtime::schema::ColumnType;
 use cranelift_codegen::ir::{AbiParam, InstBuilder, UserFuncName, types};
@@ -235,7 +236,13 @@ pub(crate) fn shape_of(program: &Program) -> Vec<u32> {
         .map(|d| output_width(program.def(*d).ty) as u32)
         .collect();
     for (e, entity) in schema.entities.iter().enumerate() {
-        for f in &entity.fields {
+        for (i, f) in entity.fields.iter().enumerate() {
+            let role = entity.dated.and_then(|d| {
+                let i = bylaw_runtime::schema::FieldId(i as u32);
+                (d.from == i)
+                    .then_some(ROLE_FIRST_DAY)
+                    .or((d.until == i).then_some(ROLE_LAST_DAY))
+            });
             let (kind, variants) = match &f.ty {
                 ColumnType::Bool => (KIND_BOOL, 0),
                 ColumnType::Date => (KIND_DATE, 0),
@@ -243,7 +250,8 @@ pub(crate) fn shape_of(program: &Program) -> Vec<u32> {
                 ColumnType::Text => (KIND_TEXT, 0),
                 _ => (KIND_INT, 0),
             };
-            shape.extend([e as u32, kind, variants, keys::unit_factor(&f.ty)]);
+            let unit = role.unwrap_or_else(|| keys::unit_factor(&f.ty));
+            shape.extend([e as u32, kind, variants, unit]);
         }
     }
     for (e, entity) in schema.entities.iter().enumerate() {

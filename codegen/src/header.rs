@@ -13,9 +13,9 @@ use bylaw_runtime::schema::ColumnType;
 
 use crate::aot::c_name;
 
-const COMMON: &str = r#"#ifndef BYLAW_ABI_V3
-#define BYLAW_ABI_V3
-/* ---- The Bylaw native ABI, version 3 (shared by every compiled policy) ----------
+const COMMON: &str = r#"#ifndef BYLAW_ABI_V4
+#define BYLAW_ABI_V4
+/* ---- The Bylaw native ABI, version 4 (shared by every compiled policy) ----------
  *
  * Values: money is int64_t in units of 0.0001 yuan; rates and decimals int64_t
  * millionths; counts and durations int64_t in the unit their field declares (days,
@@ -73,7 +73,7 @@ typedef struct bylaw_failed_row {
 } bylaw_failed_row;
 
 /* What a compiled library is: see <policy>_policy_info. */
-#define BYLAW_ABI_VERSION 3
+#define BYLAW_ABI_VERSION 4
 typedef struct bylaw_policy_info {
     uint32_t abi;            /* the library's ABI version: compare with BYLAW_ABI_VERSION */
     int32_t date;            /* the evaluation date, days since 1970-01-01 */
@@ -89,8 +89,10 @@ typedef struct bylaw_policy_info {
 #define BYLAW_E_ABI (-2)    /* the library and the runtime disagree on the ABI */
 #define BYLAW_E_BATCH (-3)  /* the batch does not match the policy's input (a column
                                missing, unknown or twice, a length, an offset, a
-                               boolean not 0/1, an unknown key, a duration too large);
-                               nothing was evaluated */
+                               boolean not 0/1, an unknown key, a duration too large,
+                               a parent's dated records not in order of their first
+                               day or one ending before it starts); nothing was
+                               evaluated */
 #define BYLAW_E_RANGE (-4)  /* the rows are not within the root entity */
 
 /* Per-household error codes (the same as `bylaw eval`'s engines report). */
@@ -104,7 +106,7 @@ typedef struct bylaw_policy_info {
 #define BYLAW_ERR_OUTSIDE_CALENDAR 7 /* a working-day count needs day `arg`, which
                                       calendar `aux` does not cover */
 #define BYLAW_NO_DATE INT32_MIN   /* a date field declared `default none`, without a date */
-#endif /* BYLAW_ABI_V3 */
+#endif /* BYLAW_ABI_V4 */
 "#;
 
 fn column_c(ty: &ColumnType) -> &'static str {

@@ -94,6 +94,7 @@ impl Pending {
             | Node::Field { .. }
             | Node::Param { .. }
             | Node::LastYear(_)
+            | Node::History { .. }
             | Node::Not(_)
             | Node::Cmp { .. }
             | Node::And(..)

@@ -7,7 +7,9 @@ use bylaw_grammar::ast::AggFn;
 use bylaw_runtime::arith::{self, ArithError, Exact, FEN, RoundingMode};
 use bylaw_runtime::batch::{Batch, Column};
 use bylaw_runtime::date;
-use bylaw_runtime::schema::EntityId;
+use bylaw_runtime::date::NO_DATE;
+use bylaw_runtime::history::HistoryFold;
+use bylaw_runtime::schema::{EntityId, FieldId};
 use bylaw_runtime::workdays;
 
 use crate::exact::Pending;
@@ -620,7 +622,46 @@ impl<'p> Evaluator<'p> {
             } => self.aggregate(
                 st, *function, *owner, *relation, *child, *body, *filter, *default,
             )?,
+            Node::History {
+                function,
+                owner,
+                relation,
+                child,
+                filter,
+                dated,
+                dates,
+            } => {
+                let mut days = Vec::with_capacity(dates.len());
+                for d in dates {
+                    days.push(self.date_of(st, *d)?);
+                }
+                let mut fold = HistoryFold::new(*function, &days);
+                let range = st.children(*owner, *relation);
+                for r in range {
+                    st.frame.push((*child, r));
+                    let kept = filter.map_or(Ok(true), |f| self.boolean(st, f));
+                    st.frame.pop();
+                    if kept? {
+                        let day = |field: FieldId| match st.field_at(*child, field.0 as usize, r) {
+                            Value::Date(d) => d,
+                            _ => NO_DATE,
+                        };
+                        fold.step(day(dated.from), day(dated.until));
+                    }
+                }
+                Value::Int(fold.finish())
+            }
         })
+    }
+
+    /// The day of a date expression.
+    fn date_of(&self, st: &mut State, id: ExprId) -> Result<i32> {
+        match self.eval(st, id)? {
+            Value::Date(d) => Ok(d),
+            other => Err(EvalError::missing(format!(
+                "internal: expected a date, found {other:?}"
+            ))),
+        }
     }
 
     /// The exact value of `id`: a fraction for an expression that may hold a pending
@@ -692,13 +733,7 @@ impl<'p> Evaluator<'p> {
                 filter,
             } => {
                 let body = body.ok_or_else(internal)?;
-                let owner_row = st.row_of(*owner);
-                let range = st
-                    .batch
-                    .entities
-                    .get(owner.0 as usize)
-                    .and_then(|e| e.children.get(*relation))
-                    .map_or(0..0, |o| o.range(owner_row));
+                let range = st.children(*owner, *relation);
                 let mut acc: Option<Exact> = None;
                 for r in range {
                     st.frame.push((*child, r));
@@ -877,13 +912,7 @@ impl<'p> Evaluator<'p> {
         filter: Option<ExprId>,
         default: Option<ExprId>,
     ) -> Result<Value> {
-        let owner_row = st.row_of(owner);
-        let range = st
-            .batch
-            .entities
-            .get(owner.0 as usize)
-            .and_then(|e| e.children.get(relation))
-            .map_or(0..0, |o| o.range(owner_row));
+        let range = st.children(owner, relation);
         let mut count: i64 = 0;
         let mut sum: i64 = 0;
         let mut best: Option<Value> = None;
@@ -1118,6 +1147,16 @@ impl State<'_> {
             .rev()
             .find(|(e, _)| *e == entity)
             .map_or(0, |(_, r)| *r)
+    }
+
+    /// The rows of `relation`'s children of `owner`'s row in the current frame.
+    fn children(&self, owner: EntityId, relation: usize) -> std::ops::Range<usize> {
+        let owner_row = self.row_of(owner);
+        self.batch
+            .entities
+            .get(owner.0 as usize)
+            .and_then(|e| e.children.get(relation))
+            .map_or(0..0, |o| o.range(owner_row))
     }
 
     fn parent_row(&self, entity: EntityId) -> Option<usize> {

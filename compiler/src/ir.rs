@@ -153,6 +153,22 @@ pub enum Node {
         filter: Option<ExprId>,
         default: Option<ExprId>,
     },
+    /// A fold over a relation of dated records, in order of their first day
+    /// (`continuous_months(stays where …, applied_on)`; see [`bylaw_runtime::history`]).
+    History {
+        function: bylaw_runtime::history::HistoryFn,
+        /// The entity that owns the relation, its relation index, and the child entity.
+        owner: EntityId,
+        relation: usize,
+        child: EntityId,
+        /// Which records count, read in the child's frame.
+        filter: Option<ExprId>,
+        /// The child's first-day and last-day fields.
+        dated: bylaw_runtime::schema::Dated,
+        /// The dates the fold counts to, read in the owner's frame: `d`, or the window's
+        /// first and last day.
+        dates: Vec<ExprId>,
+    },
     /// `x[last year]`: a field of the yearly entity read from the row of the same region
     /// one year earlier, or a parameter read on 1 January of the previous year.
     LastYear(ExprId),

@@ -129,6 +129,14 @@ fn args(program: &Program, ids: &[ExprId], out: &mut String) {
     }
 }
 
+fn relation_name(program: &Program, owner: EntityId, relation: usize) -> &str {
+    program
+        .schema
+        .entity(owner)
+        .and_then(|e| e.relations.get(relation))
+        .map_or("<unknown relation>", |r| r.name.as_str())
+}
+
 fn binary(program: &Program, lhs: ExprId, op: &str, rhs: ExprId, out: &mut String) {
     out.push('(');
     expr(program, lhs, out);
@@ -279,11 +287,7 @@ fn expr(program: &Program, id: ExprId, out: &mut String) {
             default,
             ..
         } => {
-            let relation = program
-                .schema
-                .entity(*owner)
-                .and_then(|e| e.relations.get(*relation))
-                .map_or("<unknown relation>", |r| r.name.as_str());
+            let relation = relation_name(program, *owner, *relation);
             let _ = write!(out, "{}({relation}", function.as_str());
             if let Some(body) = body {
                 out.push_str(": ");
@@ -296,6 +300,26 @@ fn expr(program: &Program, id: ExprId, out: &mut String) {
             if let Some(default) = default {
                 out.push_str(" else ");
                 expr(program, *default, out);
+            }
+            out.push(')');
+        }
+        Node::History {
+            function,
+            owner,
+            relation,
+            filter,
+            dates,
+            ..
+        } => {
+            let relation = relation_name(program, *owner, *relation);
+            let _ = write!(out, "{}({relation}", function.name());
+            if let Some(filter) = filter {
+                out.push_str(" where ");
+                expr(program, *filter, out);
+            }
+            for d in dates {
+                out.push_str(", ");
+                expr(program, *d, out);
             }
             out.push(')');
         }

@@ -75,7 +75,7 @@ pub struct PeriodTable {
 }
 
 /// The first days of the months of `period`.
-fn months_of(period: &Period) -> Vec<Date> {
+pub(crate) fn months_of(period: &Period) -> Vec<Date> {
     let mut out = Vec::new();
     let mut day = period.start;
     while day <= period.end {

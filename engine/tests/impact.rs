@@ -187,3 +187,48 @@ fn options_that_do_not_fit_are_refused_with_a_code_and_a_hint() {
     });
     assert_eq!(e.code(), "bylaw::impact::not_an_enumeration");
 }
+
+#[test]
+fn a_period_sums_monthly_amounts_with_the_rate_in_force_each_month() {
+    let old = policy(500);
+    let dir = tempfile::tempdir().unwrap();
+    // The reform raises the limit from 500 元 to 600 元 on 1 July 2025.
+    let new = Policy::from_text(
+        "grant_dated.bylaw",
+        "enum town {\n  east \"东\"\n  west \"西\"\n}\n\
+         entity household {\n  id: text key\n  income: money per month\n  size: count\n  \
+         town: town\n  weight: count default 1\n}\n\
+         parameter limit: money per month {\n  500 元 from 2025-01-01\n  600 元 from 2025-07-01\n}\n\
+         let per_head = income / size\n\
+         rule eligible \"低收入\" = per_head < limit\n\
+         amount grant: money per month = if eligible then (limit - per_head) * size else 0 元\n",
+    )
+    .unwrap();
+    let batch = batch(&old, dir.path());
+    for backend in [BackendKind::Interpreter, BackendKind::Jit] {
+        let options = ImpactOptions {
+            backend,
+            period: Some(bylaw_runtime::period::Period::parse("2025").unwrap()),
+            ..ImpactOptions::default()
+        };
+        let start = Date::parse("2025-01-01").unwrap();
+        let impact = Impact::compute(&old, &new, &batch, None, start, &options).unwrap();
+        let yuan = |y: i64| y * 10_000;
+        // a: 50 元 a month all year before; after, 50 元 to June and 150 元 from July.
+        // b: never eligible before; eligible from July after, at 50 元 a month.
+        // c: never eligible. d: fails every month under both versions.
+        assert_eq!(
+            impact.pairs(),
+            &[
+                (Some((true, yuan(600))), Some((true, yuan(1200)))),
+                (Some((false, 0)), Some((true, yuan(300)))),
+                (Some((false, 0)), Some((false, 0))),
+                (None, None),
+            ],
+            "{backend:?}"
+        );
+        assert_eq!(impact.summary().all.gain, 1_000_000, "b gains, unweighted");
+        assert!(format!("{:?}", impact.text("old", "new")).contains("over 2025 (12 months"));
+        assert!(impact.json("old", "new").contains("\"period\": \"2025\""));
+    }
+}

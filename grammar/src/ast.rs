@@ -138,6 +138,8 @@ pub struct Variant {
 pub struct EntityDecl {
     pub name: Ident,
     pub meta: Meta,
+    /// `from started_on until ended_on`: an entity of dated records.
+    pub dated: Option<(Ident, Ident)>,
     pub fields: Vec<FieldDecl>,
     pub span: Span,
 }
@@ -553,9 +555,21 @@ pub enum ExprKind {
         filter: Option<Box<Expr>>,
         default: Option<Box<Expr>>,
     },
+    /// A history function over a relation of dated records:
+    /// `continuous_months(stays where place == region.nansha, applied_on)`.
+    History(Box<HistoryCall>),
     Paren(Box<Expr>),
     /// `x[last year]`: x for the year before the row's year.
     LastYear(Box<Expr>),
+}
+
+/// A history function's call (boxed in [`ExprKind::History`] to keep nodes small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryCall {
+    pub function: Ident,
+    pub relation: Ident,
+    pub filter: Option<Expr>,
+    pub dates: Vec<Expr>,
 }
 
 #[cfg(test)]

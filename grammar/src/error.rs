@@ -222,6 +222,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         Rule::agg_body => "`:`",
         Rule::agg_filter => "`where`",
         Rule::agg_default => "`else`",
+        Rule::agg_dates => "dates",
+        Rule::dated_clause => "`from FIELD until FIELD`",
         Rule::scale_kind => "`single` or `marginal`",
         _ => return None,
     })

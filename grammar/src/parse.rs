@@ -393,7 +393,17 @@ fn lower_entity(pair: Pair<Rule>) -> Result<EntityDecl> {
     let name = ident(next(&mut inner, "name")?);
     let mut meta = Meta::default();
     let mut fields = Vec::new();
+    let mut dated = None;
     for p in inner {
+        if p.as_rule() == Rule::dated_clause {
+            let mut names = children(p)
+                .filter(|c| c.as_rule() == Rule::ident)
+                .map(ident);
+            let from = names.next();
+            let until = names.next();
+            dated = from.zip(until);
+            continue;
+        }
         if p.as_rule() != Rule::field {
             meta_clause(&mut meta, p);
             continue;
@@ -435,6 +445,7 @@ fn lower_entity(pair: Pair<Rule>) -> Result<EntityDecl> {
     Ok(EntityDecl {
         name,
         meta,
+        dated,
         fields,
         span,
     })
@@ -959,6 +970,10 @@ fn lower_primary(pair: Pair<Rule>) -> Result<Expr> {
     Ok(Expr { kind, span })
 }
 
+/// The functions over a relation of dated records: they take the relation, a filter and
+/// dates (`continuous_months(stays where …, applied_on)`).
+pub const HISTORY_FUNCTIONS: [&str; 3] = ["continuous_months", "longest_months", "days_within"];
+
 fn lower_call(pair: Pair<Rule>) -> Result<ExprKind> {
     let mut inner = children(pair);
     let function = ident(next(&mut inner, "function")?);
@@ -979,14 +994,62 @@ fn lower_call(pair: Pair<Rule>) -> Result<ExprKind> {
     let mut body = None;
     let mut filter = None;
     let mut default = None;
+    let mut dates = Vec::new();
     for clause in ai {
         let rule = clause.as_rule();
+        if rule == Rule::agg_dates {
+            dates = children(clause)
+                .map(lower_expr)
+                .collect::<Result<Vec<_>>>()?;
+            continue;
+        }
         let e = Box::new(lower_expr(next(&mut children(clause), "expression")?)?);
         match rule {
             Rule::agg_body => body = Some(e),
             Rule::agg_filter => filter = Some(e),
             _ => default = Some(e),
         }
+    }
+    if HISTORY_FUNCTIONS.contains(&function.name.as_str()) {
+        if let Some(e) = body.as_ref().or(default.as_ref()) {
+            return Err(ParseError::at(
+                e.span,
+                &format!("`{}` takes no `:` value and no `else`", function.name),
+                Some(&format!(
+                    "write `{}({} where condition, date)`: it reads the records' dates",
+                    function.name, relation.name
+                )),
+            ));
+        }
+        return Ok(ExprKind::History(Box::new(HistoryCall {
+            function,
+            relation,
+            filter: filter.map(|f| *f),
+            dates,
+        })));
+    }
+    if !dates.is_empty() {
+        if body.is_some() || filter.is_some() || default.is_some() {
+            let at = dates.first().map_or(agg_span, |d| d.span);
+            return Err(ParseError::at(
+                at,
+                &format!(
+                    "`{}` takes nothing after its relation's clauses",
+                    function.name
+                ),
+                Some(
+                    "only `continuous_months`, `longest_months` and `days_within` take dates after `where`",
+                ),
+            ));
+        }
+        // `months_between(a, b)`: a call whose first argument is a bare name.
+        let first = Expr {
+            span: relation.span,
+            kind: ExprKind::Path(vec![relation]),
+        };
+        let mut args = vec![first];
+        args.extend(dates);
+        return Ok(ExprKind::Call { function, args });
     }
     match AggFn::from_name(&function.name) {
         Some(agg) => Ok(ExprKind::Aggregate {

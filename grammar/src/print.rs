@@ -166,16 +166,26 @@ impl Printer {
     /// A declaration header ending in `{`: its clauses inline when the line stays short,
     /// else one per line.
     fn block_header(&mut self, head: String, meta: &Meta) {
+        self.block_header_with(head, meta, "");
+    }
+
+    /// [`Self::block_header`] with `tail` (a clause written after the metadata, such as
+    /// an entity's `from … until …`) before the brace.
+    fn block_header_with(&mut self, head: String, meta: &Meta, tail: &str) {
         let mut inline = head.clone();
         let saved = std::mem::take(&mut self.out);
         self.meta_inline(meta);
         let clauses = std::mem::replace(&mut self.out, saved);
         inline.push_str(&clauses);
+        inline.push_str(tail);
         if inline.chars().count() + 2 <= LINE_WIDTH {
             let _ = writeln!(self.out, "{inline} {{");
         } else {
             let _ = writeln!(self.out, "{head}");
             self.meta_lines(meta, "  ");
+            if !tail.is_empty() {
+                let _ = writeln!(self.out, "  {}", tail.trim_start());
+            }
             self.out.push_str("{\n");
         }
     }
@@ -284,7 +294,10 @@ impl Printer {
             Some(l) => format!("entity {} {}", d.name.name, quote(&l.text)),
             None => format!("entity {}", d.name.name),
         };
-        self.block_header(head, &d.meta);
+        let tail = d.dated.as_ref().map_or_else(String::new, |(f, u)| {
+            format!(" from {} until {}", f.name, u.name)
+        });
+        self.block_header_with(head, &d.meta, &tail);
         for f in &d.fields {
             self.comments_before(f.name.span.start, "  ");
             let ty = match &f.ty {
@@ -767,6 +780,17 @@ pub fn expr(e: &Expr) -> String {
             }
             if let Some(d) = default {
                 let _ = write!(s, " else {}", expr(d));
+            }
+            s.push(')');
+            s
+        }
+        ExprKind::History(call) => {
+            let mut s = format!("{}({}", call.function.name, call.relation.name);
+            if let Some(f) = &call.filter {
+                let _ = write!(s, " where {}", expr(f));
+            }
+            for d in &call.dates {
+                let _ = write!(s, ", {}", expr(d));
             }
             s.push(')');
             s

@@ -82,6 +82,20 @@ impl Column {
         }
     }
 
+    /// Reorders the values: value `i` becomes the one at `order[i]`.
+    pub fn permute(&mut self, order: &[usize]) {
+        fn pick<T: Clone>(v: &[T], order: &[usize]) -> Vec<T> {
+            order.iter().filter_map(|i| v.get(*i).cloned()).collect()
+        }
+        match self {
+            Column::Int(v) => *v = pick(v, order),
+            Column::Bool(v) => *v = pick(v, order),
+            Column::Date(v) => *v = pick(v, order),
+            Column::Enum(v) => *v = pick(v, order),
+            Column::Text(v) => *v = pick(v, order),
+        }
+    }
+
     /// Number of values.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -213,6 +227,16 @@ impl Batch {
                     return Err(format!("`{name}.{}` has invalid offsets", rel.name));
                 }
             }
+        }
+        if let Some((name, row, how)) = crate::history::find_disorder(schema, self) {
+            return Err(match how {
+                crate::history::Disorder::BeforePrevious => format!(
+                    "`{name}` row {row} starts before the record above it: a parent's dated records must be in order of their first day"
+                ),
+                crate::history::Disorder::EndsBeforeStart => {
+                    format!("`{name}` row {row} ends before it starts")
+                }
+            });
         }
         Ok(())
     }

@@ -14,6 +14,7 @@ pub mod arith;
 pub mod batch;
 pub mod date;
 pub mod decimal;
+pub mod history;
 pub mod native;
 pub mod schema;
 pub mod workdays;

@@ -39,6 +39,19 @@ pub struct EntitySchema {
     pub relations: Vec<RelationSchema>,
     /// The entity this one is a child of (`None` for the root).
     pub parent: Option<EntityId>,
+    /// For dated records (`entity stay from started_on until ended_on`): the fields
+    /// holding each record's first day and its last day (which may be missing: an open
+    /// record). A parent's records must come in order of their first day.
+    pub dated: Option<Dated>,
+}
+
+/// The two date fields of an entity of dated records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dated {
+    /// The record's first day (never missing).
+    pub from: FieldId,
+    /// The record's last day, included; missing for a record still open.
+    pub until: FieldId,
 }
 
 /// One typed field.

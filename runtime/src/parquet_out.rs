@@ -286,6 +286,7 @@ mod tests {
                 ],
                 relations: vec![],
                 parent: None,
+                dated: None,
             }],
             root: crate::schema::EntityId(0),
         };

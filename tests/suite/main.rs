@@ -12,6 +12,7 @@ mod data_errors;
 mod diagnostics;
 mod explain;
 mod fuzz;
+mod histories;
 mod interpreter;
 mod large;
 mod properties;

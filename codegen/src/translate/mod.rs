@@ -14,6 +14,7 @@
 
 mod exact;
 mod fast;
+mod history;
 mod kernel;
 
 pub use kernel::output_width;
@@ -1199,6 +1200,7 @@ impl<M: Module> Fn<'_, '_, M> {
                 args: list,
             } => self.builtin(*builtin, list, frame)?,
             Node::Aggregate { .. } => self.aggregate(frame, node)?,
+            Node::History { .. } => self.history(frame, node)?,
         })
     }
 

@@ -14,5 +14,6 @@
 mod depth;
 mod differential;
 mod exact;
+mod histories;
 mod properties;
 mod shapes;

@@ -13,6 +13,7 @@ use super::expr::Scope;
 use crate::diagnostics::{Diagnostic, codes, suggest};
 use crate::ir::*;
 use crate::types::{Per, Ty};
+use bylaw_runtime::schema::EntityId;
 
 const BUILTINS: &[&str] = &[
     "min",
@@ -39,6 +40,9 @@ const BUILTINS: &[&str] = &[
     "sum",
     "any",
     "all",
+    "continuous_months",
+    "longest_months",
+    "days_within",
 ];
 
 impl Checker<'_> {
@@ -70,6 +74,12 @@ impl Checker<'_> {
             }
             "month_start" | "month_end" | "next_month_start" | "year_start" | "year_end" => {
                 "`month_end(application_date)`, `evaluation_date >= next_month_start(birth_date + 80 周岁)`"
+            }
+            "continuous_months" | "longest_months" => {
+                "`continuous_months(stays where place == region.nansha, applied_on) >= 2 years`"
+            }
+            "days_within" => {
+                "`days_within(stays where place == region.nansha, 2025-01-01, 2025-12-31)`"
             }
             _ => "`sum(members: income)`",
         };
@@ -230,6 +240,7 @@ impl Checker<'_> {
             }
             (_, _) if CalendarDay::named(name).is_some() => self.bad_call(name, "a date", span, scope),
             ("count" | "sum" | "any" | "all", _) => self.bad_call(name, "a relation: `sum(members: income)`", span, scope),
+            ("continuous_months" | "longest_months" | "days_within", _) => self.bad_call(name, "a relation of dated records, then dates", span, scope),
             _ => {
                 let mut candidates: Vec<&str> = BUILTINS.to_vec();
                 candidates.extend(self.scale_index.keys().map(String::as_str));
@@ -239,7 +250,7 @@ impl Checker<'_> {
                         .at(file, function.span, "not a function or scale")
                         .help(match s {
                             Some(s) => format!("did you mean `{s}`?"),
-                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, years_between, age, month_start, month_end, next_month_start, year_start, year_end, known, first_known, add_working_days, working_days_between, the aggregates, and declared scales".into(),
+                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, years_between, age, month_start, month_end, next_month_start, year_start, year_end, known, first_known, add_working_days, working_days_between, the aggregates, continuous_months, longest_months, days_within, and declared scales".into(),
                         }),
                 );
                 None
@@ -263,43 +274,8 @@ impl Checker<'_> {
         scope: &Scope,
     ) -> Option<ExprId> {
         let file = scope.file;
-        let Some(owner) = scope.innermost() else {
-            self.diags.push(
-                Diagnostic::error(codes::RELATION_MISUSE, format!("`{}` needs a record to aggregate over", function.as_str()))
-                    .at(file, span, "no entity here")
-                    .help("a `check` compares fixed figures; aggregates belong in definitions of an entity"),
-            );
-            return None;
-        };
-        let found = self.in_reach(scope).into_iter().find_map(|e| {
-            self.entities.get(e.0 as usize).and_then(|info| {
-                info.relations
-                    .iter()
-                    .position(|r| r.name == relation.name)
-                    .map(|i| (e, i, info.relations.get(i).map(|r| r.child)))
-            })
-        });
-        let Some((owner, index, Some(child))) = found.or(None) else {
-            let _ = owner;
-            let rels: Vec<String> = self
-                .entities
-                .iter()
-                .flat_map(|e| e.relations.iter().map(|r| r.name.clone()))
-                .collect();
-            let s = suggest(&relation.name, rels.iter().map(String::as_str));
-            self.diags.push(
-                Diagnostic::error(
-                    codes::RELATION_MISUSE,
-                    format!("`{}` is not a relation in reach", relation.name),
-                )
-                .at(file, relation.span, "aggregates run over a relation")
-                .help(match s {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => "declare it in the entity: `members: many person`".into(),
-                }),
-            );
-            return None;
-        };
+        let (owner, index, child) =
+            self.relation_in_reach(function.as_str(), relation, span, scope)?;
         let mut inner = Scope {
             file,
             entities: scope.entities.clone(),
@@ -309,14 +285,7 @@ impl Checker<'_> {
             Some(b) => Some(self.expr(b, &inner)?),
             None => None,
         };
-        let filter_id = match filter {
-            Some(f) => {
-                let id = self.expr(f, &inner)?;
-                self.expect_bool(id, f.span, &inner, "a `where` filter")?;
-                Some(id)
-            }
-            None => None,
-        };
+        let filter_id = self.where_filter(filter, &inner)?;
         let body_ty = body_id.and_then(|b| self.types.get(b.index()).copied());
         let fname = function.as_str();
         let ty = match (function, body_ty) {
@@ -441,6 +410,69 @@ impl Checker<'_> {
             file,
             span,
         ))
+    }
+
+    /// A `where` filter, checked in the child's scope: `Some(None)` when there is none,
+    /// `None` when it is wrong (reported).
+    pub(super) fn where_filter(
+        &mut self,
+        filter: Option<&ast::Expr>,
+        inner: &Scope,
+    ) -> Option<Option<ExprId>> {
+        let Some(f) = filter else { return Some(None) };
+        let id = self.expr(f, inner)?;
+        self.expect_bool(id, f.span, inner, "a `where` filter")?;
+        Some(Some(id))
+    }
+
+    /// The relation named `relation` in reach of `scope`: its owner, its index among
+    /// the owner's relations and its child entity, or `None` (reported).
+    pub(super) fn relation_in_reach(
+        &mut self,
+        function: &str,
+        relation: &ast::Ident,
+        span: Span,
+        scope: &Scope,
+    ) -> Option<(EntityId, usize, EntityId)> {
+        let file = scope.file;
+        let Some(owner) = scope.innermost() else {
+            self.diags.push(
+                Diagnostic::error(codes::RELATION_MISUSE, format!("`{}` needs a record to aggregate over", function))
+                    .at(file, span, "no entity here")
+                    .help("a `check` compares fixed figures; aggregates belong in definitions of an entity"),
+            );
+            return None;
+        };
+        let found = self.in_reach(scope).into_iter().find_map(|e| {
+            self.entities.get(e.0 as usize).and_then(|info| {
+                info.relations
+                    .iter()
+                    .position(|r| r.name == relation.name)
+                    .map(|i| (e, i, info.relations.get(i).map(|r| r.child)))
+            })
+        });
+        let Some((owner, index, Some(child))) = found.or(None) else {
+            let _ = owner;
+            let rels: Vec<String> = self
+                .entities
+                .iter()
+                .flat_map(|e| e.relations.iter().map(|r| r.name.clone()))
+                .collect();
+            let s = suggest(&relation.name, rels.iter().map(String::as_str));
+            self.diags.push(
+                Diagnostic::error(
+                    codes::RELATION_MISUSE,
+                    format!("`{}` is not a relation in reach", relation.name),
+                )
+                .at(file, relation.span, "aggregates run over a relation")
+                .help(match s {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => "declare it in the entity: `members: many person`".into(),
+                }),
+            );
+            return None;
+        };
+        Some((owner, index, child))
     }
 
     /// `first_known(a, b, …, z)`: `if known(a) then a else if known(b) then b … else z`,

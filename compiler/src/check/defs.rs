@@ -229,6 +229,10 @@ impl<'a> Checker<'a> {
                     default,
                     ..
                 } => exprs.extend([body, filter, default].into_iter().flatten().map(|b| &**b)),
+                ast::ExprKind::History(call) => {
+                    exprs.extend(&call.filter);
+                    exprs.extend(&call.dates);
+                }
                 ast::ExprKind::Paren(inner) | ast::ExprKind::LastYear(inner) => exprs.push(inner),
             }
         }

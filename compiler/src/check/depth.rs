@@ -35,6 +35,7 @@ pub(crate) fn operands(node: &Node) -> Vec<crate::ir::ExprId> {
             .flatten()
             .copied()
             .collect(),
+        Node::History { filter, dates, .. } => filter.iter().chain(dates).copied().collect(),
     }
 }
 

@@ -494,6 +494,7 @@ impl Checker<'_> {
                 ))
             }
             ExprKind::Call { function, args } => self.expr_call(function, args, e.span, scope),
+            ExprKind::History(call) => self.expr_history(call, e.span, scope),
             ExprKind::Aggregate {
                 function,
                 function_span,

@@ -10,6 +10,7 @@ mod depth;
 mod exceptions;
 mod expr;
 pub mod funds;
+mod history;
 pub mod literal;
 mod params;
 mod schema;
@@ -52,6 +53,8 @@ struct EntityInfo {
     fields: Vec<FieldInfo>,
     relations: Vec<RelationInfo>,
     parent: Option<EntityId>,
+    /// The first-day and last-day fields of an entity of dated records.
+    dated: Option<bylaw_runtime::schema::Dated>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

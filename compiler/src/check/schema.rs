@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use bylaw_grammar::ast::{self, Item};
 use bylaw_grammar::{FileId, Span};
 use bylaw_runtime::schema::{
-    ColumnType, EntityId, EntitySchema, EnumSchema, FieldId, FieldSchema, RelationSchema, Schema,
-    VariantSchema,
+    ColumnType, Dated, EntityId, EntitySchema, EnumSchema, FieldId, FieldSchema, RelationSchema,
+    Schema, VariantSchema,
 };
 
 use super::exceptions::FieldData;
@@ -193,6 +193,73 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The fields named by `from FIRST until LAST` of an entity of dated records: a date
+    /// that always has a value, and a date that may be missing (a record still open).
+    fn dated_fields(
+        &mut self,
+        fields: &[FieldInfo],
+        from: &ast::Ident,
+        until: &ast::Ident,
+        file: FileId,
+    ) -> Option<Dated> {
+        let mut find = |name: &ast::Ident, first: bool| -> Option<FieldId> {
+            let Some(i) = fields.iter().position(|f| f.name == name.name) else {
+                let s =
+                    crate::diagnostics::suggest(&name.name, fields.iter().map(|f| f.name.as_str()));
+                let mut d = Diagnostic::error(
+                    codes::BAD_ENTITY,
+                    format!("dated records need a field `{}`", name.name),
+                )
+                .at(file, name.span, "no such field");
+                d = d.help(match s {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!("declare `{}: date` in this entity", name.name),
+                });
+                self.diags.push(d);
+                return None;
+            };
+            let f = fields.get(i)?;
+            if f.ty != Ty::Date {
+                self.error_help(
+                    codes::BAD_ENTITY,
+                    format!(
+                        "`{}` holds a record's {} day, so it must be a date",
+                        f.name,
+                        if first { "first" } else { "last" }
+                    ),
+                    (file, name.span, "not a date"),
+                    format!("declare `{}: date`", f.name),
+                );
+                return None;
+            }
+            if first && f.optional {
+                self.error_help(
+                    codes::BAD_ENTITY,
+                    format!("a record's first day `{}` may not be missing", f.name),
+                    (file, name.span, "declared `default none`"),
+                    "only the last day may be missing (a record still open): remove `default none`",
+                );
+                return None;
+            }
+            u32::try_from(i).ok().map(FieldId)
+        };
+        let first = find(from, true);
+        let last = find(until, false);
+        if from.name == until.name {
+            self.error_help(
+                codes::BAD_ENTITY,
+                "a record's first and last day are the same field",
+                (file, until.span, "same as `from`"),
+                "name the field of the last day, e.g. `from started_on until ended_on`",
+            );
+            return None;
+        }
+        Some(Dated {
+            from: first?,
+            until: last?,
+        })
+    }
+
     /// A relation's fewest children: `at least N`, a whole number without a unit.
     fn child_count(&mut self, lit: &ast::Literal, file: FileId) -> Option<u32> {
         if let ast::LitKind::Number {
@@ -286,6 +353,7 @@ impl<'a> Checker<'a> {
                 fields: Vec::new(),
                 relations: Vec::new(),
                 parent: None,
+                dated: None,
             });
         }
         for (file, e) in &decls {
@@ -351,9 +419,25 @@ impl<'a> Checker<'a> {
                     },
                 }
             }
+            let dated = e
+                .dated
+                .as_ref()
+                .and_then(|(from, until)| self.dated_fields(&fields, from, until, *file));
+            if let (Some(_), Some(r)) = (dated, relations.first()) {
+                self.error_help(
+                    codes::BAD_ENTITY,
+                    format!(
+                        "dated records (`{}`) have no relations of their own",
+                        e.name.name
+                    ),
+                    (*file, r.span, "a relation of dated records"),
+                    "put the relation in the entity that owns the records",
+                );
+            }
             if let Some(info) = self.entities.get_mut(id.0 as usize) {
                 info.fields = fields;
                 info.relations = relations;
+                info.dated = dated;
             }
         }
         // Parents: each entity is the child of at most one relation.
@@ -545,6 +629,7 @@ impl<'a> Checker<'a> {
                 fields,
                 relations,
                 parent: info.parent,
+                dated: info.dated,
             });
         }
         Some(Schema { entities, root })

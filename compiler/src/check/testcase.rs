@@ -191,6 +191,7 @@ impl Checker<'_> {
         if !ok {
             return None;
         }
+        bylaw_runtime::history::order_records(schema, &mut batch);
         Some(TestCase {
             name: t.name.text.clone(),
             date,
@@ -376,7 +377,9 @@ impl Checker<'_> {
             rows.keys.push(key);
             rows.source_rows.push(0);
         }
-        let _ = row_index;
+        if ok {
+            ok &= self.record_in_range(file, r, es, batch, entity, row_index);
+        }
         for (ri, rel) in es.relations.iter().enumerate() {
             let given = r.fields.iter().find(|x| x.name.name == rel.name);
             let records: &[ast::Record] = match given.map(|g| &g.value) {
@@ -407,6 +410,73 @@ impl Checker<'_> {
                 .and_then(|x| x.children.get_mut(ri))
             {
                 off.0.push(child_len);
+            }
+        }
+        ok
+    }
+
+    /// The checks the data readers make on a row: numbers not below their field's
+    /// `at least`, and a dated record's last day not before its first.
+    fn record_in_range(
+        &mut self,
+        file: FileId,
+        r: &ast::Record,
+        es: &bylaw_runtime::schema::EntitySchema,
+        batch: &Batch,
+        entity: EntityId,
+        row: usize,
+    ) -> bool {
+        let Some(rows) = batch.entities.get(entity.0 as usize) else {
+            return true;
+        };
+        let span_of = |name: &str| {
+            r.fields
+                .iter()
+                .find(|f| f.name.name == name)
+                .map_or(r.span, |f| f.name.span)
+        };
+        let mut ok = true;
+        for (field, column) in es.fields.iter().zip(&rows.columns) {
+            if let (Some(min), Column::Int(values)) = (field.minimum, column)
+                && let Some(&v) = values.get(row)
+                && v < min
+            {
+                let (value, bound) = (
+                    bylaw_runtime::input::shown_number(&field.ty, v),
+                    bylaw_runtime::input::shown_number(&field.ty, min),
+                );
+                self.error_help(
+                    codes::TEST_INPUT,
+                    format!("`{}` is {value}, below its least value {bound}", field.name),
+                    (file, span_of(&field.name), "below the least value"),
+                    format!(
+                        "data files refuse it too; give `{}` at least {bound}",
+                        field.name
+                    ),
+                );
+                ok = false;
+            }
+        }
+        if let Some(dated) = es.dated {
+            let day =
+                |f: bylaw_runtime::schema::FieldId| rows.date(f).and_then(|d| d.get(row)).copied();
+            if let (Some(first), Some(last)) = (day(dated.from), day(dated.until))
+                && last != bylaw_runtime::date::NO_DATE
+                && last < first
+            {
+                let until = es.field(dated.until).map_or("", |f| f.name.as_str());
+                self.error_help(
+                    codes::TEST_INPUT,
+                    format!(
+                        "this `{}` ends on {}, before it starts on {}",
+                        es.name,
+                        bylaw_runtime::date::format_date(last),
+                        bylaw_runtime::date::format_date(first)
+                    ),
+                    (file, span_of(until), "ends before it starts"),
+                    format!("a record's last day is on or after its first day; write `{until}: none` for a record still open"),
+                );
+                ok = false;
             }
         }
         ok

@@ -59,7 +59,7 @@ codes! {
     MISSING_VALUE = "E0016", "no value in force at the date",
         "A parameter, scale or dated rule has no value in force at the evaluation date (for some key). Households that need it fail with `missing_value`. Fix: add a dated value, or evaluate at another date.";
     BAD_ENTITY = "E0017", "entity problem",
-        "The input schema is malformed: no root entity, more than one root, an unknown entity in `many` or `for`, or more than one key field.";
+        "The input schema is malformed: no root entity, more than one root, an unknown entity in `many` or `for`, more than one key field, or dated records (`entity stay from started_on until ended_on`) whose first day is not a date that always has a value, or whose last day is not a date.";
     RELATION_MISUSE = "E0018", "relation used wrongly",
         "Aggregates run over a relation (`count(members)`); a definition `for person` is a value per member and can only be read inside an aggregate over members or in another person definition.";
     AGGREGATE_FORM = "E0019", "aggregate written wrongly",
@@ -116,6 +116,8 @@ codes! {
         "Working days (`add_working_days`, `working_days_between`, `within N working days of x`) are counted over a declared `calendar`. With one calendar in scope it is used; with several, name one (`add_working_days(d, 15, cn_workdays)`, `within 15 working days of x in cn_workdays`); with none, declare one or `use` a file that does (policies/national/workdays_2025.bylaw).";
     MAYBE_MISSING = "E0034", "a date that may be missing is read directly",
         "A date field declared `default none` may have no value (a period still going on has no end date). It is read only through `known(d)` (whether it has a value) or `first_known(d, …, fallback)` (the first argument with a value; the last must always have one), so no rule silently compares a missing date. Only date fields may be `default none`.";
+    HISTORY = "E0035", "history function written wrongly",
+        "`continuous_months(r where c, d)`, `longest_months(r where c, d)` and `days_within(r where c, first, last)` fold a relation of dated records: `r` must be a relation whose entity is declared `from FIRST until LAST` (its fields holding each record's first day and optional last day), the filter is optional, and the dates are dates that always have a value. Fix: declare the entity's dates, or give the dates the function counts to.";
 }
 
 /// Looks a code up by its text (`E0003`).

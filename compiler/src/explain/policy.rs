@@ -321,30 +321,42 @@ fn inputs(program: &Program, lang: Lang, blocks: &mut Vec<Block>) {
         for (ri, r) in e.relations.iter().enumerate() {
             let rl = relation_label(program, eid, ri);
             let child = entity_label(program, r.child);
+            // Dated records are named by the days they run between.
+            let dated = program.schema.entity(r.child).and_then(|c| {
+                let d = c.dated?;
+                let (from, until) = (
+                    field_label(program, r.child, d.from.0 as usize),
+                    field_label(program, r.child, d.until.0 as usize),
+                );
+                Some(match lang {
+                    Lang::Zh => format!("，自{}至{}", from.zh, until.zh),
+                    Lang::En => format!(", each from its {} to its {}", from.en, until.en),
+                })
+            });
+            let at_least = |zh: bool| match (r.at_least, zh) {
+                (0, _) => String::new(),
+                (n, true) => format!("，至少 {n} 项"),
+                (n, false) => format!(", at least {n}"),
+            };
             lines.push((
                 0,
                 match lang {
                     Lang::Zh => format!(
-                        "{}（{}）：每项为一名{}{}",
+                        "{}（{}）：每项为一{}{}{}{}",
                         rl.zh,
                         r.name,
+                        if dated.is_some() { "条" } else { "名" },
                         child.zh,
-                        if r.at_least > 0 {
-                            format!("，至少 {} 项", r.at_least)
-                        } else {
-                            String::new()
-                        }
+                        dated.clone().unwrap_or_default(),
+                        at_least(true)
                     ),
                     Lang::En => format!(
-                        "{} ({}): each one a {}{}",
+                        "{} ({}): each one a {}{}{}",
                         rl.en,
                         r.name,
                         child.en,
-                        if r.at_least > 0 {
-                            format!(", at least {}", r.at_least)
-                        } else {
-                            String::new()
-                        }
+                        dated.clone().unwrap_or_default(),
+                        at_least(false)
                     ),
                 },
             ));

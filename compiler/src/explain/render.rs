@@ -185,6 +185,51 @@ pub(crate) fn phrase(w: &Words, lang: Lang) -> String {
             lang,
         ),
         Words::Call { function, args } => call(function, args, lang),
+        Words::History {
+            function,
+            relation,
+            filter,
+            dates,
+        } => history(function, relation, filter.as_deref(), dates, lang),
+    }
+}
+
+/// A history function: time counted over dated records.
+fn history(
+    function: &str,
+    relation: &super::words::Label,
+    filter: Option<&Words>,
+    dates: &[Words],
+    lang: Lang,
+) -> String {
+    let rel = relation.get(lang);
+    let d = |i: usize| dates.get(i).map(|x| phrase(x, lang)).unwrap_or_default();
+    let filter_zh = filter
+        .map(|f| format!("{}的", phrase(f, lang)))
+        .unwrap_or_default();
+    let filter_en = filter
+        .map(|f| format!(" where {}", phrase(f, lang)))
+        .unwrap_or_default();
+    match (function, lang) {
+        ("continuous_months", Lang::Zh) => {
+            format!("{filter_zh}{rel}截至{}不间断的月数", d(0))
+        }
+        ("continuous_months", Lang::En) => {
+            format!("the months of unbroken {rel}{filter_en} up to {}", d(0))
+        }
+        ("longest_months", Lang::Zh) => format!("{}之前{filter_zh}{rel}最长的不间断月数", d(0)),
+        ("longest_months", Lang::En) => {
+            format!(
+                "the months of the longest unbroken stretch of {rel}{filter_en} before {}",
+                d(0)
+            )
+        }
+        (_, Lang::Zh) => format!("{}至{}期间{filter_zh}{rel}覆盖的天数", d(0), d(1)),
+        (_, Lang::En) => format!(
+            "the days from {} to {} covered by {rel}{filter_en}",
+            d(0),
+            d(1)
+        ),
     }
 }
 

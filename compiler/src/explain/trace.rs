@@ -373,7 +373,12 @@ fn operands(ev: &Evaluator, batch: &Batch, row: usize, id: ExprId) -> Result<Vec
             | Node::Field { .. }
             | Node::Param { .. }
             | Node::Aggregate { .. }
+            | Node::History { .. }
             | Node::Scale { .. } => {
+                // A history's dates are shown after it: the day it counts to.
+                if let Node::History { dates, .. } = program.node(x) {
+                    stack.extend(dates.iter().rev());
+                }
                 // Only what this household actually reached is shown.
                 if let Ok(t) = term(ev, batch, row, x)
                     && !out.contains(&t)

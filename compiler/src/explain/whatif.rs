@@ -90,6 +90,10 @@ pub struct Change {
     pub label: Label,
     /// Which member (1-based), for inputs of a child entity.
     pub member: Option<usize>,
+    /// The dated records' entity, when the input is one of a history's records (they
+    /// are counted as records, not members).
+    #[serde(skip)]
+    pub record: Option<Label>,
     pub from: Shown,
     pub to: Shown,
     pub decision: Label,
@@ -103,10 +107,12 @@ pub struct Change {
 
 impl Change {
     pub fn sentence(&self, lang: Lang) -> String {
-        let who = match (self.member, lang) {
-            (Some(m), Lang::Zh) => format!("第{m}名家庭成员的"),
-            (Some(m), Lang::En) => format!(" of member {m}"),
-            (None, _) => String::new(),
+        let who = match (self.member, &self.record, lang) {
+            (Some(m), Some(r), Lang::Zh) => format!("第{m}条{}的", r.zh),
+            (Some(m), Some(r), Lang::En) => format!(" of {} {m}", r.en),
+            (Some(m), None, Lang::Zh) => format!("第{m}名家庭成员的"),
+            (Some(m), None, Lang::En) => format!(" of member {m}"),
+            (None, _, _) => String::new(),
         };
         match lang {
             Lang::Zh => format!(
@@ -344,6 +350,10 @@ pub fn what_would_change(ev: &Evaluator, household: &Batch, decision: DefId) -> 
                         input,
                         label: field_label(program, eid, fi),
                         member,
+                        record: es.dated.and(member).map(|_| {
+                            let meta = program.docs.get(ei).map(|d| &d.origin.meta);
+                            meta.map_or_else(|| Label::plain(&es.name), |m| Label::new(&es.name, m))
+                        }),
                         from: Shown::per(program, ty, &original, per_person),
                         to: Shown::per(program, ty, &to, per_person),
                         decision: decision_label.clone(),

@@ -155,6 +155,13 @@ pub enum Words {
         function: String,
         args: Vec<Words>,
     },
+    /// A history function over dated records (`continuous_months`, …).
+    History {
+        function: &'static str,
+        relation: Label,
+        filter: Option<Box<Words>>,
+        dates: Vec<Words>,
+    },
 }
 
 /// A constant in both languages.
@@ -458,6 +465,19 @@ pub fn words(program: &Program, id: ExprId) -> Words {
             body: body.map(w),
             filter: filter.map(w),
             default: default.map(w),
+        },
+        Node::History {
+            function,
+            owner,
+            relation,
+            filter,
+            dates,
+            ..
+        } => Words::History {
+            function: function.name(),
+            relation: relation_label(program, *owner, *relation),
+            filter: filter.map(w),
+            dates: dates.iter().map(|d| words(program, *d)).collect(),
         },
     }
 }

@@ -14,6 +14,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use bylaw_codegen::layout::OutputColumn;
+use bylaw_compiler::types::Per;
 use bylaw_runtime::batch::Batch;
 use rayon::prelude::*;
 
@@ -38,6 +39,10 @@ pub struct ImpactOptions {
     pub threads: Option<usize>,
     /// The backend tried first; the interpreter runs if it declines (and says why).
     pub backend: BackendKind,
+    /// Compare over every month of a period (each evaluated on its first day) instead
+    /// of at one date: a household is eligible if it is in some month, and a monthly
+    /// amount is summed over the months (any other amount is its last month's).
+    pub period: Option<bylaw_runtime::period::Period>,
 }
 
 impl Default for ImpactOptions {
@@ -49,6 +54,7 @@ impl Default for ImpactOptions {
             by: None,
             threads: None,
             backend: BackendKind::Jit,
+            period: None,
         }
     }
 }
@@ -107,6 +113,8 @@ pub struct Impact {
     group_names: Vec<String>,
     backends: (Ran, Ran),
     evaluated: Duration,
+    /// The period compared over, when not one date.
+    period: Option<bylaw_runtime::period::Period>,
 }
 
 impl Impact {
@@ -151,7 +159,11 @@ impl Impact {
             .build()
             .map_err(|e| EngineError::io("bylaw::impact::threads", e.to_string()))?;
         let started = Instant::now();
-        let pick = |p: &Policy, b: &Batch, o| evaluate(p, date, b, o, options.backend);
+        let dates = match &options.period {
+            Some(period) => crate::period::months_of(period),
+            None => vec![date],
+        };
+        let pick = |p: &Policy, b: &Batch, o| evaluate_months(p, &dates, b, o, options.backend);
         let (olds, old_ran) = pool.install(|| pick(old, batch, old_outputs))?;
         let (news, new_ran) =
             pool.install(|| pick(new, new_batch.unwrap_or(batch), new_outputs))?;
@@ -179,7 +191,13 @@ impl Impact {
             group_names: groups.map(|(names, _)| names).unwrap_or_default(),
             backends: (old_ran, new_ran),
             evaluated,
+            period: options.period.clone(),
         })
+    }
+
+    /// The period compared over, when the comparison is not at one date.
+    pub fn period(&self) -> Option<&bylaw_runtime::period::Period> {
+        self.period.as_ref()
     }
 
     /// Each household under both versions, in the data's order.
@@ -233,6 +251,50 @@ pub fn is_scenario(path: &Path) -> bool {
 
 /// Households per unit of work.
 const CHUNK: usize = 16_384;
+
+/// Decision and amount of every household over `dates` (one date, or the first days of
+/// a period's months): eligible if it is on some date; a monthly amount summed, any
+/// other amount as on the last date. A household that fails on one date fails, and so
+/// does one whose sum does not fit.
+fn evaluate_months(
+    policy: &Policy,
+    dates: &[Date],
+    batch: &Batch,
+    outputs: (usize, usize),
+    kind: BackendKind,
+) -> Result<(Vec<Outcome>, Ran), EngineError> {
+    let program = policy.program();
+    let monthly = program
+        .outputs
+        .get(outputs.1)
+        .is_some_and(|d| program.def(*d).ty == bylaw_compiler::types::Ty::Money(Per::Month));
+    let mut combined: Option<(Vec<Outcome>, Ran)> = None;
+    for &date in dates {
+        let (month, ran) = evaluate(policy, date, batch, outputs, kind)?;
+        combined = Some(match combined {
+            None => (month, ran),
+            Some((mut all, first)) => {
+                for (a, m) in all.iter_mut().zip(month) {
+                    *a = match (*a, m) {
+                        (Some((d0, a0)), Some((d1, a1))) => {
+                            let amount = if monthly {
+                                a0.checked_add(a1)
+                            } else {
+                                Some(a1)
+                            };
+                            amount.map(|amount| (d0 || d1, amount))
+                        }
+                        _ => None,
+                    };
+                }
+                // A month where the backend asked for declined is the one to report.
+                let ran = if first.declined.is_some() { first } else { ran };
+                (all, ran)
+            }
+        });
+    }
+    combined.ok_or_else(|| EngineError::input("bylaw::argument::period", "the period has no month"))
+}
 
 /// Decision and amount of every household with `kind`, or with the interpreter if
 /// `kind` declines.

@@ -55,6 +55,9 @@ impl Impact {
         let mut text = Text::default();
         let weighted = if s.weighted { " (weighted)" } else { "" };
         text.line(format!("{old} → {new}{weighted}"));
+        if let Some(over) = self.over() {
+            text.line(over);
+        }
         text.table(self.table());
         if s.quantiles.is_empty() {
             text.line("no household's amount changed");
@@ -73,6 +76,17 @@ impl Impact {
             ));
         }
         text
+    }
+
+    /// What a comparison over a period counts, in a sentence.
+    fn over(&self) -> Option<String> {
+        let period = self.period()?;
+        let months = crate::period::months_of(period).len();
+        Some(format!(
+            "over {} ({months} month{}, each on its first day): eligible means eligible in some month; a monthly amount is summed over the months",
+            period.text,
+            if months == 1 { "" } else { "s" }
+        ))
     }
 
     /// The summary as a JSON document (counts and money as exact decimal strings).
@@ -106,6 +120,7 @@ impl Impact {
             "old": old,
             "new": new,
             "weighted": self.summary.weighted,
+            "period": self.period().map(|p| p.text.clone()),
             "backends": {"old": old_ran.backend.name(), "new": new_ran.backend.name()},
             "all": tally(&self.summary.all),
             "by_group": groups,
@@ -178,6 +193,9 @@ impl Impact {
             html::esc(&self.backends.0.to_string()),
             html::esc(&self.backends.1.to_string()),
         );
+        if let Some(over) = self.over() {
+            let _ = writeln!(body, "<p class=\"note\">{}</p>", html::esc(&over));
+        }
         let table = self.table();
         let _ = writeln!(
             body,

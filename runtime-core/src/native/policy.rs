@@ -18,11 +18,17 @@ use super::layout::{ColumnView, ErrorRecord, FailedRow, KernelCtx};
 /// Version 2 added the policy's name, evaluation date and source hash
 /// ([`bylaw_rt_policy_info`]); version 3 the exact-quotient helpers and
 /// `KernelCtx::den`, input columns bound by name, enumeration values as stable keys
-/// and durations in their declared unit.
-pub const ABI_VERSION: u32 = 3;
+/// and durations in their declared unit; version 4 the roles of dated records' date
+/// columns ([`ROLE_FIRST_DAY`], [`ROLE_LAST_DAY`]), whose order a batch is checked for.
+pub const ABI_VERSION: u32 = 4;
 
 /// Call status: the rows were evaluated (each row's own error is in `errors`).
 pub const BYLAW_OK: i32 = 0;
+/// The `unit` word of a date column slot holding dated records' first day (`from`).
+pub const ROLE_FIRST_DAY: u32 = 2;
+/// The `unit` word of a date column slot holding dated records' last day (`until`).
+pub const ROLE_LAST_DAY: u32 = 3;
+
 /// Call status: a required pointer was null.
 pub const BYLAW_E_NULL: i32 = -1;
 /// Call status: the descriptor is not of this runtime's ABI version.
@@ -71,7 +77,8 @@ pub struct PolicyDesc {
     /// The keyed parameter tables.
     pub tables: *const i64,
     /// `outputs` widths, then `(entity, kind, variants, unit)` per column slot (`unit`:
-    /// runtime units per declared unit, 12 for years), then `(parent, child)` per
+    /// runtime units per declared unit, 12 for years; for the date columns of dated
+    /// records, [`ROLE_FIRST_DAY`] or [`ROLE_LAST_DAY`]), then `(parent, child)` per
     /// relation slot.
     pub shape: *const u32,
     /// The policy's name, NUL-terminated UTF-8.
@@ -436,6 +443,7 @@ impl<'a> Shape<'a> {
             {
                 return Err(BYLAW_E_BATCH);
             }
+            self.check_dated(r[1], &columns, o)?;
         }
         Ok(Checked {
             rows: rows.to_vec(),
@@ -443,6 +451,31 @@ impl<'a> Shape<'a> {
             offsets: offsets.to_vec(),
             _owned: owned,
         })
+    }
+
+    /// Refuses dated records of `child` (if it holds them) that a parent does not give in
+    /// order of their first day, or that end before they start: history functions
+    /// read them in one pass, in that order.
+    fn check_dated(&self, child: u32, columns: &[ColumnView], offsets: &[u32]) -> Result<(), i32> {
+        let role = |wanted: u32| {
+            self.columns
+                .chunks_exact(COLUMN_WORDS)
+                .position(|c| c[0] == child && c[1] == KIND_DATE && c[3] == wanted)
+                .and_then(|slot| columns.get(slot))
+        };
+        let (Some(first), Some(last)) = (role(ROLE_FIRST_DAY), role(ROLE_LAST_DAY)) else {
+            return Ok(());
+        };
+        // SAFETY: both columns were checked above: `len` aligned `i32`s of the child.
+        let (from, until) = unsafe { (elements::<i32>(first), elements::<i32>(last)) };
+        for w in offsets.windows(2) {
+            let (a, b) = (w[0] as usize, w[1] as usize);
+            match (from.get(a..b), until.get(a..b)) {
+                (Some(f), Some(u)) if crate::history::first_disorder(f, u).is_none() => {}
+                _ => return Err(BYLAW_E_BATCH),
+            }
+        }
+        Ok(())
     }
 
     /// Runs the kernel over `start..end` of a checked batch.

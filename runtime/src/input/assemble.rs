@@ -119,6 +119,7 @@ pub(crate) fn assemble(
     for (entity, table) in schema.entities.iter().zip(&tables) {
         if let Some(table) = table {
             check_minimums(entity, table, errors);
+            check_record_days(entity, table, errors);
         }
     }
     // orders[e]: the table rows kept, in final order; `None`: all rows, in input order.
@@ -308,10 +309,12 @@ pub(crate) fn assemble(
             children: std::mem::take(&mut offsets[e]),
         });
     }
-    Batch {
+    let mut batch = Batch {
         entities,
         root: schema.root,
-    }
+    };
+    crate::history::order_records(schema, &mut batch);
+    batch
 }
 
 /// Reports every value below its field's `at least`, with its row, column and value
@@ -349,8 +352,48 @@ fn check_minimums(entity: &EntitySchema, table: &Table, errors: &mut DataErrors)
     }
 }
 
+/// Reports each dated record whose last day is before its first, with its row.
+fn check_record_days(entity: &EntitySchema, table: &Table, errors: &mut DataErrors) {
+    let Some(dated) = entity.dated else { return };
+    let column = |f: crate::schema::FieldId| match table.columns.get(f.0 as usize) {
+        Some(Column::Date(v)) => v.as_slice(),
+        _ => &[],
+    };
+    let (from, until) = (column(dated.from), column(dated.until));
+    let name = |f: crate::schema::FieldId| entity.field(f).map_or("", |f| f.name.as_str());
+    for (row, (&f, &u)) in from.iter().zip(until).enumerate() {
+        if u == crate::date::NO_DATE || u >= f {
+            continue;
+        }
+        let (first, last) = (crate::date::format_date(f), crate::date::format_date(u));
+        let mut err = DataError::new(
+            DataErrorKind::EndsBeforeStart,
+            &table.file,
+            format!(
+                "this `{}` ends on {last} (`{}`), before it starts on {first} (`{}`)",
+                entity.name,
+                name(dated.until),
+                name(dated.from)
+            ),
+        )
+        .in_column(name(dated.until).to_owned())
+        .with_value(last)
+        .with_help(format!(
+            "a record's last day is on or after its first day; leave `{}` empty for a record still open",
+            name(dated.until)
+        ));
+        if let Some(line) = table.lines.get(row) {
+            err = err.at_row(*line);
+        }
+        if let Some(path) = table.paths.get(row).filter(|p| !p.is_empty()) {
+            err = err.at_path(format!("{path}.{}", name(dated.until)));
+        }
+        errors.push(err);
+    }
+}
+
 /// A stored number as the data writes it, with its unit (`-5 元`, `-3 months`).
-pub(crate) fn shown_number(ty: &crate::schema::ColumnType, v: i64) -> String {
+pub fn shown_number(ty: &crate::schema::ColumnType, v: i64) -> String {
     use crate::schema::ColumnType;
     let text = crate::decimal::format_scaled(v, ty.scale(), 0);
     match ty {

@@ -52,6 +52,8 @@ pub enum DataErrorKind {
     TooFewChildren,
     /// A number is below its field's `at least` (a negative age, count or duration).
     BelowMinimum,
+    /// A dated record's last day is before its first day.
+    EndsBeforeStart,
     /// Two rows have the same key.
     DuplicateKey,
     /// The file is not valid CSV / JSON, or a row has the wrong shape.
@@ -78,6 +80,7 @@ impl DataErrorKind {
             Self::UnknownParent => "bylaw::data::unknown_parent",
             Self::TooFewChildren => "bylaw::data::too_few_children",
             Self::BelowMinimum => "bylaw::data::below_minimum",
+            Self::EndsBeforeStart => "bylaw::data::ends_before_start",
             Self::DuplicateKey => "bylaw::data::duplicate_key",
             Self::MalformedFile => "bylaw::data::malformed_file",
             Self::MissingFile => "bylaw::data::missing_file",

@@ -15,16 +15,21 @@ mod raw;
 mod split;
 pub mod stream;
 
+pub use assemble::shown_number;
 pub use csv_in::read_csv;
 pub use error::{DataError, DataErrorKind, DataErrors, MAX_ERRORS, SHOWN_CHARS, shown};
 pub use foreign::decoding_foreign_data;
 pub use json_in::{MAX_JSON_DEPTH, read_json};
-pub use parquet_in::read_parquet;
+pub use parquet_in::{ArrowTable, read_arrow, read_parquet};
 pub use stream::{BatchStream, DataFormat, Fallback, RawBatch};
 
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_arrow;
+#[cfg(test)]
 mod tests_csv;
+#[cfg(test)]
+mod tests_history;
 #[cfg(test)]
 mod tests_stream;

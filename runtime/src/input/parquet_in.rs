@@ -27,6 +27,64 @@ pub fn read_parquet(
     read_tables(schema, root_path, child_paths, "Parquet", read_table)
 }
 
+/// A table given in memory as Arrow record batches (a pyarrow table, a DataFrame's
+/// batches): its name, used in diagnostics as a file name is, its schema and batches.
+#[derive(Debug, Clone)]
+pub struct ArrowTable {
+    /// What diagnostics call it (`households`).
+    pub name: String,
+    /// The schema of every batch.
+    pub schema: arrow_schema::SchemaRef,
+    /// The rows, in order.
+    pub batches: Vec<arrow_array::RecordBatch>,
+}
+
+/// Reads a root table and the tables of relations (`("members", table)`) given as Arrow
+/// record batches, exactly as [`read_parquet`] reads files: columns found by name, a
+/// child's rows linked by a `<parent>_id` column, every problem reported with the
+/// table's name, the record's 1-based number, the column and a hint.
+///
+/// # Errors
+/// Every data error found (the first [`super::MAX_ERRORS`] of them).
+pub fn read_arrow(
+    schema: &Schema,
+    root: &ArrowTable,
+    children: &[(String, ArrowTable)],
+) -> Result<Batch, DataErrors> {
+    let named: Vec<(String, PathBuf)> = children
+        .iter()
+        .map(|(relation, t)| (relation.clone(), PathBuf::from(&t.name)))
+        .collect();
+    let table_named = |path: &Path| {
+        std::iter::once(root)
+            .chain(children.iter().map(|(_, t)| t))
+            .find(|t| Path::new(&t.name) == path)
+    };
+    read_tables(
+        schema,
+        Path::new(&root.name),
+        &named,
+        "Arrow",
+        |entity, path, parent, errors| {
+            let mut table = Table::new(path.to_path_buf(), entity);
+            table.unlinked = parent.is_some();
+            let Some(source) = table_named(path) else {
+                return table;
+            };
+            let mut batches = source.batches.iter().cloned().map(Ok);
+            read_batches(
+                entity,
+                path,
+                &source.schema,
+                &mut batches,
+                parent,
+                table,
+                errors,
+            )
+        },
+    )
+}
+
 fn malformed(path: &Path, e: &dyn std::fmt::Display) -> DataError {
     DataError::new(
         DataErrorKind::MalformedFile,
@@ -40,7 +98,7 @@ fn malformed(path: &Path, e: &dyn std::fmt::Display) -> DataError {
 fn read_table(
     entity: &EntitySchema,
     path: &Path,
-    mut parent: Option<Parent<'_>>,
+    parent: Option<Parent<'_>>,
     errors: &mut DataErrors,
 ) -> Table {
     let mut table = Table::new(path.to_path_buf(), entity);
@@ -64,6 +122,46 @@ fn read_table(
         }
     };
     let arrow_schema = builder.schema().clone();
+    let mut reader = match guard(|| builder.build()) {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            errors.push(malformed(path, &e));
+            return table;
+        }
+        Err(panic) => {
+            errors.push(malformed(path, &panic));
+            return table;
+        }
+    };
+    let mut batches = std::iter::from_fn(move || match guard(|| reader.next()) {
+        Ok(None) => None,
+        Ok(Some(Ok(b))) => Some(Ok(b)),
+        Ok(Some(Err(e))) => Some(Err(e.to_string())),
+        Err(panic) => Some(Err(panic.to_string())),
+    });
+    read_batches(
+        entity,
+        path,
+        &arrow_schema,
+        &mut batches,
+        parent,
+        table,
+        errors,
+    )
+}
+
+/// Reads record batches of one Arrow schema into columns (see [`read_parquet`] and
+/// [`read_arrow`]), linking a child table's rows to `parent`; `batches` yields each
+/// batch, or why it could not be read.
+fn read_batches(
+    entity: &EntitySchema,
+    path: &Path,
+    arrow_schema: &arrow_schema::Schema,
+    batches: &mut dyn Iterator<Item = Result<arrow_array::RecordBatch, String>>,
+    mut parent: Option<Parent<'_>>,
+    mut table: Table,
+    errors: &mut DataErrors,
+) -> Table {
     let names: Vec<&str> = arrow_schema
         .fields()
         .iter()
@@ -173,30 +271,15 @@ fn read_table(
             )
             .copied()
     });
-    let mut reader = match guard(|| builder.build()) {
-        Ok(Ok(r)) => r,
-        Ok(Err(e)) => {
-            errors.push(malformed(path, &e));
-            return table;
-        }
-        Err(panic) => {
-            errors.push(malformed(path, &panic));
-            return table;
-        }
-    };
     let mut first_record = 1u64;
     let mut cursor = 0u32;
     let mut unknown_parents = DataErrors::default();
     loop {
-        let batch = match guard(|| reader.next()) {
-            Ok(None) => break,
-            Ok(Some(Ok(b))) => b,
-            Ok(Some(Err(e))) => {
+        let batch = match batches.next() {
+            None => break,
+            Some(Ok(b)) => b,
+            Some(Err(e)) => {
                 errors.push(malformed(path, &e));
-                break;
-            }
-            Err(panic) => {
-                errors.push(malformed(path, &panic));
                 break;
             }
         };

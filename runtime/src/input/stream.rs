@@ -653,10 +653,15 @@ impl RawBatch {
         if let Some(slot) = entities.get_mut(self.root_entity.0 as usize) {
             *slot = root_rows;
         }
-        Ok(Batch {
+        let mut batch = Batch {
             entities,
             root: self.root_entity,
-        })
+        };
+        crate::history::order_records(schema, &mut batch);
+        if crate::history::find_disorder(schema, &batch).is_some() {
+            return fallback("a dated record that ends before it starts");
+        }
+        Ok(batch)
     }
 }
 

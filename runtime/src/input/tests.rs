@@ -63,6 +63,7 @@ fn schema() -> Schema {
                     at_least: 1,
                 }],
                 parent: None,
+                dated: None,
             },
             EntitySchema {
                 name: "person".into(),
@@ -75,6 +76,7 @@ fn schema() -> Schema {
                 ],
                 relations: vec![],
                 parent: Some(EntityId(0)),
+                dated: None,
             },
         ],
     }

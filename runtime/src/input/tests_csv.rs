@@ -40,6 +40,7 @@ fn schema() -> Schema {
                     at_least: 1,
                 }],
                 parent: None,
+                dated: None,
             },
             EntitySchema {
                 name: "person".into(),
@@ -55,6 +56,7 @@ fn schema() -> Schema {
                     at_least: 0,
                 }],
                 parent: Some(EntityId(0)),
+                dated: None,
             },
             EntitySchema {
                 name: "item".into(),
@@ -63,6 +65,7 @@ fn schema() -> Schema {
                 fields: vec![field("amount", ColumnType::Count)],
                 relations: vec![],
                 parent: Some(EntityId(1)),
+                dated: None,
             },
         ],
     }

@@ -49,6 +49,7 @@ fn schema() -> Schema {
                     at_least: 1,
                 }],
                 parent: None,
+                dated: None,
             },
             EntitySchema {
                 name: "person".into(),
@@ -57,6 +58,7 @@ fn schema() -> Schema {
                 fields: vec![field("income", ColumnType::Money, None)],
                 relations: vec![],
                 parent: Some(EntityId(0)),
+                dated: None,
             },
         ],
     }
