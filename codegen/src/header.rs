@@ -103,6 +103,8 @@ typedef struct bylaw_policy_info {
 #define BYLAW_ERR_MISSING_PARAM 4 /* parameter `aux` has no value (for key `arg`) */
 #define BYLAW_ERR_SCALE_NONE 5    /* scale `aux` has no brackets in force */
 #define BYLAW_ERR_BELOW_BRACKET 6 /* `arg` is below the first bracket of scale `aux` */
+#define BYLAW_ERR_OUTSIDE_CALENDAR 7 /* a working-day count needs day `arg`, which
+                                      calendar `aux` does not cover */
 #define BYLAW_NO_DATE INT32_MIN   /* a date field declared `default none`, without a date */
 #endif /* BYLAW_ABI_V4 */
 "#;

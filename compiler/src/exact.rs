@@ -132,7 +132,9 @@ impl Pending {
                 | Builtin::EvaluationDate
                 | Builtin::Floor(_)
                 | Builtin::Ceil(_)
-                | Builtin::RoundFen(_) => false,
+                | Builtin::RoundFen(_)
+                | Builtin::AddWorkingDays(_)
+                | Builtin::WorkingDaysBetween(_) => false,
             },
             Node::Aggregate {
                 function,

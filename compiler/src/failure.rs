@@ -7,12 +7,12 @@
 use bylaw_runtime::arith::ArithError;
 use bylaw_runtime::date;
 use bylaw_runtime::native::layout::{
-    ERR_BELOW_BRACKET, ERR_DIV_ZERO, ERR_MISSING_PARAM, ERR_NO_VERSION, ERR_OVERFLOW,
-    ERR_SCALE_NONE, ErrorRecord,
+    ERR_BELOW_BRACKET, ERR_DIV_ZERO, ERR_MISSING_PARAM, ERR_NO_VERSION, ERR_OUTSIDE_CALENDAR,
+    ERR_OVERFLOW, ERR_SCALE_NONE, ErrorRecord,
 };
 
 use crate::explain::Lang;
-use crate::ir::{DefId, ParamId, Program, ScaleId, Value};
+use crate::ir::{CalendarId, DefId, ParamId, Program, ScaleId, Value};
 
 /// Why a record could not be evaluated.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,6 +28,8 @@ pub enum ErrorKind {
     /// A single scale's input (in the scale's input unit, as stored) is below its
     /// first bracket.
     BelowScale { scale: ScaleId, input: i64 },
+    /// A working-day count needs `day`, which `calendar` does not cover.
+    OutsideCalendar { calendar: CalendarId, day: i64 },
     /// Any other missing value, described in words (yearly tables' `x[last year]`).
     MissingValue,
 }
@@ -81,6 +83,10 @@ impl EvalError {
                 scale: ScaleId(u32_of(rec.aux)),
                 input: rec.arg,
             },
+            ERR_OUTSIDE_CALENDAR => ErrorKind::OutsideCalendar {
+                calendar: CalendarId(u32_of(rec.aux)),
+                day: rec.arg,
+            },
             other => {
                 return EvalError {
                     kind: ErrorKind::MissingValue,
@@ -101,6 +107,7 @@ impl EvalError {
             ErrorKind::MissingParam { .. } => ERR_MISSING_PARAM,
             ErrorKind::ScaleWithoutBrackets { .. } => ERR_SCALE_NONE,
             ErrorKind::BelowScale { .. } => ERR_BELOW_BRACKET,
+            ErrorKind::OutsideCalendar { .. } => ERR_OUTSIDE_CALENDAR,
             ErrorKind::MissingValue => return None,
         })
     }
@@ -110,6 +117,7 @@ impl EvalError {
         match &self.kind {
             ErrorKind::Arith(a) => a.code(),
             ErrorKind::BelowScale { .. } => "below_scale",
+            ErrorKind::OutsideCalendar { .. } => "outside_calendar",
             ErrorKind::NoVersion
             | ErrorKind::MissingParam { .. }
             | ErrorKind::ScaleWithoutBrackets { .. }
@@ -170,8 +178,36 @@ impl EvalError {
             ErrorKind::BelowScale { scale, input } => {
                 below_scale(program, *scale, *input, date, lang)
             }
+            ErrorKind::OutsideCalendar { calendar, day } => {
+                outside_calendar(program, *calendar, *day, lang)
+            }
             ErrorKind::MissingValue => self.detail.clone(),
         }
+    }
+}
+
+/// A working-day count that needs `day`, which calendar `id` does not cover: the day
+/// and the days the calendar does cover.
+fn outside_calendar(program: &Program, id: CalendarId, day: i64, lang: Lang) -> String {
+    let shown = i32::try_from(day).map_or_else(|_| day.to_string(), date::format_date);
+    let Some(c) = program.calendars.get(id.index()) else {
+        return match lang {
+            Lang::Zh => format!("工作日历未涵盖 {shown}"),
+            Lang::En => format!("working days on {shown} are not in the calendar"),
+        };
+    };
+    let (name, first, last) = (
+        &c.name,
+        date::format_date(c.first),
+        date::format_date(c.last),
+    );
+    match lang {
+        Lang::Zh => {
+            format!("工作日历 `{name}` 只涵盖 {first} 至 {last}，无法判断 {shown} 是否为工作日")
+        }
+        Lang::En => format!(
+            "counting working days needs {shown}, but calendar `{name}` covers only {first} to {last}"
+        ),
     }
 }
 
@@ -227,6 +263,10 @@ mod tests {
                 scale: ScaleId(0),
                 input: -50_000,
             },
+            ErrorKind::OutsideCalendar {
+                calendar: CalendarId(0),
+                day: 20_454,
+            },
         ];
         for kind in kinds {
             let e = EvalError::new(&program, date, kind, def);
@@ -238,10 +278,12 @@ mod tests {
                     ErrorKind::MissingParam { param, .. } => i64::from(param.0),
                     ErrorKind::ScaleWithoutBrackets { scale }
                     | ErrorKind::BelowScale { scale, .. } => i64::from(scale.0),
+                    ErrorKind::OutsideCalendar { calendar, .. } => i64::from(calendar.0),
                     _ => 0,
                 },
                 arg: match &e.kind {
                     ErrorKind::BelowScale { input, .. } => *input,
+                    ErrorKind::OutsideCalendar { day, .. } => *day,
                     _ => -1,
                 },
             };
@@ -260,5 +302,30 @@ mod tests {
         );
         assert_eq!(below.code(), "below_scale");
         assert!(below.detail.contains("-5.00 元"), "{}", below.detail);
+    }
+
+    #[test]
+    fn a_day_outside_the_calendar_is_named_with_the_days_it_covers() {
+        let compiled = crate::compile_file(std::path::Path::new(
+            "../tests/conformance/dates/working_days.bylaw",
+        ));
+        let program = compiled.program.expect("compiles");
+        let date = date::parse_date("2025-01-01").unwrap();
+        let day = i64::from(date::parse_date("2025-04-01").unwrap());
+        let kind = ErrorKind::OutsideCalendar {
+            calendar: CalendarId(0),
+            day,
+        };
+        let e = EvalError::new(&program, date, kind, Some(DefId(0)));
+        assert_eq!(e.code(), "outside_calendar");
+        assert_eq!(
+            e.detail,
+            "counting working days needs 2025-04-01, but calendar `test_workdays` covers only 2025-01-01 to 2025-03-31"
+        );
+        let zh = e.message(&program, date, Lang::Zh);
+        assert!(
+            zh.contains("test_workdays") && zh.contains("2025-04-01"),
+            "{zh}"
+        );
     }
 }

@@ -10,6 +10,7 @@ use bylaw_runtime::date;
 use bylaw_runtime::date::NO_DATE;
 use bylaw_runtime::history::HistoryFold;
 use bylaw_runtime::schema::{EntityId, FieldId};
+use bylaw_runtime::workdays;
 
 use crate::exact::Pending;
 use crate::ir::*;
@@ -846,6 +847,20 @@ impl<'p> Evaluator<'p> {
                 Value::Date(day.of(d as i32).map_err(ar)?)
             }
             Builtin::EvaluationDate => Value::Date(self.date),
+            Builtin::AddWorkingDays(calendar) => {
+                let d = self.int(st, arg(0)?)?;
+                let n = self.int(st, arg(1)?)?;
+                let table = self.calendar_table(calendar);
+                let r = workdays::add_working_days(table, d as i32, n);
+                Value::Date(r.map_err(|day| self.outside_calendar(calendar, day))?)
+            }
+            Builtin::WorkingDaysBetween(calendar) => {
+                let a = self.int(st, arg(0)?)?;
+                let b = self.int(st, arg(1)?)?;
+                let table = self.calendar_table(calendar);
+                let r = workdays::working_days_between(table, a as i32, b as i32);
+                Value::Int(r.map_err(|day| self.outside_calendar(calendar, day))?)
+            }
             Builtin::Floor(_) | Builtin::Ceil(_) | Builtin::RoundFen(_)
                 if self.pending.node(arg(0)?) =>
             {
@@ -866,6 +881,23 @@ impl<'p> Evaluator<'p> {
                 Value::Int(arith::round_to_unit(self.int(st, arg(0)?)?, FEN, mode).map_err(ar)?)
             }
         })
+    }
+
+    fn calendar_table(&self, calendar: CalendarId) -> &'p [i64] {
+        self.program
+            .calendars
+            .get(calendar.index())
+            .map_or(&[], |c| c.table.as_slice())
+    }
+
+    /// A working-day count that needs `day`, which `calendar` does not cover.
+    pub fn outside_calendar(&self, calendar: CalendarId, day: i64) -> EvalError {
+        EvalError::new(
+            self.program,
+            self.date,
+            ErrorKind::OutsideCalendar { calendar, day },
+            None,
+        )
     }
 
     #[allow(clippy::too_many_arguments, reason = "the parts of one aggregate node")]

@@ -21,7 +21,7 @@ macro_rules! id {
         }
     )*};
 }
-id!(ExprId, DefId, ParamId, ScaleId, EnumId);
+id!(ExprId, DefId, ParamId, ScaleId, EnumId, CalendarId);
 
 /// A run-time value. Numbers are i64 scaled per their type (see [`Ty::scale`]).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -93,6 +93,10 @@ pub enum Builtin {
     Floor(i64),
     Ceil(i64),
     RoundFen(RoundingMode),
+    /// `add_working_days(d, n)`: the `n`th working day after `d` in the calendar.
+    AddWorkingDays(CalendarId),
+    /// `working_days_between(a, b)`: working days after `a` up to and including `b`.
+    WorkingDaysBetween(CalendarId),
 }
 
 /// One expression node; children are [`ExprId`]s into the same arena.
@@ -292,6 +296,29 @@ pub struct ScaleDef {
     pub output_unit: DurationUnit,
 }
 
+/// A working-day calendar (`calendar`): the days it covers and which are working.
+#[derive(Debug, Clone)]
+pub struct CalendarDef {
+    pub name: String,
+    pub origin: Origin,
+    /// The first and last day covered (both included).
+    pub first: i32,
+    pub last: i32,
+    /// The declared holidays and adjusted working days (调休), as written.
+    pub entries: Vec<CalendarDay>,
+    /// The table every backend counts over ([`bylaw_runtime::workdays::encode`]).
+    pub table: Vec<i64>,
+}
+
+/// One `holiday` or `working` line of a calendar: a day or a range of days.
+#[derive(Debug, Clone)]
+pub struct CalendarDay {
+    pub working: bool,
+    pub first: i32,
+    pub last: i32,
+    pub origin: Origin,
+}
+
 /// A test block, checked against the schema.
 #[derive(Debug, Clone)]
 pub struct TestCase {
@@ -385,6 +412,8 @@ pub struct Program {
     pub defs: Vec<Def>,
     pub params: Vec<Param>,
     pub scales: Vec<ScaleDef>,
+    /// Working-day calendars, in declaration order.
+    pub calendars: Vec<CalendarDef>,
     pub tests: Vec<TestCase>,
     /// Reconciliation checks, all of which held when the program was built.
     pub checks: Vec<CheckCase>,

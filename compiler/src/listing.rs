@@ -261,6 +261,15 @@ fn expr(program: &Program, id: ExprId, out: &mut String) {
                 Builtin::Floor(scale) => format!("floor/{scale}"),
                 Builtin::Ceil(scale) => format!("ceil/{scale}"),
                 Builtin::RoundFen(_) => "round_fen".to_string(),
+                Builtin::AddWorkingDays(c) | Builtin::WorkingDaysBetween(c) => {
+                    let f = if matches!(builtin, Builtin::AddWorkingDays(_)) {
+                        "add_working_days"
+                    } else {
+                        "working_days_between"
+                    };
+                    let cal = program.calendars.get(c.index());
+                    format!("{f}/{}", cal.map_or("?", |c| c.name.as_str()))
+                }
             };
             let _ = write!(out, "{name}(");
             args(program, xs, out);

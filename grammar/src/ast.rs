@@ -49,6 +49,31 @@ pub enum Item {
     Obligation(ObligationDecl),
     ComplyTest(ComplyTestDecl),
     Target(TargetDecl),
+    Calendar(CalendarDecl),
+}
+
+/// A working-day calendar: `calendar C "label" from D until D { holiday … working … }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarDecl {
+    pub name: Ident,
+    pub meta: Meta,
+    /// The first and last day covered (both included).
+    pub from: DateLit,
+    pub until: DateLit,
+    pub entries: Vec<CalendarEntry>,
+    pub span: Span,
+}
+
+/// `holiday 2025-01-28 .. 2025-02-04 "春节"` or `working 2025-01-26 "调休上班"`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CalendarEntry {
+    /// A working day (调休) rather than a holiday.
+    pub working: bool,
+    pub first: DateLit,
+    /// The last day of a range (`..`, included).
+    pub last: Option<DateLit>,
+    pub meta: Meta,
+    pub span: Span,
 }
 
 /// A reported figure that must add up: `check name "label" lhs = [about] rhs`.

@@ -144,10 +144,13 @@ pub enum Delivery {
         window: Window,
         span: Span,
     },
-    /// `help within 7 days of requested_on`.
+    /// `help within 7 days of requested_on`, or `within 15 working days of …` (工作日),
+    /// counted over a calendar (`in C` names it).
     Deadline {
         services: Vec<Ident>,
         days: Str,
+        working: bool,
+        calendar: Option<Ident>,
         event: Ident,
         span: Span,
     },

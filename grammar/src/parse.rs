@@ -186,6 +186,7 @@ fn lower_item(pair: Pair<Rule>) -> Result<Item> {
         Rule::catalogue_decl => Item::Catalogue(comply::lower_catalogue(pair)?),
         Rule::obligation_decl => Item::Obligation(comply::lower_obligation(pair)?),
         Rule::comply_test_decl => Item::ComplyTest(comply::lower_comply_test(pair)?),
+        Rule::calendar_decl => Item::Calendar(lower_calendar(pair)?),
         other => return Err(ParseError::internal(&format!("unexpected {other:?}"))),
     })
 }
@@ -225,6 +226,58 @@ fn meta_clause(meta: &mut Meta, pair: Pair<Rule>) -> bool {
         _ => return false,
     }
     true
+}
+
+/// `calendar C "label" from D until D meta* { entry* }`.
+fn lower_calendar(pair: Pair<Rule>) -> Result<CalendarDecl> {
+    let span = span_of(&pair);
+    let mut inner = children(pair);
+    let name = ident(next(&mut inner, "name")?);
+    let mut meta = Meta::default();
+    let mut from = None;
+    let mut until = None;
+    let mut entries = Vec::new();
+    for p in inner {
+        match p.as_rule() {
+            Rule::from_clause => from = first_inner(p).map(date),
+            Rule::until_clause => until = first_inner(p).map(date),
+            Rule::calendar_entry => entries.push(lower_calendar_entry(p)?),
+            _ => {
+                meta_clause(&mut meta, p);
+            }
+        }
+    }
+    Ok(CalendarDecl {
+        name,
+        meta,
+        from: from.ok_or_else(|| ParseError::internal("calendar start"))?,
+        until: until.ok_or_else(|| ParseError::internal("calendar end"))?,
+        entries,
+        span,
+    })
+}
+
+fn lower_calendar_entry(pair: Pair<Rule>) -> Result<CalendarEntry> {
+    let span = span_of(&pair);
+    let mut inner = children(pair);
+    let working = next(&mut inner, "kind")?.as_str() == "working";
+    let first = date(next(&mut inner, "date")?);
+    let mut last = None;
+    let mut meta = Meta::default();
+    for p in inner {
+        if p.as_rule() == Rule::date {
+            last = Some(date(p));
+        } else {
+            meta_clause(&mut meta, p);
+        }
+    }
+    Ok(CalendarEntry {
+        working,
+        first,
+        last,
+        meta,
+        span,
+    })
 }
 
 fn first_inner(pair: Pair<Rule>) -> Option<Pair<Rule>> {

@@ -234,11 +234,14 @@ fn lower_delivery(pair: Pair<Rule>) -> Result<Delivery> {
     } else {
         let services = service_set(next(&mut inner, "services")?);
         let days = digits(next(&mut inner, "days")?);
-        let _unit = next(&mut inner, "unit")?;
+        let working = next(&mut inner, "unit")?.as_rule() == Rule::working_days;
         let event = ident(next(&mut inner, "event")?);
+        let calendar = inner.next().map(ident);
         Ok(Delivery::Deadline {
             services,
             days,
+            working,
+            calendar,
             event,
             span,
         })

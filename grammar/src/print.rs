@@ -83,6 +83,7 @@ fn item_start(item: &Item) -> u32 {
         Item::Obligation(d) => d.span.start,
         Item::ComplyTest(d) => d.span.start,
         Item::Target(d) => d.span.start,
+        Item::Calendar(d) => d.span.start,
     }
 }
 
@@ -126,6 +127,7 @@ impl Printer {
             Item::Scale(d) => self.scale(d),
             Item::Def(d) => self.def(d),
             Item::Target(d) => self.target(d),
+            Item::Calendar(d) => self.calendar(d),
             Item::Exception(d) => self.exception(d),
             Item::Test(d) => self.test(d),
             Item::Scenario(d) => {
@@ -345,6 +347,31 @@ impl Printer {
             }
             let _ = writeln!(self.out, "{} from {}", literal(&v.value.kind), v.from.text);
             self.meta_lines(&v.meta, "    ");
+        }
+        self.comments_before(d.span.end, "  ");
+        self.out.push_str("}\n");
+    }
+
+    fn calendar(&mut self, d: &CalendarDecl) {
+        let mut head = format!("calendar {}", d.name.name);
+        if let Some(l) = &d.meta.label {
+            let _ = write!(head, " {}", quote(&l.text));
+        }
+        let _ = write!(head, " from {} until {}", d.from.text, d.until.text);
+        self.block_header(head, &d.meta);
+        for e in &d.entries {
+            self.comments_before(e.span.start, "  ");
+            let kind = if e.working { "working" } else { "holiday" };
+            let _ = write!(self.out, "  {kind} {}", e.first.text);
+            if let Some(last) = &e.last {
+                let _ = write!(self.out, " .. {}", last.text);
+            }
+            self.label(&e.meta);
+            if let Some(en) = &e.meta.en {
+                let _ = write!(self.out, " en {}", quote(&en.text));
+            }
+            self.out.push('\n');
+            self.trailing_lines(&e.meta, "    ");
         }
         self.comments_before(d.span.end, "  ");
         self.out.push_str("}\n");

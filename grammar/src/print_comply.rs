@@ -41,14 +41,24 @@ pub(super) fn delivery(d: &Delivery) -> String {
         Delivery::Deadline {
             services: s,
             days,
+            working,
+            calendar,
             event,
             ..
-        } => format!(
-            "{} within {} days of {}",
-            services(s),
-            days.text,
-            event.name
-        ),
+        } => {
+            let unit = if *working { "working days" } else { "days" };
+            let mut text = format!(
+                "{} within {} {unit} of {}",
+                services(s),
+                days.text,
+                event.name
+            );
+            if let Some(c) = calendar {
+                text.push_str(" in ");
+                text.push_str(&c.name);
+            }
+            text
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! Bylaw runtime core: what a compiled checker needs at run time and nothing more —
 //! the exact arithmetic shared by the interpreter and generated code ([`arith`]),
-//! decimal and date conversion ([`decimal`], [`date`]), the input schema and the
+//! decimal and date conversion ([`decimal`], [`date`]), working-day counting
+//! ([`workdays`]), the input schema and the
 //! columnar batch ([`schema`], [`batch`]), and the native ABI ([`native`]: the
 //! `#[repr(C)]` layout, the helpers compiled code calls, the descriptor and C entry
 //! points, and the Rust [`native::library::Library`] loader).
@@ -16,3 +17,4 @@ pub mod decimal;
 pub mod history;
 pub mod native;
 pub mod schema;
+pub mod workdays;

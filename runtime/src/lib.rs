@@ -6,7 +6,7 @@
 //! This crate never depends on the compiler. Ahead-of-time compiled checkers link
 //! against the core alone.
 
-pub use bylaw_runtime_core::{arith, batch, date, decimal, history, native, schema};
+pub use bylaw_runtime_core::{arith, batch, date, decimal, history, native, schema, workdays};
 
 pub mod input;
 pub mod output;

@@ -147,6 +147,71 @@ fn the_bundled_synthetic_demo_runs_and_every_miss_has_a_reason() {
     }
 }
 
+/// Yunan's review limit of 15 working days (S004) over the bundled 2025 calendar: the
+/// deadline skips the Spring Festival and counts its adjusted working days, the reasons
+/// say 工作日 and working days, and an application whose deadline the calendar cannot
+/// place is an error for that person, never a guess.
+#[test]
+fn deadlines_in_working_days_follow_the_calendar_and_say_so() {
+    let program =
+        bylaw_compiler::compile_file(Path::new("../policies/guangdong/yunan_relief_review.bylaw"))
+            .program
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("stations.csv"), "id,region\nS1,郁南县\n").unwrap();
+    std::fs::write(
+        dir.path().join("persons.csv"),
+        "station_id,id,dibao,relief_applied_on\n\
+         S1,on_time,true,2025-01-20\n\
+         S1,late,true,2025-01-20\n\
+         S1,december,true,2025-12-20\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("log.csv"),
+        "person,station,service,date,worker\n\
+         on_time,S1,YN-R-01,2025-02-14,w1\n\
+         late,S1,YN-R-01,2025-02-17,w1\n",
+    )
+    .unwrap();
+    let batch = register(&program, dir.path());
+    let log = bylaw_runtime::servicelog::read_log(&dir.path().join("log.csv")).unwrap();
+    let o = &program.comply.obligations[0];
+    let status = |period: &str, key: &str| {
+        let report = run(&program, &batch, &log, &Period::parse(period).unwrap()).unwrap();
+        let row = report.obligations[0]
+            .rows
+            .iter()
+            .find(|r| r.key == key)
+            .cloned()
+            .unwrap();
+        (row, report.period)
+    };
+    let (on_time, _) = status("2025", "on_time");
+    assert_eq!(on_time.status, Status::Met);
+    let (late, period) = status("2025", "late");
+    assert_eq!(late.status, Status::Missed);
+    let words =
+        |lang| bylaw_compiler::comply::words::row_reasons(&program, o, &late, &period, lang);
+    let zh = words(bylaw_compiler::explain::Lang::Zh).join("\n");
+    let en = words(bylaw_compiler::explain::Lang::En).join("\n");
+    assert!(
+        zh.contains("15个工作日内") && zh.contains("期限 2025-02-14"),
+        "{zh}"
+    );
+    assert!(
+        en.contains("within 15 working days") && en.contains("deadline 2025-02-14"),
+        "{en}"
+    );
+    let (december, _) = status("2025-12", "december");
+    assert_eq!(december.status, Status::Error);
+    let error = december.error.unwrap_or_default();
+    assert!(
+        error.starts_with("outside_calendar") && error.contains("2026-01-01"),
+        "{error}"
+    );
+}
+
 mod round_trip {
     //! Generated obligations and catalogues print in canonical form and parse back equal.
 
@@ -234,16 +299,23 @@ mod round_trip {
                     window,
                     span: Span::default(),
                 }),
-            (proptest::collection::vec(name(), 1..3), 0u32..90, name()).prop_map(
-                |(services, days, event)| {
+            (
+                proptest::collection::vec(name(), 1..3),
+                0u32..90,
+                name(),
+                proptest::option::of(proptest::option::of(name()))
+            )
+                .prop_map(|(services, days, event, working)| {
                     Delivery::Deadline {
                         services: services.iter().map(|x| ident(x)).collect(),
                         days: s(&days.to_string()),
+                        // Working days, optionally in a named calendar.
+                        working: working.is_some(),
+                        calendar: working.flatten().map(|c| ident(&c)),
                         event: ident(&event),
                         span: Span::default(),
                     }
-                }
-            ),
+                }),
         ]
     }
 

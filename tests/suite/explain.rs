@@ -51,6 +51,26 @@ fn every_policy_reads_as_a_document_in_both_languages() {
 }
 
 #[test]
+fn working_day_counts_are_explained_in_words() {
+    let file = Path::new("../policies/national/workdays_2025.test.bylaw");
+    let program = bylaw_compiler::compile_file(file).program.unwrap();
+    let date = bylaw_runtime::date::parse_date("2025-01-01").unwrap();
+    let text = |lang| {
+        doc::render(
+            &policy::explain_policy(&program, date, lang),
+            Format::Text,
+            "",
+        )
+    };
+    let (zh, en) = (text(Lang::Zh), text(Lang::En));
+    assert!(
+        zh.contains("之后至") && zh.contains("（含）的工作日数"),
+        "{zh}"
+    );
+    assert!(en.contains("the working days after"), "{en}");
+}
+
+#[test]
 fn markdown_and_html_are_complete_documents() {
     let file = Path::new("../policies/guangdong/nansha_nonlocal_dibao.bylaw");
     let program = bylaw_compiler::compile_file(file).program.unwrap();

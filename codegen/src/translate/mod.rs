@@ -26,7 +26,7 @@ use std::sync::Arc;
 use bylaw_compiler::exact::Pending;
 use bylaw_compiler::interp::{InForce, ParamAtDate};
 use bylaw_compiler::ir::{
-    Builtin, CmpOp, DefId, ExprId, Node, ParamId, Program, ScaleVersion, Value,
+    Builtin, CalendarId, CmpOp, DefId, ExprId, Node, ParamId, Program, ScaleVersion, Value,
 };
 use bylaw_compiler::types::ArithOp;
 use bylaw_grammar::ast::AggFn;
@@ -254,6 +254,7 @@ pub(crate) fn translate<M: Module>(
         .map_err(CodegenError::module)?;
 
     let reciprocals = define_reciprocals(module)?;
+    let calendars = define_calendars(module, program)?;
     let mut ctx = module.make_context();
     let mut fctx = FunctionBuilderContext::new();
     let mut needs = Needs::default();
@@ -267,6 +268,7 @@ pub(crate) fn translate<M: Module>(
         needs: &mut needs,
         keyed_tables: &mut keyed_tables,
         reciprocals,
+        calendars: &calendars,
     };
     for (i, d) in program.defs.iter().enumerate() {
         let Some(&id) = defs.get(i) else { continue };
@@ -301,6 +303,7 @@ struct Shared<'a, 'p> {
     needs: &'a mut Needs,
     keyed_tables: &'a mut HashMap<ParamId, (usize, bool)>,
     reciprocals: DataId,
+    calendars: &'a [DataId],
 }
 
 impl Shared<'_, '_> {
@@ -336,6 +339,7 @@ impl Shared<'_, '_> {
                 known: Vec::new(),
                 emitted: 0,
                 reciprocals: self.reciprocals,
+                calendars: self.calendars,
                 speculating: None,
             };
             body(&mut t)?;
@@ -370,6 +374,29 @@ fn define_reciprocals<M: Module>(module: &mut M) -> Result<DataId, CodegenError>
         .define_data(id, &data)
         .map_err(CodegenError::module)?;
     Ok(id)
+}
+
+/// Each calendar's table (`workdays::encode`, as the interpreter counts over it), as
+/// little-endian `i64`s in the module, passed to the working-day helpers.
+fn define_calendars<M: Module>(
+    module: &mut M,
+    program: &Program,
+) -> Result<Vec<DataId>, CodegenError> {
+    let mut ids = Vec::new();
+    for (i, c) in program.calendars.iter().enumerate() {
+        let id = module
+            .declare_data(&format!("bylaw_calendar_{i}"), Linkage::Local, false, false)
+            .map_err(CodegenError::module)?;
+        let bytes: Vec<u8> = c.table.iter().flat_map(|v| v.to_le_bytes()).collect();
+        let mut data = DataDescription::new();
+        data.define(bytes.into_boxed_slice());
+        data.set_align(8);
+        module
+            .define_data(id, &data)
+            .map_err(CodegenError::module)?;
+        ids.push(id);
+    }
+    Ok(ids)
 }
 
 fn def_signature<M: Module>(module: &M, rows: usize) -> Signature {
@@ -436,6 +463,8 @@ struct Fn<'a, 'f, M: Module> {
     emitted: usize,
     /// The table of `fast::reciprocal` for counts 1 to `fast::RECIPROCALS`.
     reciprocals: DataId,
+    /// Each calendar's table ([`define_calendars`]).
+    calendars: &'a [DataId],
     /// While both sides of an `if` are built without branches (`speculable`): the
     /// flag (`i8`) a failure sets instead of leaving for the error block.
     speculating: Option<Variable>,
@@ -448,6 +477,16 @@ impl<M: Module> Fn<'_, '_, M> {
     }
 
     /// The address of the reciprocal table.
+    /// The address of calendar `c`'s table in the module, as an `i64`.
+    fn calendar_table(&mut self, c: CalendarId) -> Result<Val, CodegenError> {
+        let id = *self
+            .calendars
+            .get(c.index())
+            .ok_or_else(|| CodegenError::Unsupported("internal: calendar".into()))?;
+        let gv = self.module.declare_data_in_func(id, self.b.func);
+        Ok(self.b.ins().symbol_value(self.ptr, gv))
+    }
+
     fn reciprocals(&mut self) -> Result<Val, CodegenError> {
         let gv = self
             .module
@@ -741,6 +780,18 @@ impl<M: Module> Fn<'_, '_, M> {
     }
 
     fn call_helper(&mut self, h: Helper, call_args: &[Val]) -> Result<Val, CodegenError> {
+        self.call_helper_for(h, call_args, None)
+    }
+
+    /// Calls helper `h`; when it fails, the error record's `aux` is `aux` and its `arg`
+    /// the helper's result (a working-day count's calendar and the day it needed), or
+    /// 0 and −1 without `aux`.
+    fn call_helper_for(
+        &mut self,
+        h: Helper,
+        call_args: &[Val],
+        aux: Option<i64>,
+    ) -> Result<Val, CodegenError> {
         let spec = h.spec();
         let sig = self
             .helpers
@@ -790,10 +841,12 @@ impl<M: Module> Fn<'_, '_, M> {
                 .ins()
                 .uload32(trusted(), ctx, off(offset_of!(KernelCtx, status)));
             let cont = self.cold_site(s);
-            let minus = self.iconst(-1);
-            let zero = self.iconst(0);
+            let (aux, arg) = match aux {
+                Some(aux) => (self.iconst(aux), v),
+                None => (self.iconst(0), self.iconst(-1)),
+            };
             let err = self.err_block();
-            let a = self.err_args(s, zero, minus);
+            let a = self.err_args(s, aux, arg);
             self.b.ins().jump(err, &a);
             self.b.switch_to_block(cont);
         }
@@ -1451,6 +1504,17 @@ impl<M: Module> Fn<'_, '_, M> {
                 self.call_helper(Helper::CalendarDay, &[d, which])?
             }
             Builtin::EvaluationDate => self.iconst(i64::from(self.plan.date)),
+            Builtin::AddWorkingDays(c) | Builtin::WorkingDaysBetween(c) => {
+                let a = self.expr(arg(0)?, frame)?;
+                let b = self.expr(arg(1)?, frame)?;
+                let table = self.calendar_table(c)?;
+                let h = if matches!(builtin, Builtin::AddWorkingDays(_)) {
+                    Helper::AddWorkingDays
+                } else {
+                    Helper::WorkingDaysBetween
+                };
+                self.call_helper_for(h, &[table, a, b], Some(i64::from(c.0)))?
+            }
             Builtin::Floor(scale) | Builtin::Ceil(scale) => {
                 let a = self.expr(arg(0)?, frame)?;
                 self.floor_ceil(a, scale, matches!(builtin, Builtin::Ceil(_)))?

@@ -1,6 +1,7 @@
 //! Calls: built-in functions (min, max, round_fen, floor, ceil, per_year, per_month,
 //! months_between, days_between, years_between and age, the calendar days such as
-//! month_end), scales, and aggregates over a relation.
+//! month_end, working days over a declared calendar), scales, and aggregates over a
+//! relation.
 
 use bylaw_grammar::Span;
 use bylaw_grammar::ast::{self, AggFn, ExprKind};
@@ -33,6 +34,8 @@ const BUILTINS: &[&str] = &[
     "year_end",
     "known",
     "first_known",
+    "add_working_days",
+    "working_days_between",
     "count",
     "sum",
     "any",
@@ -62,6 +65,12 @@ impl Checker<'_> {
             "age" => "`age(birth_date) >= 80 周岁`: whole years completed at the evaluation date",
             "known" | "first_known" => {
                 "`known(end_date)`, `first_known(end_date, evaluation_date)`"
+            }
+            "add_working_days" => {
+                "`add_working_days(applied_on, 15)`: the 15th working day after `applied_on`"
+            }
+            "working_days_between" => {
+                "`working_days_between(applied_on, decided_on)`: working days after the first date, up to the second"
             }
             "month_start" | "month_end" | "next_month_start" | "year_start" | "year_end" => {
                 "`month_end(application_date)`, `evaluation_date >= next_month_start(birth_date + 80 周岁)`"
@@ -108,11 +117,12 @@ impl Checker<'_> {
             let ty = if marginal { unified } else { output };
             return Some(self.push(Node::Scale { scale: s, arg: a }, ty, file, span));
         }
-        // `round_fen(x, half_even)`: the mode is a word, not a value in scope.
-        let value_args = if name == "round_fen" {
-            args.get(..1).unwrap_or(args)
-        } else {
-            args
+        // `round_fen(x, half_even)`: the mode is a word, not a value in scope; so is
+        // the calendar of `add_working_days(d, n, cn_workdays)`.
+        let value_args = match name {
+            "round_fen" => args.get(..1).unwrap_or(args),
+            "add_working_days" | "working_days_between" => args.get(..2).unwrap_or(args),
+            _ => args,
         };
         let mut ids = Vec::new();
         let reads_missing = matches!(name, "known" | "first_known");
@@ -206,6 +216,24 @@ impl Checker<'_> {
                 self.first_known(&ids, args, file, span)
             }
             ("first_known", _) => self.bad_call(name, "two or more dates, the last always known", span, scope),
+            ("add_working_days", [Ty::Date, Ty::Count]) | ("working_days_between", [Ty::Date, Ty::Date]) if args.len() <= 3 => {
+                let named = match args.get(2) {
+                    Some(a) => Some(self.calendar_arg(a, file)?),
+                    None => None,
+                };
+                let what = format!("`{name}`");
+                let written: Vec<String> = args.iter().take(2).map(bylaw_grammar::print_expr).collect();
+                let example = |c: &str| format!("`{name}({}, {c})`", written.join(", "));
+                let calendar = self.calendar_for(named.as_ref(), (&what, &example), file, span)?;
+                let (builtin, ty) = if name == "add_working_days" {
+                    (Builtin::AddWorkingDays(calendar), Ty::Date)
+                } else {
+                    (Builtin::WorkingDaysBetween(calendar), Ty::Count)
+                };
+                Some(self.push(call(builtin, ids), ty, file, span))
+            }
+            ("add_working_days", _) => self.bad_call(name, "a date and a count of working days, and optionally a calendar: `add_working_days(d, 15, cn_workdays)`", span, scope),
+            ("working_days_between", _) => self.bad_call(name, "two dates, and optionally a calendar: `working_days_between(a, b, cn_workdays)`", span, scope),
             (_, [Ty::Date]) if CalendarDay::named(name).is_some() => {
                 let day = CalendarDay::named(name)?;
                 Some(self.push(call(Builtin::Calendar(day), ids), Ty::Date, file, span))
@@ -222,7 +250,7 @@ impl Checker<'_> {
                         .at(file, function.span, "not a function or scale")
                         .help(match s {
                             Some(s) => format!("did you mean `{s}`?"),
-                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, years_between, age, month_start, month_end, next_month_start, year_start, year_end, known, first_known, the aggregates, continuous_months, longest_months, days_within, and declared scales".into(),
+                            None => "functions are min, max, round_fen, floor, ceil, per_year, per_month, months_between, days_between, years_between, age, month_start, month_end, next_month_start, year_start, year_end, known, first_known, add_working_days, working_days_between, the aggregates, continuous_months, longest_months, days_within, and declared scales".into(),
                         }),
                 );
                 None

@@ -511,10 +511,33 @@ impl Checker<'_> {
             ast::Delivery::Deadline {
                 services,
                 days,
+                working,
+                calendar,
                 event,
-                ..
+                span,
             } => {
                 let n = count_of(self, days);
+                let calendar = if *working {
+                    let what = "a deadline in working days";
+                    let example = |c: &str| {
+                        format!(
+                            "`within {} working days of {} in {c}`",
+                            days.text, event.name
+                        )
+                    };
+                    Some(self.calendar_for(calendar.as_ref(), (what, &example), file, *span)?)
+                } else {
+                    if let Some(c) = calendar {
+                        self.error_help(
+                            codes::NO_CALENDAR,
+                            format!("a deadline in calendar days has no calendar: `in {}` counts working days", c.name),
+                            (file, c.span, "not used"),
+                            "write `within 15 working days of x in cn_workdays`, or leave out `in …`",
+                        );
+                        return None;
+                    }
+                    None
+                };
                 let s = self.services(file, services, spec);
                 let path = ast::Expr {
                     kind: ExprKind::Path(vec![event.clone()]),
@@ -536,6 +559,7 @@ impl Checker<'_> {
                 Some(PartKind::Deadline {
                     services: s?,
                     days: n?,
+                    calendar,
                     event: id,
                     event_name: event.name.clone(),
                 })

@@ -2,6 +2,7 @@
 //! [`Program`]. Every problem is collected; checking goes on past errors so that one run
 //! of `bylaw check` shows them all.
 
+mod calendar;
 mod call;
 mod catalogue;
 mod defs;
@@ -86,6 +87,8 @@ pub(crate) struct Checker<'a> {
     param_index: HashMap<String, ParamId>,
     scales: Vec<ScaleDef>,
     scale_index: HashMap<String, ScaleId>,
+    calendars: Vec<CalendarDef>,
+    calendar_index: HashMap<String, CalendarId>,
     slots: Vec<DefSlot<'a>>,
     /// Definitions being checked, outermost first: the chain a cycle is reported with.
     in_progress: Vec<DefId>,
@@ -124,6 +127,8 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         param_index: HashMap::new(),
         scales: Vec::new(),
         scale_index: HashMap::new(),
+        calendars: Vec::new(),
+        calendar_index: HashMap::new(),
         slots: Vec::new(),
         in_progress: Vec::new(),
         defs: Vec::new(),
@@ -153,6 +158,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
     c.collect_entities(&items);
     c.collect_params(&items);
     c.collect_scales(&items);
+    c.collect_calendars(&items);
     c.collect_defs(&items);
     for id in c.check_order() {
         c.check_def(id);
@@ -217,6 +223,7 @@ pub fn check(loaded: &Loaded) -> (Option<Program>, Vec<Diagnostic>) {
         defs,
         params: c.params,
         scales: c.scales,
+        calendars: c.calendars,
         tests,
         checks,
         targets,

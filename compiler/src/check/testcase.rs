@@ -17,6 +17,7 @@ pub const RUNTIME_ERRORS: &[&str] = &[
     "division_by_zero",
     "missing_value",
     "below_scale",
+    "outside_calendar",
 ];
 
 impl Checker<'_> {

@@ -671,8 +671,18 @@ fn judge(
                     let ws = windows.get(pi).map_or(&[][..], Vec::as_slice);
                     frequency(mine, &in_set, ws, *bound, *count)
                 }
-                PartKind::Deadline { days, event, .. } => {
-                    deadline(ev, batch, &frame, *event, *days, mine, &in_set, period)
+                PartKind::Deadline {
+                    days,
+                    event,
+                    calendar,
+                    ..
+                } => {
+                    let within = Within {
+                        days: *days,
+                        calendar: calendar.and_then(|c| program.calendars.get(c.index())),
+                        id: *calendar,
+                    };
+                    deadline(ev, batch, &frame, *event, &within, mine, &in_set, period)
                 }
             };
             result.parts.push(part);
@@ -813,13 +823,38 @@ fn frequency(
     r
 }
 
+/// How long a deadline gives: days, or working days over a calendar.
+struct Within<'a> {
+    days: u32,
+    calendar: Option<&'a crate::ir::CalendarDef>,
+    id: Option<crate::ir::CalendarId>,
+}
+
+impl Within<'_> {
+    /// The last day allowed after an event on `day`; `Err` in words when the deadline
+    /// cannot be placed (past the supported dates, or past the calendar's days).
+    fn last_day(&self, ev: &Evaluator, day: i32) -> Result<i32, (Status, String)> {
+        match (self.calendar, self.id) {
+            (Some(c), Some(id)) => {
+                bylaw_runtime::workdays::add_working_days(&c.table, day, i64::from(self.days))
+                    .map_err(|needed| {
+                        let e = ev.outside_calendar(id, needed);
+                        (Status::Error, format!("{}: {}", e.code(), e.detail))
+                    })
+            }
+            _ => add_days(day, i64::from(self.days))
+                .map_err(|_| (Status::NotApplicable, "the deadline is out of range".into())),
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments, reason = "the pieces of one judgement")]
 fn deadline(
     ev: &Evaluator,
     batch: &Batch,
     frame: &[(EntityId, usize)],
     event: crate::ir::ExprId,
-    days: u32,
+    within: &Within,
     mine: &[(i32, u32)],
     in_set: &dyn Fn(u32) -> bool,
     period: &Period,
@@ -845,9 +880,16 @@ fn deadline(
         }
     };
     r.event = Some(day);
-    let Ok(last_day) = add_days(day, i64::from(days)) else {
-        r.note = Some("the deadline is out of range".into());
-        return r;
+    // An event outside the period is not judged, whether or not a calendar covers it.
+    let last_day = match within.last_day(ev, day) {
+        Ok(d) => d,
+        Err((status, note)) => {
+            if period.contains(day) {
+                r.status = status;
+            }
+            r.note = Some(note);
+            return r;
+        }
     };
     r.deadline = Some(last_day);
     if !period.contains(day) {

@@ -80,10 +80,12 @@ pub enum PartKind {
         services: Vec<usize>,
         window: Window,
     },
-    /// `services within N days of event`.
+    /// `services within N days of event`, or `within N working days` (工作日) counted
+    /// over `calendar`.
     Deadline {
         services: Vec<usize>,
         days: u32,
+        calendar: Option<crate::ir::CalendarId>,
         event: ExprId,
         event_name: String,
     },

@@ -115,13 +115,19 @@ pub fn standard(program: &Program, part: &Part, lang: Lang) -> String {
             PartKind::Deadline {
                 services,
                 days,
+                calendar,
                 event_name,
                 ..
             },
             Lang::Zh,
         ) => {
+            let unit = if calendar.is_some() {
+                "个工作日"
+            } else {
+                "天"
+            };
             format!(
-                "{event_name}后{days}天内提供{}",
+                "{event_name}后{days}{unit}内提供{}",
                 service_names(program, services, lang)
             )
         }
@@ -129,13 +135,19 @@ pub fn standard(program: &Program, part: &Part, lang: Lang) -> String {
             PartKind::Deadline {
                 services,
                 days,
+                calendar,
                 event_name,
                 ..
             },
             Lang::En,
         ) => {
+            let unit = if calendar.is_some() {
+                "working days"
+            } else {
+                "days"
+            };
             format!(
-                "{} within {days} days of {}",
+                "{} within {days} {unit} of {}",
                 service_names(program, services, lang),
                 event_name.replace('_', " ")
             )

@@ -71,7 +71,7 @@ codes! {
     TEST_INPUT = "E0022", "test input does not match the schema",
         "A test gives a field that the entity does not have, omits one without a default, or nests a relation wrongly.";
     UNKNOWN_OUTPUT = "E0023", "expectation names no output",
-        "`expect x = v` must name a definition of the root entity; `expect error CODE` must name one of `overflow`, `division_by_zero`, `missing_value`.";
+        "`expect x = v` must name a definition of the root entity; `expect error CODE` must name one of `overflow`, `division_by_zero`, `missing_value`, `below_scale`, `outside_calendar`.";
     OVERLAPPING_VERSIONS = "E0024", "dated versions overlap",
         "Versions of one definition (`from`/`until`) or values of one parameter key on the same date overlap, so the one in force would be ambiguous.";
     UNKNOWN_ROUNDING = "E0025", "unknown rounding mode",
@@ -110,6 +110,10 @@ codes! {
         "`at most` / `at least` / `in principle at most` clauses cap or floor a `let`, `amount` or `fund` with a value of the same type (money with money of the same period). A `rule` is a condition and takes no limit.";
     BAD_TARGET = "E0033", "coverage target written wrongly",
         "A `target` is `covered / total` of two counts, with an optional `cost` (money per unit of shortfall) and milestones `70% by 2023-12-31` whose shares are rates between 0% and 100% and whose dates rise.";
+    CALENDAR = "E0040", "calendar written wrongly",
+        "A `calendar` covers the days `from D until D` (both included, at most 100 years); each `holiday` and `working` line gives a day or a range `D1 .. D2` inside them. A day is declared once: not both a holiday and a working day, not in two holiday lines. A `working` day (调休) is a Saturday or Sunday made a working day: a weekday already is one.";
+    NO_CALENDAR = "E0041", "no calendar to count working days over",
+        "Working days (`add_working_days`, `working_days_between`, `within N working days of x`) are counted over a declared `calendar`. With one calendar in scope it is used; with several, name one (`add_working_days(d, 15, cn_workdays)`, `within 15 working days of x in cn_workdays`); with none, declare one or `use` a file that does (policies/national/workdays_2025.bylaw).";
     MAYBE_MISSING = "E0034", "a date that may be missing is read directly",
         "A date field declared `default none` may have no value (a period still going on has no end date). It is read only through `known(d)` (whether it has a value) or `first_known(d, …, fallback)` (the first argument with a value; the last must always have one), so no rule silently compares a missing date. Only date fields may be `default none`.";
     HISTORY = "E0035", "history function written wrongly",

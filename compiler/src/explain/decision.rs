@@ -313,6 +313,7 @@ pub fn render_decision(
                     "overflow" => "数值超出可表示的范围",
                     "division_by_zero" => "除数为零",
                     "below_scale" => "低于标准表的最低档",
+                    "outside_calendar" => "日期超出工作日历的范围",
                     _ => "缺少在该日期有效的值",
                 };
                 format!(

@@ -188,7 +188,72 @@ pub fn explain_policy(program: &Program, date: i32, lang: Lang) -> Vec<Block> {
             scale(program, s, date, lang, &mut blocks);
         }
     }
+    if !program.calendars.is_empty() {
+        blocks.push(Block::Heading(
+            2,
+            t(lang, "工作日历", "Working-day calendars").into(),
+        ));
+        for c in &program.calendars {
+            calendar(c, lang, &mut blocks);
+        }
+    }
     blocks
+}
+
+/// A working-day calendar: the days it covers, then each holiday and adjusted working
+/// day (调休) as declared, with its label and citations.
+fn calendar(c: &CalendarDef, lang: Lang, blocks: &mut Vec<Block>) {
+    let l = Label::new(&c.name, &c.origin.meta);
+    blocks.push(Block::Heading(3, titled(l.get(lang), &c.name, lang)));
+    let (first, last) = (format_date(c.first), format_date(c.last));
+    blocks.push(Block::Para(match lang {
+        Lang::Zh => format!(
+            "涵盖 {first} 至 {last}。周一至周五为工作日，周六、周日不是；下列节假日不是工作日，调休上班日是工作日。超出涵盖范围的日期无法计算工作日。"
+        ),
+        Lang::En => format!(
+            "Covers {first} to {last}. Monday to Friday are working days, Saturday and Sunday are not; the holidays below are not, the adjusted working days are. Working days cannot be counted outside these days."
+        ),
+    }));
+    let rows = c
+        .entries
+        .iter()
+        .map(|e| {
+            let days = if e.first == e.last {
+                format_date(e.first)
+            } else {
+                format!("{} – {}", format_date(e.first), format_date(e.last))
+            };
+            let kind = if e.working {
+                t(lang, "调休上班", "working day")
+            } else {
+                t(lang, "节假日", "holiday")
+            };
+            let label = e.origin.meta.label.as_ref().map(|x| x.text.clone());
+            let label = match (lang, &e.origin.meta.en) {
+                (Lang::En, Some(en)) => en.text.clone(),
+                _ => label.unwrap_or_default(),
+            };
+            let cited = meta_lines(&e.origin.meta, lang, 0)
+                .into_iter()
+                .map(|(_, x)| x)
+                .collect::<Vec<_>>()
+                .join("; ");
+            vec![days, kind.to_string(), label, cited]
+        })
+        .collect();
+    blocks.push(Block::Table(
+        vec![
+            t(lang, "日期", "Days").into(),
+            t(lang, "类别", "Kind").into(),
+            t(lang, "名称", "Name").into(),
+            t(lang, "依据", "Basis").into(),
+        ],
+        rows,
+    ));
+    let lines = meta_lines(&c.origin.meta, lang, 0);
+    if !lines.is_empty() {
+        blocks.push(Block::List(lines));
+    }
 }
 
 fn entity_label(program: &Program, e: bylaw_runtime::schema::EntityId) -> Label {

@@ -326,6 +326,16 @@ fn call(function: &str, args: &[Words], lang: Lang) -> String {
         ("year_start", Lang::En) => format!("1 January of the year of {}", a(0)),
         ("year_end", Lang::Zh) => format!("{}所在年的12月31日", a(0)),
         ("year_end", Lang::En) => format!("31 December of the year of {}", a(0)),
+        ("add_working_days", Lang::Zh) => format!("{}后第{}个工作日", a(0), a(1)),
+        ("add_working_days", Lang::En) => {
+            format!("the day {} working days after {}", a(1), a(0))
+        }
+        ("working_days_between", Lang::Zh) => {
+            format!("{}之后至{}（含）的工作日数", a(0), a(1))
+        }
+        ("working_days_between", Lang::En) => {
+            format!("the working days after {} up to {}", a(0), a(1))
+        }
         ("floor", Lang::Zh) => format!("{}向下取整", a(0)),
         ("floor", Lang::En) => format!("{}, rounded down to a whole number", a(0)),
         ("ceil", Lang::Zh) => format!("{}向上取整", a(0)),

@@ -445,6 +445,8 @@ pub fn words(program: &Program, id: ExprId) -> Words {
                 Builtin::Floor(_) => "floor".to_string(),
                 Builtin::Ceil(_) => "ceil".to_string(),
                 Builtin::RoundFen(mode) => format!("round_fen:{}", mode.as_str()),
+                Builtin::AddWorkingDays(_) => "add_working_days".to_string(),
+                Builtin::WorkingDaysBetween(_) => "working_days_between".to_string(),
             };
             Words::Call {
                 function: name,

@@ -1,14 +1,16 @@
 //! The runtime helpers compiled code calls (`bylaw_rt_*`): `extern "C"` shims over
 //! [`crate::arith`] and [`crate::date`], so that every rounding, every i128 product and
 //! quotient and every calendar step is the interpreter's own code. A fallible helper
-//! returns its value and writes 0 or an `ERR_*` code to `status`. Compiled code reaches
+//! returns its value and writes 0 or an `ERR_*` code to `status`; the working-day
+//! helpers read a calendar's table, which compiled code holds as data. Compiled code reaches
 //! them through [`KernelCtx::helpers`](super::layout::KernelCtx::helpers), a table in
 //! [`Helper::ALL`] order, so a compiled object needs no symbol resolved at link time.
 
 use crate::arith::{self, ArithError, Exact, RoundingMode};
 use crate::date;
+use crate::workdays;
 
-use super::layout::{ERR_DIV_ZERO, ERR_NONE, ERR_OVERFLOW};
+use super::layout::{ERR_DIV_ZERO, ERR_NONE, ERR_OUTSIDE_CALENDAR, ERR_OVERFLOW};
 
 fn report(r: Result<i64, ArithError>, status: &mut u32) -> i64 {
     match r {
@@ -106,6 +108,77 @@ pub extern "C" fn bylaw_rt_floor_div(v: i64, scale: i64) -> i64 {
 /// [`arith::ceil_div`].
 pub extern "C" fn bylaw_rt_ceil_div(v: i64, scale: i64) -> i64 {
     arith::ceil_div(v, scale)
+}
+
+/// The calendar table at `table` (see [`workdays::encode`]), borrowed.
+///
+/// # Safety
+/// `table` points to a whole table as `workdays::encode` writes it: its second `i64`
+/// gives the number of covered days, and the table holds that many plus three.
+unsafe fn calendar_table<'a>(table: i64) -> &'a [i64] {
+    let at = table as *const i64;
+    if at.is_null() {
+        return &[];
+    }
+    // SAFETY: a table starts with its two-`i64` header (the caller's promise).
+    let days = unsafe { *at.add(1) };
+    let Ok(days) = usize::try_from(days) else {
+        return &[];
+    };
+    // SAFETY: the header gives the table's length (the caller's promise).
+    unsafe { std::slice::from_raw_parts(at, workdays::table_len(days)) }
+}
+
+/// A working-day count's result, or `ERR_OUTSIDE_CALENDAR` in `status` and the first
+/// day it needed that the calendar does not cover.
+fn report_calendar(r: Result<i64, i64>, status: &mut u32) -> i64 {
+    match r {
+        Ok(v) => {
+            *status = ERR_NONE;
+            v
+        }
+        Err(day) => {
+            *status = ERR_OUTSIDE_CALENDAR;
+            day
+        }
+    }
+}
+
+/// [`workdays::add_working_days`] over the calendar table at `table`.
+///
+/// # Safety
+/// `table` points to a calendar table as [`workdays::encode`] writes it (compiled
+/// code passes the one it holds as data).
+pub unsafe extern "C" fn bylaw_rt_add_working_days(
+    table: i64,
+    d: i64,
+    n: i64,
+    status: &mut u32,
+) -> i64 {
+    // SAFETY: the caller's promise.
+    let t = unsafe { calendar_table(table) };
+    report_calendar(
+        workdays::add_working_days(t, d as i32, n).map(i64::from),
+        status,
+    )
+}
+
+/// [`workdays::working_days_between`] over the calendar table at `table`.
+///
+/// # Safety
+/// As [`bylaw_rt_add_working_days`].
+pub unsafe extern "C" fn bylaw_rt_working_days_between(
+    table: i64,
+    a: i64,
+    b: i64,
+    status: &mut u32,
+) -> i64 {
+    // SAFETY: the caller's promise.
+    let t = unsafe { calendar_table(table) };
+    report_calendar(
+        workdays::working_days_between(t, a as i32, b as i32),
+        status,
+    )
 }
 
 /// An exact result's numerator; its denominator goes to `den` (1 on failure).
@@ -381,6 +454,8 @@ helpers! {
     ExactQuotient = bylaw_rt_exact_quotient(4, true, true, false),
     YearsBetween = bylaw_rt_years_between(2, false, false, false),
     CalendarDay = bylaw_rt_calendar_day(2, true, false, false),
+    AddWorkingDays = bylaw_rt_add_working_days(3, true, false, false),
+    WorkingDaysBetween = bylaw_rt_working_days_between(3, true, false, false),
 }
 
 impl Helper {

@@ -48,6 +48,8 @@ pub const ERR_MISSING_PARAM: u32 = 4;
 pub const ERR_SCALE_NONE: u32 = 5;
 /// A scale's argument (`arg`) is below its first bracket.
 pub const ERR_BELOW_BRACKET: u32 = 6;
+/// A working-day count needs day `arg`, which calendar `aux` does not cover.
+pub const ERR_OUTSIDE_CALENDAR: u32 = 7;
 
 /// Everything compiled code reads and writes besides its arguments.
 #[repr(C)]
