@@ -1,61 +1,16 @@
 //! Tables given in memory as Arrow record batches (what Python and other embedders
 //! pass): read like Parquet files, rows linked by key across batches, and every problem
-//! located by the table's name, record and column.
+//! located by the table's name, record and column. The schema is the streaming tests'
+//! (household → members: person).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
 
+use super::tests_stream::schema;
 use super::*;
 use crate::batch::Column;
-use crate::schema::{
-    ColumnType, EntityId, EntitySchema, FieldId, FieldSchema, RelationSchema, Scalar, Schema,
-};
+use crate::schema::{EntityId, FieldId};
 use arrow_array::{ArrayRef, BooleanArray, Int64Array, RecordBatch, StringArray};
 use std::sync::Arc;
-
-fn field(name: &str, ty: ColumnType, default: Option<Scalar>) -> FieldSchema {
-    FieldSchema {
-        name: name.into(),
-        label: name.into(),
-        ty,
-        default,
-        minimum: None,
-    }
-}
-
-/// household (key `id`, `size`, `flag` default false) → members: person (`income`).
-fn schema() -> Schema {
-    Schema {
-        root: EntityId(0),
-        entities: vec![
-            EntitySchema {
-                name: "household".into(),
-                label: String::new(),
-                key: Some(FieldId(0)),
-                fields: vec![
-                    field("id", ColumnType::Text, None),
-                    field("size", ColumnType::Count, None),
-                    field("flag", ColumnType::Bool, Some(Scalar::Bool(false))),
-                ],
-                relations: vec![RelationSchema {
-                    name: "members".into(),
-                    child: EntityId(1),
-                    at_least: 1,
-                }],
-                parent: None,
-                dated: None,
-            },
-            EntitySchema {
-                name: "person".into(),
-                label: String::new(),
-                key: None,
-                fields: vec![field("income", ColumnType::Money, None)],
-                relations: vec![],
-                parent: Some(EntityId(0)),
-                dated: None,
-            },
-        ],
-    }
-}
 
 fn table(name: &str, batches: Vec<Vec<(&str, ArrayRef)>>) -> ArrowTable {
     let batches: Vec<RecordBatch> = batches

@@ -9,23 +9,14 @@
     reason = "tests"
 )]
 
+use super::tests_stream::field;
 use super::*;
 use crate::batch::Batch;
 use crate::date::NO_DATE;
 use crate::schema::{
-    ColumnType, Dated, EntityId, EntitySchema, FieldId, FieldSchema, RelationSchema, Scalar, Schema,
+    ColumnType, Dated, EntityId, EntitySchema, FieldId, RelationSchema, Scalar, Schema,
 };
 use std::path::PathBuf;
-
-fn field(name: &str, ty: ColumnType, default: Option<Scalar>) -> FieldSchema {
-    FieldSchema {
-        name: name.into(),
-        label: name.into(),
-        ty,
-        default,
-        minimum: None,
-    }
-}
 
 /// household (key `id`) → stays: stay (`from`, `until` default none, `note`), dated.
 fn schema() -> Schema {

@@ -19,7 +19,7 @@ use arrow_array::{ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch,
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-fn field(name: &str, ty: ColumnType, default: Option<Scalar>) -> FieldSchema {
+pub(super) fn field(name: &str, ty: ColumnType, default: Option<Scalar>) -> FieldSchema {
     FieldSchema {
         name: name.into(),
         label: name.into(),
@@ -30,7 +30,7 @@ fn field(name: &str, ty: ColumnType, default: Option<Scalar>) -> FieldSchema {
 }
 
 /// household (key `id`, `size`, `flag` default false) → members: person (`income`).
-fn schema() -> Schema {
+pub(super) fn schema() -> Schema {
     Schema {
         root: EntityId(0),
         entities: vec![
