@@ -9,8 +9,8 @@ use bylaw_engine::EngineError;
 use bylaw_engine::budget::{self, BudgetReport, SweepReport, Years};
 
 use crate::data::DataArgs;
+use crate::fail;
 use crate::{ErrorFormat, Exit};
-use crate::{fail, text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum BudgetFormat {
@@ -72,7 +72,7 @@ fn run_inner(args: &BudgetArgs, format: ErrorFormat) -> Result<(), Exit> {
         None => {
             let r = BudgetReport::compute(&policy, &batch, years, &args.regions).map_err(fail)?;
             match chosen {
-                BudgetFormat::Table => text::render(&r.text()),
+                BudgetFormat::Table => r.text().render(),
                 BudgetFormat::Csv => r.csv(),
                 BudgetFormat::Json => r.json(),
                 BudgetFormat::Html => r.html().map_err(fail)?,
@@ -83,7 +83,7 @@ fn run_inner(args: &BudgetArgs, format: ErrorFormat) -> Result<(), Exit> {
             let s = SweepReport::compute(&policy, &batch, years, spec, step, &args.regions)
                 .map_err(fail)?;
             match chosen {
-                BudgetFormat::Table => text::render(&s.text()),
+                BudgetFormat::Table => s.text().render(),
                 BudgetFormat::Csv => s.csv(),
                 BudgetFormat::Json => s.json(),
                 BudgetFormat::Html => s.html().map_err(fail)?,

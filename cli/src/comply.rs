@@ -8,9 +8,9 @@ use std::time::Instant;
 use bylaw_engine::comply::{self, ComplyFormat, RegisterError};
 use bylaw_engine::{EngineError, Policy};
 
+use crate::fail;
 use crate::report;
 use crate::{ErrorFormat, Exit};
-use crate::{fail, text};
 
 #[derive(Debug, clap::Args)]
 pub struct ComplyArgs {
@@ -98,7 +98,7 @@ fn run_inner(args: &ComplyArgs, format: ErrorFormat) -> Result<(), Exit> {
     let result = comply::judge(program, &batch, &log, &args.log, &period).map_err(fail)?;
     let judged_at = started.elapsed();
     if !args.quiet {
-        print!("{}", text::render(&comply::summary(program, &result, lang)));
+        print!("{}", comply::summary(program, &result, lang).render());
     }
     eprintln!(
         "{} log rows ({} counted, {} with issues); register read in {:.2?}, log in {:.2?}, judged in {:.2?}",

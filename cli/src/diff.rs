@@ -10,8 +10,8 @@ use bylaw_engine::impact::{self, Impact, ImpactOptions};
 use bylaw_engine::{BackendKind, Date, EngineError};
 
 use crate::data::DataArgs;
+use crate::fail;
 use crate::{ErrorFormat, Exit};
-use crate::{fail, text};
 
 #[derive(Debug, clap::Args)]
 pub struct DiffArgs {
@@ -138,7 +138,7 @@ fn run_inner(args: &DiffArgs, format: ErrorFormat) -> Result<(), Exit> {
         args.old.display().to_string(),
         args.new.display().to_string(),
     );
-    let summary = text::render(&impact.text(&titles.0, &titles.1));
+    let summary = impact.text(&titles.0, &titles.1).render();
     let ext = args
         .output
         .as_ref()

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use bylaw_compiler::explain::{Format, Lang, doc, policy};
+use bylaw_compiler::explain::{Format, Lang};
 
 use crate::{ErrorFormat, Exit, report};
 
@@ -59,25 +59,15 @@ pub fn run(args: &ExplainArgs, format: ErrorFormat) -> Exit {
     };
     let date = match &args.date {
         Some(d) => match crate::parse_eval_date(d) {
-            Ok(d) => d,
+            Ok(d) => bylaw_engine::Date::from_days(d),
             Err(e) => {
                 crate::report::error(format, "argument", format!("--date: {e}"));
                 return Exit::BadInput;
             }
         },
-        None => program
-            .policy
-            .as_ref()
-            .and_then(|p| p.effective)
-            .unwrap_or_else(today),
+        None => bylaw_engine::explain::default_date(&program),
     };
-    let mut blocks = policy::explain_policy(&program, date, lang);
-    blocks.extend(bylaw_compiler::comply::words::blocks(&program, lang));
-    let title = program
-        .policy
-        .as_ref()
-        .map_or_else(|| "Bylaw".to_string(), |p| p.name.clone());
-    let text = doc::render(&blocks, out_format, &title);
+    let text = bylaw_engine::explain::document(&program, date, lang, out_format);
     match &args.output {
         None => {
             print!("{text}");
@@ -97,11 +87,4 @@ pub fn run(args: &ExplainArgs, format: ErrorFormat) -> Exit {
             }
         }
     }
-}
-
-fn today() -> i32 {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 86_400);
-    i32::try_from(now).unwrap_or(0)
 }

@@ -16,7 +16,6 @@ mod period;
 mod report;
 mod synth_log;
 mod test;
-mod text;
 mod why;
 
 use std::path::PathBuf;

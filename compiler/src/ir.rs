@@ -464,7 +464,8 @@ impl Program {
         self.enums.iter().map(|e| e.name.clone()).collect()
     }
 
-    pub(crate) fn type_name(&self, ty: Ty) -> String {
+    /// The name of `ty` as policies write it (`money per month`, an enumeration's name).
+    pub fn type_name(&self, ty: Ty) -> String {
         ty.name(&self.enum_names())
     }
 }

@@ -15,6 +15,25 @@ pub fn load(
 ) -> (Vec<Override>, Vec<Diagnostic>, bylaw_grammar::SourceMap) {
     let mut diags = Vec::new();
     let loaded = crate::load::load(path, &mut diags);
+    overrides(program, loaded, diags)
+}
+
+/// Reads scenario text that is not in a file (`name` names it in diagnostics).
+pub fn load_text(
+    program: &Program,
+    name: &str,
+    text: &str,
+) -> (Vec<Override>, Vec<Diagnostic>, bylaw_grammar::SourceMap) {
+    let mut diags = Vec::new();
+    let loaded = crate::load::load_text(name, text, &mut diags);
+    overrides(program, loaded, diags)
+}
+
+fn overrides(
+    program: &Program,
+    loaded: crate::load::Loaded,
+    mut diags: Vec<Diagnostic>,
+) -> (Vec<Override>, Vec<Diagnostic>, bylaw_grammar::SourceMap) {
     let mut overrides = Vec::new();
     for (file, module) in &loaded.modules {
         if Some(*file) != loaded.root {

@@ -30,6 +30,7 @@
 pub mod backend;
 pub mod build;
 mod date;
+pub mod explain;
 mod input;
 mod output;
 pub mod period;
@@ -48,11 +49,12 @@ pub use backend::{
 };
 pub use date::{Date, DateError};
 pub use input::{DataFiles, same_file};
+pub use output::arrow::{TYPE_KEY, result_schema};
 pub use output::{OutputFormat, UnknownExtension};
 pub use policy::{Policy, PolicyErrors};
 pub use run::{
-    BATCH_ROWS, BackendUse, InputMode, MAX_THREADS, Progress, Run, RunError, RunOptions, RunReport,
-    Summary,
+    BATCH_ROWS, BackendUse, Compiled, InputMode, MAX_THREADS, Progress, Run, RunError, RunOptions,
+    RunReport, Summary, Tables, compile,
 };
 
 // Analytics and reports: impact (`diff`), budgets and sweeps, compliance files.

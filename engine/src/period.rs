@@ -6,6 +6,12 @@
 
 use std::io::{self, Write};
 use std::path::Path;
+use std::sync::Arc;
+
+use arrow_array::{ArrayRef, Date32Array, RecordBatch, StringArray};
+use arrow_schema::{ArrowError, DataType, Field, Schema};
+use bylaw_compiler::explain::Lang;
+use bylaw_runtime::batch::Batch;
 
 use bylaw_compiler::duration::DurationUnit;
 use bylaw_compiler::failure::{ErrorKind, EvalError};
@@ -134,8 +140,22 @@ pub fn evaluate_period(
     input: &DataFiles,
     options: &RunOptions,
 ) -> Result<PeriodTable, RunError> {
+    let batch = input.read(policy.program()).map_err(RunError::Data)?;
+    evaluate_period_batch(policy, period, &batch, options)
+}
+
+/// Evaluates `batch` (read against the policy's schema) on the first day of each month
+/// of `period` and combines the months per household.
+///
+/// # Errors
+/// [`RunError`]: a thread count out of range, a batch the backends refuse.
+pub fn evaluate_period_batch(
+    policy: &Policy,
+    period: &Period,
+    batch: &Batch,
+    options: &RunOptions,
+) -> Result<PeriodTable, RunError> {
     let program = policy.program();
-    let batch = input.read(program).map_err(RunError::Data)?;
     let months = months_of(period);
     let columns = columns(program);
     let n = batch.root_len();
@@ -144,7 +164,7 @@ pub fn evaluate_period(
     let mut totals = Vec::new();
     for (m, &month) in months.iter().enumerate() {
         let run = Run::new(policy, month, options.clone())?;
-        let (evaluation, _) = run.evaluate(&batch).map_err(RunError::Refused)?;
+        let (evaluation, _) = run.evaluate(batch).map_err(RunError::Refused)?;
         let mut month_totals = MonthTotals {
             month,
             failed: 0,
@@ -215,7 +235,7 @@ pub fn evaluate_period(
             *row = Ok(out);
         }
     }
-    let keys = (0..n).map(|i| root_key(&batch, i).to_string()).collect();
+    let keys = (0..n).map(|i| root_key(batch, i).to_string()).collect();
     Ok(PeriodTable {
         period: period.clone(),
         columns,
@@ -229,6 +249,62 @@ impl PeriodTable {
     /// The number of households that failed in some month.
     pub fn failed(&self) -> usize {
         self.rows.iter().filter(|r| r.is_err()).count()
+    }
+
+    /// The table as one Arrow record batch: the key, `error` (the code), `error_in`,
+    /// `error_month` (the first day of the month that failed), `error_detail`, then the
+    /// columns typed as [`crate::Run::evaluate_tables`] types outputs.
+    ///
+    /// # Errors
+    /// Only if a value does not fit its column, which would be a bug.
+    pub fn record_batch(&self, program: &Program) -> Result<RecordBatch, ArrowError> {
+        let mut fields = vec![
+            Field::new(
+                crate::output::arrow::key_column(program),
+                DataType::Utf8,
+                false,
+            ),
+            Field::new("error", DataType::Utf8, true),
+            Field::new("error_in", DataType::Utf8, true),
+            Field::new("error_month", DataType::Date32, true),
+            Field::new("error_detail", DataType::Utf8, true),
+        ];
+        let failed = |i: usize| self.rows.get(i).and_then(|r| r.as_ref().err());
+        let n = self.rows.len();
+        let mut columns: Vec<ArrayRef> = vec![
+            Arc::new(StringArray::from_iter_values(&self.keys)),
+            Arc::new(StringArray::from_iter(
+                (0..n).map(|i| failed(i).map(|e| e.error.code())),
+            )),
+            Arc::new(StringArray::from_iter((0..n).map(|i| {
+                failed(i).and_then(|e| e.error.def.map(|d| program.def(d).name.as_str()))
+            }))),
+            Arc::new(Date32Array::from_iter(
+                (0..n).map(|i| failed(i).map(|e| e.month.days())),
+            )),
+            Arc::new(StringArray::from_iter((0..n).map(|i| {
+                failed(i).map(|e| e.error.message(program, e.month.days(), Lang::En))
+            }))),
+        ];
+        for (c, column) in self.columns.iter().enumerate() {
+            fields.push(crate::output::arrow::output_field(
+                program,
+                &column.name,
+                column.ty,
+                column.unit,
+            ));
+            let values = self
+                .rows
+                .iter()
+                .map(|r| r.as_ref().ok().and_then(|v| v.get(c)));
+            columns.push(crate::output::arrow::values_array(
+                program,
+                column.ty,
+                column.unit,
+                values,
+            )?);
+        }
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns)
     }
 
     /// Writes the table as CSV or JSON: the key, `error` and `error_in` (with the month

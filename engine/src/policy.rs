@@ -72,7 +72,28 @@ impl Policy {
     /// # Errors
     /// [`PolicyErrors`] pointing into the scenario file.
     pub fn apply_scenario(&mut self, path: &Path) -> Result<(), PolicyErrors> {
-        let (overrides, diagnostics, sources) = bylaw_compiler::scenario::load(&self.program, path);
+        let loaded = bylaw_compiler::scenario::load(&self.program, path);
+        self.apply_overrides(loaded)
+    }
+
+    /// Replaces parameter values with the `set` lines of scenario text that is not in a
+    /// file (`name` names it in diagnostics).
+    ///
+    /// # Errors
+    /// [`PolicyErrors`] pointing into the text.
+    pub fn apply_scenario_text(&mut self, name: &str, text: &str) -> Result<(), PolicyErrors> {
+        let loaded = bylaw_compiler::scenario::load_text(&self.program, name, text);
+        self.apply_overrides(loaded)
+    }
+
+    fn apply_overrides(
+        &mut self,
+        (overrides, diagnostics, sources): (
+            Vec<bylaw_compiler::ir::Override>,
+            Vec<Diagnostic>,
+            SourceMap,
+        ),
+    ) -> Result<(), PolicyErrors> {
         if diagnostics.iter().any(Diagnostic::is_error) {
             return Err(PolicyErrors {
                 diagnostics,

@@ -90,6 +90,18 @@ pub struct OutBuilder {
 pub struct OutChunk(RecordBatch);
 
 impl OutChunk {
+    /// A chunk of rows built elsewhere as Arrow columns.
+    #[must_use]
+    pub fn from_record_batch(batch: RecordBatch) -> OutChunk {
+        OutChunk(batch)
+    }
+
+    /// The rows as an Arrow record batch.
+    #[must_use]
+    pub fn into_record_batch(self) -> RecordBatch {
+        self.0
+    }
+
     /// Number of rows.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -231,11 +243,18 @@ impl<W: Write + Send> ParquetOut<W> {
     /// # Errors
     /// If the schema cannot be written.
     pub fn new(out: W, columns: &[OutColumn]) -> io::Result<ParquetOut<W>> {
+        ParquetOut::with_schema(out, arrow_schema(columns))
+    }
+
+    /// Starts a file of chunks of the Arrow schema `schema` on `out`.
+    ///
+    /// # Errors
+    /// If the schema cannot be written.
+    pub fn with_schema(out: W, schema: SchemaRef) -> io::Result<ParquetOut<W>> {
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .build();
-        let writer = ArrowWriter::try_new(out, arrow_schema(columns), Some(props))
-            .map_err(io::Error::other)?;
+        let writer = ArrowWriter::try_new(out, schema, Some(props)).map_err(io::Error::other)?;
         Ok(ParquetOut { writer })
     }
 

@@ -6,17 +6,17 @@
 //! in the type's unit, ISO dates, variant names); CSV cells are formatted straight from
 //! the result columns, without a value or a string per cell.
 
+pub mod arrow;
 mod cells;
 
 use std::fmt;
 use std::io::{self, Write};
 use std::path::Path;
 
-use bylaw_compiler::duration::DurationUnit;
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 use bylaw_compiler::ir::{Program, Value};
-use bylaw_compiler::types::Ty;
 use bylaw_runtime::batch::Batch;
-use bylaw_runtime::parquet_out::{OutBuilder, OutChunk, OutColumn, OutKind};
 
 use crate::backend::Evaluation;
 use cells::CsvCells;
@@ -83,7 +83,8 @@ impl std::error::Error for UnknownExtension {}
 /// One unit of formatted rows.
 pub(crate) enum Chunk {
     Text(Vec<u8>),
-    Parquet(OutChunk),
+    /// Arrow columns: for a Parquet file or a caller's table.
+    Arrow(RecordBatch),
 }
 
 /// How a run's rows are written: the format, the columns, each output's cell format.
@@ -93,23 +94,39 @@ pub(crate) struct RowWriter<'p> {
     key_column: String,
     reason: bool,
     cells: CsvCells,
-    parquet_columns: Vec<OutColumn>,
+    /// The columns of Parquet and in-memory output, and which optional ones they have.
+    arrow_schema: SchemaRef,
+    extra: arrow::Extra,
 }
 
 impl<'p> RowWriter<'p> {
     pub(crate) fn new(program: &'p Program, format: OutputFormat, reason: bool) -> Self {
-        let key_column = program
-            .schema
-            .root_entity()
-            .and_then(|e| e.key.and_then(|k| e.field(k)).map(|f| f.name.clone()))
-            .unwrap_or_else(|| "row".to_string());
+        let extra = arrow::Extra {
+            detail: false,
+            reason,
+        };
         RowWriter {
             program,
             format,
-            parquet_columns: parquet_columns(program, &key_column, reason),
-            key_column,
+            arrow_schema: arrow::schema(program, extra),
+            extra,
+            key_column: arrow::key_column(program),
             reason,
             cells: CsvCells::new(program),
+        }
+    }
+
+    /// A writer of Arrow record batches for a caller's table: the Parquet columns and
+    /// each error's words (`error_detail`).
+    pub(crate) fn in_memory(program: &'p Program, reason: bool) -> Self {
+        let extra = arrow::Extra {
+            detail: true,
+            reason,
+        };
+        RowWriter {
+            arrow_schema: arrow::schema(program, extra),
+            extra,
+            ..RowWriter::new(program, OutputFormat::Parquet, reason)
         }
     }
 
@@ -117,9 +134,9 @@ impl<'p> RowWriter<'p> {
         self.format
     }
 
-    /// The Parquet schema's columns.
-    pub(crate) fn parquet_columns(&self) -> &[OutColumn] {
-        &self.parquet_columns
+    /// The schema of Parquet and in-memory output.
+    pub(crate) fn arrow_schema(&self) -> SchemaRef {
+        self.arrow_schema.clone()
     }
 
     /// What comes before the first row: the CSV header, or JSON's opening bracket.
@@ -185,13 +202,16 @@ impl<'p> RowWriter<'p> {
                 }
                 Ok(Chunk::Text(out))
             }
-            OutputFormat::Parquet => {
-                let mut b = OutBuilder::new(&self.parquet_columns, evaluation.len());
-                for i in 0..evaluation.len() {
-                    self.parquet_row(&mut b, key(i), evaluation, i, reason(i));
-                }
-                b.finish().map(Chunk::Parquet)
-            }
+            OutputFormat::Parquet => arrow::record_batch(
+                self.program,
+                self.arrow_schema.clone(),
+                self.extra,
+                evaluation,
+                key,
+                reasons,
+            )
+            .map(Chunk::Arrow)
+            .map_err(io::Error::other),
         }
     }
 
@@ -237,58 +257,6 @@ impl<'p> RowWriter<'p> {
         }
         obj
     }
-
-    fn parquet_row(
-        &self,
-        b: &mut OutBuilder,
-        key: &str,
-        evaluation: &Evaluation,
-        i: usize,
-        reason: Option<&str>,
-    ) {
-        let program = self.program;
-        b.text(0, Some(key));
-        let outputs = program.outputs.len();
-        match evaluation.error(i) {
-            None => {
-                b.null(1);
-                b.null(2);
-                for (o, d) in program.outputs.iter().enumerate() {
-                    let col = 3 + o;
-                    match evaluation.value(o, i) {
-                        Some(Value::Bool(x)) => b.bool(col, Some(x)),
-                        Some(Value::Int(x)) => match program.def(*d) {
-                            // Years (or 周岁), in millionths.
-                            def if def.ty == Ty::Months && def.unit != DurationUnit::Months => {
-                                b.wide(col, Some(DurationUnit::micro_years(x)));
-                            }
-                            _ => b.int(col, Some(x)),
-                        },
-                        Some(Value::Date(x)) => b.int(col, Some(i64::from(x))),
-                        Some(v) => b.text(
-                            col,
-                            Some(&bylaw_compiler::format::plain(
-                                program,
-                                program.def(*d).ty,
-                                &v,
-                            )),
-                        ),
-                        None => b.null(col),
-                    }
-                }
-            }
-            Some(e) => {
-                b.text(1, Some(e.code()));
-                b.text(2, e.def.map(|d| program.def(d).name.as_str()));
-                for o in 0..outputs {
-                    b.null(3 + o);
-                }
-            }
-        }
-        if let Some(reason) = reason {
-            b.text(3 + outputs, Some(reason));
-        }
-    }
 }
 
 /// The key of root row `row`, or empty when the root entity has no key.
@@ -298,30 +266,4 @@ pub(crate) fn root_key(batch: &Batch, row: usize) -> &str {
         .get(batch.root.0 as usize)
         .and_then(|e| e.keys.get(row))
         .map_or("", String::as_str)
-}
-
-/// The Parquet columns: key, error, error_in, the outputs, the reason.
-fn parquet_columns(program: &Program, key_column: &str, reason: bool) -> Vec<OutColumn> {
-    let mut cols = vec![
-        OutColumn::new(key_column, OutKind::Text),
-        OutColumn::new("error", OutKind::Text),
-        OutColumn::new("error_in", OutKind::Text),
-    ];
-    for d in &program.outputs {
-        let def = program.def(*d);
-        let kind = match def.ty {
-            Ty::Money(_) | Ty::Rate => OutKind::Decimal(4),
-            Ty::Decimal => OutKind::Decimal(6),
-            Ty::Months if def.unit != DurationUnit::Months => OutKind::WideDecimal(6),
-            Ty::Count | Ty::Days | Ty::Months => OutKind::Int,
-            Ty::Date => OutKind::Date,
-            Ty::Bool => OutKind::Bool,
-            Ty::Text | Ty::Enum(_) => OutKind::Text,
-        };
-        cols.push(OutColumn::new(def.name.clone(), kind));
-    }
-    if reason {
-        cols.push(OutColumn::new("reason", OutKind::Text));
-    }
-    cols
 }

@@ -1,7 +1,7 @@
 //! What reports are made of: one value formatter ([`format`](mod@format)), one CSV writer
 //! ([`csv`]), the frame of the self-contained HTML reports ([`html`]) and their SVG
-//! charts ([`charts`]), and [`Text`] — a report for a terminal as lines and tables, which
-//! a front end draws as it likes.
+//! charts ([`charts`]), and [`Text`] — a report for a terminal as lines and tables,
+//! drawn with box-drawing characters by [`Text::render`] for every front end alike.
 
 pub mod charts;
 pub mod csv;
@@ -42,6 +42,30 @@ pub struct Text {
 }
 
 impl Text {
+    /// The lines, and the tables drawn with box-drawing characters.
+    pub fn render(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = String::new();
+        for block in &self.blocks {
+            match block {
+                Block::Line(line) => {
+                    out.push_str(line);
+                    out.push('\n');
+                }
+                Block::Table(t) => {
+                    let mut table = comfy_table::Table::new();
+                    table.load_preset(comfy_table::presets::UTF8_FULL_CONDENSED);
+                    table.set_header(t.header.clone());
+                    for row in &t.rows {
+                        table.add_row(row.clone());
+                    }
+                    let _ = writeln!(out, "{table}");
+                }
+            }
+        }
+        out
+    }
+
     /// Adds a line.
     pub fn line(&mut self, line: impl Into<String>) {
         self.blocks.push(Block::Line(line.into()));

@@ -19,15 +19,18 @@ mod summary;
 use std::io::{self, Write};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use arrow_array::RecordBatch;
+use arrow_schema::SchemaRef;
 use bylaw_compiler::explain::Lang;
 use bylaw_compiler::interp::Evaluator;
 use bylaw_compiler::ir::DefId;
 use bylaw_runtime::batch::Batch;
-use bylaw_runtime::input::{BatchStream, DataFormat, Fallback, RawBatch};
+use bylaw_runtime::input::{ArrowTable, BatchStream, DataFormat, Fallback, RawBatch};
 use bylaw_runtime::output::AtomicFile;
-use bylaw_runtime::parquet_out::ParquetOut;
+use bylaw_runtime::parquet_out::{OutChunk, ParquetOut};
 
 pub use error::RunError;
 pub use report::{BackendUse, InputMode, Progress, RunReport};
@@ -95,7 +98,7 @@ impl Default for RunOptions {
 pub struct Run<'p> {
     policy: &'p Policy,
     /// Native code, when it was asked for and compiles the policy.
-    native: Option<Box<dyn Backend>>,
+    native: Option<Arc<dyn Backend>>,
     /// Evaluates when there is no native code, and stands in on batches it refuses.
     interpreter: Interpreter,
     /// Why the backend asked for does not evaluate this policy at all.
@@ -106,6 +109,47 @@ pub struct Run<'p> {
     pool: rayon::ThreadPool,
     threads: usize,
     batch_rows: usize,
+}
+
+/// Native code for a policy at a date, compiled once and shared by any number of runs.
+#[derive(Clone)]
+pub struct Compiled {
+    backend: Arc<dyn Backend>,
+    compile_time: Duration,
+}
+
+impl Compiled {
+    /// The backend.
+    pub fn backend(&self) -> &Arc<dyn Backend> {
+        &self.backend
+    }
+}
+
+/// Compiles `policy` at `date` to native code of kind `kind` (the JIT, or an AOT
+/// library built and loaded).
+///
+/// # Errors
+/// [`BackendError`] when the backend does not compile the policy; asked for the
+/// interpreter, an [`BackendErrorKind::Unsupported`] error.
+///
+/// [`BackendErrorKind::Unsupported`]: crate::BackendErrorKind::Unsupported
+pub fn compile(policy: &Policy, kind: BackendKind, date: Date) -> Result<Compiled, BackendError> {
+    let program = policy.program();
+    match kind {
+        BackendKind::Jit => Jit::new(program, date.days()).map(|j| Compiled {
+            compile_time: j.compile_time(),
+            backend: Arc::new(j),
+        }),
+        BackendKind::Aot => Aot::new(program, date.days()).map(|a| Compiled {
+            compile_time: a.build_time(),
+            backend: Arc::new(a),
+        }),
+        BackendKind::Interpreter => Err(BackendError::new(
+            kind,
+            crate::BackendErrorKind::Unsupported,
+            "the interpreter is not compiled",
+        )),
+    }
 }
 
 /// What one unit of work produced.
@@ -134,6 +178,21 @@ impl From<io::Error> for Stop {
 enum Sink<'w> {
     Text(io::BufWriter<&'w mut dyn Write>),
     Parquet(Box<ParquetOut<AtomicFile>>),
+    /// Record batches kept for the caller.
+    Tables(Vec<RecordBatch>),
+}
+
+/// The result of evaluating tables in memory ([`Run::evaluate_tables`]): one row per
+/// household, in input order, as Arrow record batches, and the run's report.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    /// The columns: the root key, `error`, `error_in`, `error_detail`, every output
+    /// (money and rates `Decimal128(19, 4)`, rates in
+    /// percent; each output's Bylaw type in its field's [`crate::TYPE_KEY`] metadata), and `reason` when asked for.
+    pub schema: SchemaRef,
+    /// The rows, a batch per unit of work, in order.
+    pub batches: Vec<RecordBatch>,
+    pub report: RunReport,
 }
 
 impl<'p> Run<'p> {
@@ -144,6 +203,25 @@ impl<'p> Run<'p> {
     /// for a reason column with no yes/no output to explain. A backend that declines
     /// is not an error: the interpreter stands in and the report says why.
     pub fn new(policy: &'p Policy, date: Date, options: RunOptions) -> Result<Run<'p>, RunError> {
+        let native = match options.backend {
+            BackendKind::Interpreter => None,
+            kind => Some(compile(policy, kind, date)),
+        };
+        Run::with_native(policy, date, options, native)
+    }
+
+    /// Like [`Run::new`], with the native code for `options.backend` compiled before
+    /// ([`compile`]) — so that a caller evaluating many tables at one date compiles once.
+    /// `native` is ignored when the interpreter is asked for.
+    ///
+    /// # Errors
+    /// As [`Run::new`].
+    pub fn with_native(
+        policy: &'p Policy,
+        date: Date,
+        options: RunOptions,
+        native: Option<Result<Compiled, BackendError>>,
+    ) -> Result<Run<'p>, RunError> {
         let program = policy.program();
         let days = date.days();
         let threads = match options.threads {
@@ -172,22 +250,10 @@ impl<'p> Run<'p> {
             },
         };
         let interpreter = Interpreter::new(program, days);
-        let (native, compile_time, declined) = match options.backend {
-            BackendKind::Interpreter => (None, None, None),
-            BackendKind::Jit => match Jit::new(program, days) {
-                Ok(j) => {
-                    let t = j.compile_time();
-                    (Some(Box::new(j) as Box<dyn Backend>), Some(t), None)
-                }
-                Err(e) => (None, None, Some(e)),
-            },
-            BackendKind::Aot => match Aot::new(program, days) {
-                Ok(a) => {
-                    let t = a.build_time();
-                    (Some(Box::new(a) as Box<dyn Backend>), Some(t), None)
-                }
-                Err(e) => (None, None, Some(e)),
-            },
+        let (native, compile_time, declined) = match (options.backend, native) {
+            (BackendKind::Interpreter, _) | (_, None) => (None, None, None),
+            (_, Some(Ok(c))) => (Some(c.backend), Some(c.compile_time), None),
+            (_, Some(Err(e))) => (None, None, Some(e)),
         };
         Ok(Run {
             policy,
@@ -323,6 +389,44 @@ impl<'p> Run<'p> {
         self.report(result, InputMode::Whole { why: None }, target(), started)
     }
 
+    /// Evaluates a root table and the tables of its relations (`("members", table)`),
+    /// given in memory as Arrow record batches and read as [`read_arrow`] reads them,
+    /// into record batches of the results, in parallel on the run's workers.
+    ///
+    /// [`read_arrow`]: bylaw_runtime::input::read_arrow
+    ///
+    /// # Errors
+    /// [`RunError::Data`] naming the table, record and column of every problem found.
+    pub fn evaluate_tables(
+        &self,
+        root: &ArrowTable,
+        relations: &[(String, ArrowTable)],
+        progress: &dyn Progress,
+    ) -> Result<Tables, RunError> {
+        let started = Instant::now();
+        let program = self.policy.program();
+        let batch = bylaw_runtime::input::read_arrow(&program.schema, root, relations)
+            .map_err(RunError::Data)?;
+        let writer = RowWriter::in_memory(program, self.reason.is_some());
+        let mut sink = Sink::Tables(Vec::new());
+        let result = self.whole(&batch, &writer, &mut sink, progress);
+        let report = self.report(
+            result,
+            InputMode::Whole { why: None },
+            "the result table".to_string(),
+            started,
+        )?;
+        let batches = match sink {
+            Sink::Tables(b) => b,
+            _ => Vec::new(),
+        };
+        Ok(Tables {
+            schema: writer.arrow_schema(),
+            batches,
+            report,
+        })
+    }
+
     /// A finished run's report, or why it stopped writing `target`.
     fn report(
         &self,
@@ -365,7 +469,7 @@ impl<'p> Run<'p> {
     ) -> Result<R, Stop> {
         let file = AtomicFile::create(path)?;
         if writer.format() == OutputFormat::Parquet {
-            let out = ParquetOut::new(file, writer.parquet_columns())?;
+            let out = ParquetOut::with_schema(file, writer.arrow_schema())?;
             let mut sink = Sink::Parquet(Box::new(out));
             let r = run(&mut sink)?;
             if let Sink::Parquet(out) = sink {
@@ -391,7 +495,7 @@ impl<'p> Run<'p> {
     fn header(&self, sink: &mut Sink, writer: &RowWriter) -> io::Result<()> {
         match sink {
             Sink::Text(w) => writer.header(w),
-            Sink::Parquet(_) => Ok(()),
+            Sink::Parquet(_) | Sink::Tables(_) => Ok(()),
         }
     }
 
@@ -470,7 +574,8 @@ impl<'p> Run<'p> {
         ordered::run_ordered(items, work, &self.pool, &mut |unit: UnitOut| {
             match (&mut *sink, unit.chunk) {
                 (Sink::Text(w), Chunk::Text(bytes)) => w.write_all(&bytes)?,
-                (Sink::Parquet(p), Chunk::Parquet(chunk)) => p.write(&chunk)?,
+                (Sink::Parquet(p), Chunk::Arrow(b)) => p.write(&OutChunk::from_record_batch(b))?,
+                (Sink::Tables(t), Chunk::Arrow(b)) => t.push(b),
                 _ => return Err(Stop::Io(io::Error::other("internal: output kinds differ"))),
             }
             progress.advance(unit.rows as u64);
