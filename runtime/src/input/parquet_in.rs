@@ -11,9 +11,12 @@ use super::foreign::guard;
 use super::raw::RawChunk;
 use crate::batch::Batch;
 use crate::schema::{EntitySchema, Schema};
+use arrow_array::RecordBatch;
+use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Reads a root Parquet file and the Parquet files of relations (`("members", path)`).
 ///
@@ -283,6 +286,7 @@ fn read_batches(
                 break;
             }
         };
+        let batch = keys_as_text(batch, [key_col, parent_idx]);
         let n = batch.num_rows();
         if table.len() + n >= (NO_PARENT - 1) as usize {
             errors.push(DataError::new(
@@ -398,4 +402,59 @@ fn located(path: &Path, column: &str, first_record: u64, p: ArrowProblem) -> Dat
         e = e.with_value(v);
     }
     e
+}
+
+/// `batch` with its key and parent-key columns, when they hold integers, as text: a
+/// key is text, and an integer identifier (`household_id: int64`) is its decimal digits.
+fn keys_as_text(batch: RecordBatch, columns: [Option<usize>; 2]) -> RecordBatch {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{
+        Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    };
+    use arrow_array::{Array, ArrayRef, ArrowPrimitiveType, PrimitiveArray, StringArray};
+
+    fn digits<T: ArrowPrimitiveType>(array: &PrimitiveArray<T>) -> ArrayRef
+    where
+        T::Native: std::fmt::Display,
+    {
+        Arc::new(
+            array
+                .iter()
+                .map(|v| v.map(|v| v.to_string()))
+                .collect::<StringArray>(),
+        )
+    }
+
+    let mut arrays: Vec<ArrayRef> = batch.columns().to_vec();
+    let mut fields: Vec<arrow_schema::FieldRef> = batch.schema().fields().iter().cloned().collect();
+    let mut changed = false;
+    for col in columns.into_iter().flatten() {
+        let Some(array) = arrays.get(col) else {
+            continue;
+        };
+        let text = match array.data_type() {
+            DataType::Int8 => digits(array.as_primitive::<Int8Type>()),
+            DataType::Int16 => digits(array.as_primitive::<Int16Type>()),
+            DataType::Int32 => digits(array.as_primitive::<Int32Type>()),
+            DataType::Int64 => digits(array.as_primitive::<Int64Type>()),
+            DataType::UInt8 => digits(array.as_primitive::<UInt8Type>()),
+            DataType::UInt16 => digits(array.as_primitive::<UInt16Type>()),
+            DataType::UInt32 => digits(array.as_primitive::<UInt32Type>()),
+            DataType::UInt64 => digits(array.as_primitive::<UInt64Type>()),
+            _ => continue,
+        };
+        if let (Some(a), Some(f)) = (arrays.get_mut(col), fields.get_mut(col)) {
+            *f = Arc::new(f.as_ref().clone().with_data_type(DataType::Utf8));
+            *a = text;
+            changed = true;
+        }
+    }
+    if !changed {
+        return batch;
+    }
+    let schema = Arc::new(arrow_schema::Schema::new_with_metadata(
+        fields,
+        batch.schema().metadata().clone(),
+    ));
+    RecordBatch::try_new(schema, arrays).unwrap_or(batch)
 }

@@ -119,3 +119,29 @@ fn problems_name_the_table_record_and_column() {
         "{found:?}"
     );
 }
+
+#[test]
+fn integer_keys_are_their_digits_and_link_members() {
+    let households = table(
+        "households",
+        vec![vec![("id", ints(&[17, 4])), ("size", ints(&[1, 2]))]],
+    );
+    let members = table(
+        "members",
+        vec![vec![
+            (
+                "household_id",
+                Arc::new(arrow_array::Int32Array::from(vec![4, 17, 4])) as ArrayRef,
+            ),
+            ("income", ints(&[1, 2, 3])),
+        ]],
+    );
+    let batch = read_arrow(&schema(), &households, &[("members".into(), members)]).unwrap();
+    batch.check(&schema()).unwrap();
+    assert_eq!(batch.entity(EntityId(0)).unwrap().keys, ["17", "4"]);
+    // 17's member (2 元) first, then 4's two (1 元, 3 元).
+    assert_eq!(
+        batch.entity(EntityId(1)).unwrap().column(FieldId(0)),
+        Some(&Column::Int(vec![20_000, 10_000, 30_000]))
+    );
+}
