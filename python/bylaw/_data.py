@@ -25,6 +25,10 @@ ScenarioLike = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 
 def to_arrow(data: Any, name: str) -> pa.Table:
     """``data`` as a pyarrow Table (its buffers shared, not copied, where possible)."""
+    return _calendar_dates(_table(data, name))
+
+
+def _table(data: Any, name: str) -> pa.Table:
     if isinstance(data, pa.Table):
         return data
     if isinstance(data, pa.RecordBatch):
@@ -42,6 +46,21 @@ def to_arrow(data: Any, name: str) -> pa.Table:
         f"`{name}` is a {type(data).__name__}, not a table\n"
         "  help: give a pyarrow Table or RecordBatch, a pandas or a polars DataFrame"
     )
+
+
+def _calendar_dates(table: pa.Table) -> pa.Table:
+    """Timestamps that are whole days (pandas' ``datetime64`` dates) and ``date64``
+    columns as ``date32``, the type the engine reads dates from. A timestamp with a
+    time of day is left as it is, for the engine to refuse with its location."""
+    for i, field in enumerate(table.schema):
+        if pa.types.is_date64(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(pa.date32()))
+        elif pa.types.is_timestamp(field.type) and field.type.tz is None:
+            column = table.column(i)
+            days = pc.cast(column, pa.date32())
+            if pc.all(pc.equal(pc.cast(days, field.type), column)).as_py() is not False:
+                table = table.set_column(i, field.name, days)
+    return table
 
 
 def split_members(
