@@ -21,11 +21,13 @@ Households with children (household members) come in one of two shapes:
       households: id, city, hukou, residence
       members:    household_id, income, age, disabled
 
-  The children are grouped by that column into an ``array<struct>`` column named
-  ``members`` and left-joined to the households, so a household without children gets
-  an empty list (which the policy refuses if the relation says ``at least 1``). The
-  order of children within a household is not kept; Bylaw's aggregates do not depend
-  on it, and dated records are put in order of their first day by the evaluator.
+  The children are grouped by that column into an ``array<struct>`` column named after
+  the relation and left-joined to the households, so a household without children gets
+  an empty list (which the policy refuses if the relation says ``at least 1``). As in
+  :meth:`bylaw.Policy.evaluate`, ``members=`` is the root's relation called ``members``,
+  or its only relation. The order of children within a household is not kept; Bylaw's
+  aggregates do not depend on it, and dated records are put in order of their first
+  day by the evaluator.
 
 A flat policy (no relation) needs neither.
 
@@ -62,10 +64,7 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame
     from pyspark.sql.types import DataType, StructType
 
-__all__ = ["evaluate", "spark_schema"]
-
-# The relation column built from a `members=` DataFrame.
-RELATION = "members"
+__all__ = ["evaluate", "nest_children", "spark_schema"]
 
 PolicyLike = Union[str, "os.PathLike[str]", "bylaw.Policy"]
 DateLike = Union[str, datetime.date, None]
@@ -96,14 +95,13 @@ def evaluate(
         The path of a ``.bylaw`` file, or a :class:`bylaw.Policy` (its ``path`` is used:
         only the path is shipped to the executors).
     date
-        The evaluation date, ``"YYYY-MM-DD"`` or a :class:`datetime.date`; ``None`` as
-        in :meth:`bylaw.Policy.evaluate`.
+        The evaluation date, ``"YYYY-MM-DD"`` or a :class:`datetime.date`.
     members
         The children as a second DataFrame with a ``<parent>_id`` column; see the module
         documentation. ``None`` when ``df`` is flat or already nests them.
     key
-        The column of ``members`` that holds each child's household key. By default the
-        one column of ``members`` whose name ends in ``_id``.
+        The column of ``members`` that holds each child's household key; by default the
+        one the policy names for the relation (``household_id``).
     engine
         ``"jit"`` (native code) or ``"interp"`` (the interpreter); both give the same
         values and errors.
@@ -120,22 +118,30 @@ def evaluate(
     bylaw.DataError
         The columns of the input do not fit the policy's entities (raised on the driver);
         a bad value in a row fails the Spark job with this error's message.
-    ValueError
-        ``key`` is not given and ``members`` has no single ``..._id`` column.
+    bylaw.ArgumentError
+        No date, a policy with no file (``bylaw.from_text``), or ``members=`` for a
+        policy without a relation to put them in (raised on the driver).
     """
-    path = policy.path if isinstance(policy, bylaw.Policy) else os.fspath(policy)
-    path = os.path.abspath(path)
+    if isinstance(policy, bylaw.Policy):
+        if policy.path is None:
+            raise bylaw.ArgumentError(
+                "a policy made from text has no file the executors can load\n"
+                "  help: write it to a file readable by every executor and pass its path"
+            )
+        policy = policy.path
+    path = os.path.abspath(os.fspath(policy))
     date_text = date.isoformat() if isinstance(date, datetime.date) else date
     compiled = _load(path)
     if members is not None:
-        df = nest_children(df, members, compiled.output_schema.names[0], key)
+        root_key, relation, parent_column = _relation(compiled)
+        df = nest_children(df, members, root_key=root_key, key=key or parent_column, relation=relation)
     _check_columns(compiled, df, date_text, engine)
     run = functools.partial(_evaluate_partition, path, date_text, engine)
     return df.mapInArrow(run, spark_schema(compiled.output_schema))
 
 
 def nest_children(
-    df: DataFrame, members: DataFrame, root_key: str, key: str | None = None
+    df: DataFrame, members: DataFrame, *, root_key: str, key: str, relation: str
 ) -> DataFrame:
     """Join the children of ``members`` to ``df`` as an ``array<struct>`` column.
 
@@ -148,35 +154,27 @@ def nest_children(
     root_key
         The key column of ``df``.
     key
-        The column of ``members`` holding the household's key; by default the one
-        column whose name ends in ``_id``.
+        The column of ``members`` holding the household's key.
+    relation
+        The name of the new column: the relation's.
 
     Returns
     -------
     pyspark.sql.DataFrame
-        ``df`` with a ``members`` column; an empty list for a household without
+        ``df`` with the ``relation`` column; an empty list for a household without
         children.
     """
     from pyspark.sql import functions as F
 
-    if key is None:
-        candidates = [c for c in members.columns if c.endswith("_id")]
-        if len(candidates) != 1:
-            raise ValueError(
-                "cannot tell which column of `members` holds the household's key "
-                f"(columns ending in `_id`: {candidates}); pass key="
-            )
-        key = candidates[0]
     fields = [c for c in members.columns if c != key]
     grouped = members.groupBy(F.col(key).alias("__parent")).agg(
-        F.collect_list(F.struct(*fields)).alias(RELATION)
+        F.collect_list(F.struct(*fields)).alias(relation)
     )
     joined = df.join(grouped, df[root_key] == grouped["__parent"], "left").drop("__parent")
-    relation_type = grouped.schema[RELATION].dataType
     # A household with no children has no group: the outer join leaves a null, which
     # would read as a missing field rather than as no children.
-    empty = F.array().cast(relation_type)
-    return joined.withColumn(RELATION, F.coalesce(F.col(RELATION), empty))
+    empty = F.array().cast(grouped.schema[relation].dataType)
+    return joined.withColumn(relation, F.coalesce(F.col(relation), empty))
 
 
 def spark_schema(schema: pa.Schema) -> StructType:
@@ -219,6 +217,29 @@ def _spark_type(t: pa.DataType) -> DataType:
     if pa.types.is_string(t) or pa.types.is_large_string(t):
         return T.StringType()
     raise TypeError(f"a Bylaw output column of Arrow type `{t}` has no Spark type here")
+
+
+def _relation(policy: bylaw.Policy) -> tuple[str, str, str]:
+    """The root's key column, and the name and parent column of the relation that
+    ``members=`` fills, chosen as :meth:`bylaw.Policy.evaluate` chooses it."""
+    schema = policy.schema
+    root = schema["entities"][schema["root"]]
+    relations = {r["name"]: r for r in root["relations"]}
+    if "members" in relations:
+        chosen = relations["members"]
+    elif len(relations) == 1:
+        chosen = next(iter(relations.values()))
+    else:
+        raise bylaw.ArgumentError(
+            f"the `{schema['root']}` entity has no relation `members`"
+            + (f" (it has {', '.join(relations)})" if relations else "")
+            + "\n  help: nest the children in `df` as an array<struct> column named after the relation"
+        )
+    if root["key"] is None:
+        raise bylaw.ArgumentError(
+            f"the `{schema['root']}` entity has no key to link `{chosen['name']}` to"
+        )
+    return root["key"], chosen["name"], chosen["parent_column"]
 
 
 def _load(path: str) -> bylaw.Policy:

@@ -254,7 +254,9 @@ def test_an_integer_key_is_kept(spark) -> None:
 def test_a_household_without_members_gets_an_empty_list(spark) -> None:
     households = spark.createDataFrame([("A",), ("B",)], "id string")
     members = spark.createDataFrame([("A", D("1.00"))], "household_id string, income decimal(18,2)")
-    nested = bylaw.spark.nest_children(households, members, "id")
+    nested = bylaw.spark.nest_children(
+        households, members, root_key="id", key="household_id", relation="members"
+    )
     got = {r["id"]: [m.asDict() for m in r["members"]] for r in nested.collect()}
     assert got == {"A": [{"income": D("1.00")}], "B": []}
 
