@@ -103,8 +103,8 @@ def evaluate(
         The column of ``members`` that holds each child's household key; by default the
         one the policy names for the relation (``household_id``).
     engine
-        ``"jit"`` (native code) or ``"interp"`` (the interpreter); both give the same
-        values and errors.
+        As in :meth:`bylaw.Policy.evaluate`: ``"jit"`` (native code), ``"interp"`` or
+        ``"aot"``; all give the same values and errors.
 
     Returns
     -------
@@ -130,13 +130,12 @@ def evaluate(
             )
         policy = policy.path
     path = os.path.abspath(os.fspath(policy))
-    date_text = date.isoformat() if isinstance(date, datetime.date) else date
     compiled = _load(path)
     if members is not None:
         root_key, relation, parent_column = _relation(compiled)
         df = nest_children(df, members, root_key=root_key, key=key or parent_column, relation=relation)
-    _check_columns(compiled, df, date_text, engine)
-    run = functools.partial(_evaluate_partition, path, date_text, engine)
+    _check_columns(compiled, df, date, engine)
+    run = functools.partial(_evaluate_partition, path, date, engine)
     return df.mapInArrow(run, spark_schema(compiled.output_schema))
 
 
@@ -256,7 +255,7 @@ def _load(path: str) -> bylaw.Policy:
         return policy
 
 
-def _check_columns(policy: bylaw.Policy, df: DataFrame, date: str | None, engine: str) -> None:
+def _check_columns(policy: bylaw.Policy, df: DataFrame, date: DateLike, engine: str) -> None:
     """Evaluate no rows of ``df``'s schema on the driver, so that missing columns or
     wrong types raise here rather than in every task."""
     from pyspark.sql.pandas.types import to_arrow_schema
@@ -266,7 +265,7 @@ def _check_columns(policy: bylaw.Policy, df: DataFrame, date: str | None, engine
 
 
 def _evaluate_partition(
-    path: str, date: str | None, engine: str, batches: Iterator[pa.RecordBatch]
+    path: str, date: DateLike, engine: str, batches: Iterator[pa.RecordBatch]
 ) -> Iterator[pa.RecordBatch]:
     """Evaluate one partition's batches in a Python worker."""
     policy = _load(path)
