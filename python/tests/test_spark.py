@@ -240,11 +240,6 @@ def test_flat_record(spark, bylaw_bin: Path, tmp_path: Path) -> None:
     assert sum(r["eligible"] for r in expected if r["eligible"]) > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the runtime's Arrow reader takes the key from text columns only: an Int64 "
-    "key column is read as an empty key (runtime/src/input/parquet_in.rs, chunk.text)",
-)
 def test_an_integer_key_is_kept(spark) -> None:
     df = spark.createDataFrame(V1_HOUSEHOLDS, T.StructType([T.StructField(n, t) for n, t in V1_FIELDS]))
     out = bylaw.spark.evaluate(df, DIBAO_V1, DATE)
