@@ -250,6 +250,29 @@ fn _engine_seconds<'py>(
     })
 }
 
+/// For the package's tests: a panic inside the boundary, on the calling thread or on a
+/// worker thread whose panic is resumed on the caller (as the engine's thread pools
+/// do), must reach Python as `bylaw.InternalError`.
+#[pyfunction]
+#[pyo3(signature = (on_worker=false))]
+#[allow(clippy::panic, reason = "the panic is what this checks")]
+fn _panic_for_tests(py: Python<'_>, on_worker: bool) -> PyResult<()> {
+    guard(|| {
+        if !on_worker {
+            panic!("a deliberate panic");
+        }
+        py.detach(|| {
+            let worker = std::thread::spawn(|| -> () {
+                std::panic::panic_any("a deliberate panic on a worker thread")
+            });
+            match worker.join() {
+                Ok(()) => Ok(()),
+                Err(payload) => std::panic::resume_unwind(payload),
+            }
+        })
+    })
+}
+
 #[pymodule]
 fn _bylaw(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyPolicy>()?;
@@ -258,5 +281,6 @@ fn _bylaw(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(diff, m)?)?;
     m.add_function(wrap_pyfunction!(comply, m)?)?;
     m.add_function(wrap_pyfunction!(_engine_seconds, m)?)?;
+    m.add_function(wrap_pyfunction!(_panic_for_tests, m)?)?;
     Ok(())
 }
