@@ -16,7 +16,7 @@ use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::errors::{argument, data_error, engine_error, guard, policy_error, run_error};
-use crate::policy::{PyPolicy, parse_date, parse_engine, parse_lang};
+use crate::policy::{PyPolicy, parse_date, parse_engine, parse_lang, parse_period};
 use crate::tables::{import, import_relations};
 
 /// Loads and checks the policy in `path` with the files it `use`s.
@@ -68,16 +68,7 @@ fn diff<'py>(
     root_name: &str,
 ) -> PyResult<Bound<'py, PyDict>> {
     guard(|| {
-        let period = period
-            .map(|p| {
-                bylaw_runtime::period::Period::parse(p).map_err(|e| {
-                    argument(
-                        format!("period `{p}`: {e}"),
-                        "a period is a year \"2025\", a quarter \"2025-Q3\" or a month \"2025-07\"",
-                    )
-                })
-            })
-            .transpose()?;
+        let period = period.map(parse_period).transpose()?;
         let date = match (date, &period) {
             (Some(d), _) => parse_date(d)?,
             (None, Some(p)) => Date::from_days(p.start),

@@ -86,6 +86,17 @@ pub(crate) fn parse_engine(text: &str) -> PyResult<BackendKind> {
     }
 }
 
+/// `text` as a period: a year, a quarter or a month.
+pub(crate) fn parse_period(text: &str) -> PyResult<bylaw_runtime::period::Period> {
+    bylaw_runtime::period::Period::parse(text).map_err(|e| {
+        argument(
+            format!("period `{text}`: {e}"),
+            "a period is a year \"2025\", a quarter \"2025-Q3\" or a month \"2025-07\"",
+        )
+    })
+}
+
+/// `text` as a language.
 pub(crate) fn parse_lang(text: &str) -> PyResult<Lang> {
     Lang::parse(text).ok_or_else(|| {
         argument(
@@ -314,12 +325,7 @@ impl PyPolicy {
         root_name: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
-            let period = bylaw_runtime::period::Period::parse(period).map_err(|e| {
-                argument(
-                    format!("period `{period}`: {e}"),
-                    "a period is a year \"2025\", a quarter \"2025-Q3\" or a month \"2025-07\"",
-                )
-            })?;
+            let period = parse_period(period)?;
             let options = RunOptions {
                 backend: parse_engine(engine)?,
                 threads,
