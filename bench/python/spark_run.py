@@ -46,7 +46,10 @@ def with_bylaw(households: DataFrame, policy: Path) -> DataFrame:
     """Eligible flag and benefit (yuan) per household, by Bylaw."""
     import bylaw.spark
 
-    out = bylaw.spark.evaluate(households, str(policy), "2023-01-01")
+    # The two outputs the pandas rule computes (with the key and error columns).
+    out = bylaw.spark.evaluate(
+        households, str(policy), "2023-01-01", outputs=["eligible", "benefit"]
+    )
     return out.select(F.col("eligible"), F.col("benefit"), F.col("error"))
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
 
@@ -33,6 +33,7 @@ from ._data import (
     iso_date,
     relation_tables,
     scenario_text,
+    select_outputs,
     split_members,
     to_arrow,
 )
@@ -211,6 +212,7 @@ class Policy:
         engine: str = "jit",
         threads: Optional[int] = None,
         reason: Optional[str] = None,
+        outputs: Optional[Sequence[str]] = None,
     ) -> pa.Table:
         """Evaluates every household of ``data``.
 
@@ -231,6 +233,8 @@ class Policy:
             threads: Worker threads (default: one per core).
             reason: ``"zh"`` or ``"en"`` to add a ``reason`` column explaining the main
                 decision of each household.
+            outputs: Only these outputs in the result (after the key and error
+                columns), in this order; every output when ``None``.
 
         Returns:
             One row per household in input order: the key, ``error``, ``error_in``,
@@ -253,10 +257,12 @@ class Policy:
         if period is not None:
             if reason is not None:
                 raise ArgumentError("a reason column is given for a date, not a period")
-            return policy._native.evaluate_period(table, children, str(period), engine=engine, threads=threads)
-        return policy._native.evaluate(
-            table, children, iso_date(date), engine=engine, threads=threads, reason=reason
-        )
+            result = policy._native.evaluate_period(table, children, str(period), engine=engine, threads=threads)
+        else:
+            result = policy._native.evaluate(
+                table, children, iso_date(date), engine=engine, threads=threads, reason=reason
+            )
+        return result if outputs is None else select_outputs(result, outputs)
 
     def why(
         self,

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import os
-from typing import Any, Dict, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -186,6 +186,22 @@ def _set_line(target: str, name: str, value: Any, parameters: Dict[str, Tuple[st
     if not isinstance(value, str):
         raise ArgumentError(f"`{target}` = {value!r}: give text, an int or a decimal.Decimal")
     return f"set {target} = {value}"
+
+
+def select_outputs(result: pa.Table, outputs: Sequence[str]) -> pa.Table:
+    """``result`` with its key, error and reason columns and only the ``outputs`` named."""
+    fixed = {"error", "error_in", "error_detail", "error_month", "reason"}
+    names = result.column_names
+    known = [n for n in names[1:] if n not in fixed]
+    unknown = [o for o in outputs if o not in known]
+    if unknown:
+        raise ArgumentError(
+            f"the policy has no output {', '.join(f'`{o}`' for o in unknown)}\n"
+            f"  help: its outputs are {', '.join(known)}"
+        )
+    leading = [n for n in names if n in fixed and n != "reason"]
+    trailing = ["reason"] if "reason" in names else []
+    return result.select([names[0], *leading, *outputs, *trailing])
 
 
 def is_path(value: Any) -> bool:

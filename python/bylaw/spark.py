@@ -53,7 +53,7 @@ import datetime
 import functools
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Union
 
 import pyarrow as pa
@@ -82,6 +82,7 @@ def evaluate(
     members: DataFrame | None = None,
     key: str | None = None,
     engine: str = "jit",
+    outputs: Sequence[str] | None = None,
 ) -> DataFrame:
     """Evaluate ``policy`` for every household of ``df``.
 
@@ -105,6 +106,9 @@ def evaluate(
     engine
         As in :meth:`bylaw.Policy.evaluate`: ``"jit"`` (native code), ``"interp"`` or
         ``"aot"``; all give the same values and errors.
+    outputs
+        Only these outputs in the result, after the key and error columns (every output
+        when ``None``): fewer columns to move back to the JVM.
 
     Returns
     -------
@@ -134,9 +138,9 @@ def evaluate(
     if members is not None:
         root_key, relation, parent_column = _relation(compiled)
         df = nest_children(df, members, root_key=root_key, key=key or parent_column, relation=relation)
-    _check_columns(compiled, df, date, engine)
-    run = functools.partial(_evaluate_partition, path, date, engine)
-    return df.mapInArrow(run, spark_schema(compiled.output_schema))
+    schema = _check_columns(compiled, df, date, engine, outputs)
+    run = functools.partial(_evaluate_partition, path, date, engine, outputs)
+    return df.mapInArrow(run, spark_schema(schema))
 
 
 def nest_children(
@@ -255,22 +259,32 @@ def _load(path: str) -> bylaw.Policy:
         return policy
 
 
-def _check_columns(policy: bylaw.Policy, df: DataFrame, date: DateLike, engine: str) -> None:
-    """Evaluate no rows of ``df``'s schema on the driver, so that missing columns or
-    wrong types raise here rather than in every task."""
+def _check_columns(
+    policy: bylaw.Policy,
+    df: DataFrame,
+    date: DateLike,
+    engine: str,
+    outputs: Sequence[str] | None,
+) -> pa.Schema:
+    """Evaluate no rows of ``df``'s schema on the driver, so that missing columns, wrong
+    types or unknown outputs raise here rather than in every task; the result's schema."""
     from pyspark.sql.pandas.types import to_arrow_schema
 
     empty = to_arrow_schema(df.schema).empty_table()
-    policy.evaluate(empty, date=date, engine=engine, threads=1)
+    return policy.evaluate(empty, date=date, engine=engine, threads=1, outputs=outputs).schema
 
 
 def _evaluate_partition(
-    path: str, date: DateLike, engine: str, batches: Iterator[pa.RecordBatch]
+    path: str,
+    date: DateLike,
+    engine: str,
+    outputs: Sequence[str] | None,
+    batches: Iterator[pa.RecordBatch],
 ) -> Iterator[pa.RecordBatch]:
     """Evaluate one partition's batches in a Python worker."""
     policy = _load(path)
     for batch in batches:
         # Spark already runs one task per core: one thread per task avoids
         # oversubscribing the executor's cores.
-        result = policy.evaluate(batch, date=date, engine=engine, threads=1)
+        result = policy.evaluate(batch, date=date, engine=engine, threads=1, outputs=outputs)
         yield from result.to_batches()
