@@ -22,6 +22,10 @@ from .errors import ArgumentError
 DateLike = Union[str, _dt.date]
 ScenarioLike = Union[str, "os.PathLike[str]", Mapping[str, Any]]
 
+EVERY_DATE = "0001-01-01"
+"""The start of a scenario value given without ``from DATE``: before every date a
+policy can be evaluated at, so the value replaces the parameter throughout."""
+
 
 def to_arrow(data: Any, name: str) -> pa.Table:
     """``data`` as a pyarrow Table (its buffers shared, not copied, where possible)."""
@@ -159,7 +163,8 @@ def scenario_text(values: Mapping[str, Any], parameters: Dict[str, Tuple[str, Op
     (``"dibao_standard[guangzhou]"``), or a parameter name mapping to a dict of keys.
     Values are Bylaw literals as text (``"1400 元"``, ``"5%"``, ``"1400 元 from
     2025-07-01"``), or ints and ``decimal.Decimal`` numbers, which take the parameter's
-    unit (元 for money, % for rates). Floats are refused: money is exact.
+    unit (元 for money, % for rates). Floats are refused: money is exact. A value
+    without ``from DATE`` replaces the parameter at every date, as a sweep does.
     """
     lines: List[str] = []
     for name, value in values.items():
@@ -185,6 +190,8 @@ def _set_line(target: str, name: str, value: Any, parameters: Dict[str, Tuple[st
         value = f"{value}{unit}"
     if not isinstance(value, str):
         raise ArgumentError(f"`{target}` = {value!r}: give text, an int or a decimal.Decimal")
+    if " from " not in f" {value} ":
+        value = f"{value} from {EVERY_DATE}"
     return f"set {target} = {value}"
 
 
