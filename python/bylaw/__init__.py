@@ -188,6 +188,12 @@ class Policy:
         return Policy._wrap(native)
 
     def _tables(self, data: Table, members: Optional[Table], relations: Optional[Mapping[str, Table]]):
+        if self._schema["root"] is None:
+            raise ArgumentError(
+                f"`{self.path or self.name}` declares no entity, so there are no households to evaluate\n"
+                "  help: use a policy that declares an entity (`entity household { … }`, "
+                "or a yearly table for funds)"
+            )
         table = to_arrow(data, "data")
         table, inline = split_members(table, self._schema)
         given = relation_tables(self._schema, members, relations)
