@@ -393,12 +393,31 @@ class Report:
 
     def to_arrow(self) -> pa.Table:
         """The report's table (its CSV) as a pyarrow Table, amounts as exact decimals
-        where the column is money."""
+        where the column is money.
+
+        Every column pyarrow would read as floating point (money, percentages) is read
+        as text and cast to a decimal with the scale of its most precise value, so no
+        amount passes through a float."""
         import io
 
+        import pyarrow.compute as pc
         import pyarrow.csv as pacsv
 
-        return pacsv.read_csv(io.BytesIO(self.csv.encode()))
+        data = self.csv.encode()
+        inferred = pacsv.read_csv(io.BytesIO(data))
+        decimals = [f.name for f in inferred.schema if pa.types.is_floating(f.type)]
+        if not decimals:
+            return inferred
+        options = pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in decimals}, strings_can_be_null=True
+        )
+        table = pacsv.read_csv(io.BytesIO(data), convert_options=options)
+        for name in decimals:
+            column = table.column(name)
+            scale = max((len(v.partition(".")[2]) for v in column.to_pylist() if v), default=0)
+            index = table.column_names.index(name)
+            table = table.set_column(index, name, pc.cast(column, pa.decimal128(38, scale)))
+        return table
 
     def __str__(self) -> str:
         return self.text
