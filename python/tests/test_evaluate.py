@@ -350,3 +350,71 @@ def test_bundled_data_read_as_text_is_the_whole_population(dibao, data_dir, cli,
                             members=read_text_csv(data_dir / "members.csv"), date=DATE)
     assert result.num_rows == 1000
     assert_same_as_cli(result, out)
+
+
+def _by_id(result: pa.Table) -> Dict[str, dict]:
+    return {row["id"]: row for row in result.to_pylist()}
+
+
+@pytest.mark.xfail(strict=True, reason="a text key read from an integer column (pandas reads numeric ids as int64) "
+                   "becomes '' for every household, silently; an integer parent key column is reported as "
+                   "'missing value' (the engine's Arrow reader; bylaw eval on Parquet does the same)")
+def test_integer_keys_are_kept_as_their_digits_or_refused(dibao, sample):
+    h, m, _ = sample
+    numbered = h.set_column(0, "id", pa.array(range(1, h.num_rows + 1), pa.int64()))
+    number_of = dict(zip(h.column("id").to_pylist(), range(1, h.num_rows + 1)))
+    member_keys = pa.array([number_of[k] for k in m.column("household_id").to_pylist()], pa.int64())
+    expected = dibao.evaluate(h, members=m, date=DATE)
+    try:
+        result = dibao.evaluate(numbered, members=m.set_column(0, "household_id", member_keys), date=DATE)
+    except bylaw.DataError as e:
+        assert e.problems[0].column in ("id", "household_id") and "Int64" in e.problems[0].message
+        return
+    assert result.column("id").to_pylist() == [str(n) for n in range(1, h.num_rows + 1)]
+    assert result.drop_columns(["id"]).equals(expected.drop_columns(["id"]))
+
+
+@pytest.mark.xfail(strict=True, reason="an integer column for a text key (one table, no relation) gives '' as "
+                   "every key instead of the digits or a DataError")
+def test_integer_key_of_a_single_table_is_not_blanked(repo):
+    policy = bylaw.load(repo / "policies" / "zhejiang" / "haining_station_subsidy.bylaw")
+    data = pa.table({"id": [101, 102], "town": ["a", "b"], "actual_investment": ["1000", "2000"],
+                     "runs_well": ["true", "false"]})
+    try:
+        result = policy.evaluate(data, date="2023-06-01")
+    except bylaw.DataError as e:
+        assert e.problems[0].column == "id"
+        return
+    assert result.column("id").to_pylist() == ["101", "102"]
+
+
+def _categorical_pandas(h: pa.Table, m: pa.Table):
+    households = h.to_pandas().astype({"city": "category", "hukou": "category"})
+    return households, m.to_pandas()
+
+
+def _enum_polars(h: pa.Table, m: pa.Table):
+    cities = sorted(set(h.column("city").to_pylist()))
+    households = pl.from_arrow(h).with_columns(pl.col("city").cast(pl.Enum(cities)))
+    return households, pl.from_arrow(m)
+
+
+@pytest.mark.xfail(strict=True, reason="dictionary-encoded text (pandas category, polars Categorical and Enum, "
+                   "the natural types of an enumeration) is refused: 'Dictionary(Int8, Utf8) cannot hold "
+                   "enumeration'; decoding dictionaries in bylaw._data.to_arrow would fix it")
+@pytest.mark.parametrize("convert", [_categorical_pandas, _enum_polars], ids=["pandas-category", "polars-enum"])
+def test_categorical_enumerations_read_as_their_text(dibao, sample, convert):
+    h, m, _ = sample
+    expected = dibao.evaluate(h, members=m, date=DATE)
+    households, members = convert(h, m)
+    assert dibao.evaluate(households, members=members, date=DATE).equals(expected)
+
+
+@pytest.mark.xfail(strict=True, reason="pandas datetime64 date columns (pd.to_datetime, read_csv parse_dates) "
+                   "are refused: 'Timestamp(ns) cannot hold date'")
+def test_pandas_datetime_dates_read_as_dates(repo):
+    policy = bylaw.load(repo / "policies" / "illustrative" / "gaoling_allowance.bylaw")
+    births = ["1940-03-01", "1944-05-10", "1990-01-01"]
+    as_text = policy.evaluate(pa.table({"id": ["p1", "p2", "p3"], "birth_date": births}), date="2024-06-01")
+    frame = pd.DataFrame({"id": ["p1", "p2", "p3"], "birth_date": pd.to_datetime(births)})
+    assert policy.evaluate(frame, date="2024-06-01").equals(as_text)
