@@ -288,7 +288,7 @@ class Policy:
         that year's first day.
 
         Args:
-            decision: The rule or amount traced (default: ``eligible``, else the last
+            decision: The yes/no rule traced (default: ``eligible``, else the last
                 yes/no output).
             lang: ``"zh"`` or ``"en"``.
 
