@@ -215,3 +215,15 @@ def test_comply_output_folder_holds_the_cli_reports(cli, repo, tmp_path):
 def test_comply_of_a_policy_without_obligations_is_refused(dibao, repo):
     with pytest.raises(bylaw.ArgumentError):
         bylaw.comply(dibao, "2023-07", repo / COMPLY / "log.csv", stations=repo / COMPLY / "stations.csv")
+
+
+def test_why_of_another_rule_is_the_cli_trace(cli, dibao, dibao_path, data_dir, households, members):
+    trace = json.loads(cli("why", dibao_path, data_dir / "households.csv", "--id", "h0000003", "--date", DATE,
+                           "--decision", "income_below_standard", "--format", "json").stdout)
+    why = dibao.why(households, "h0000003", DATE, members=members, decision="income_below_standard")
+    assert why.trace == trace
+
+
+def test_why_of_an_amount_is_refused(dibao, households, members):
+    with pytest.raises(bylaw.ArgumentError, match="not a yes/no output"):
+        dibao.why(households, "h0000003", DATE, members=members, decision="benefit")
