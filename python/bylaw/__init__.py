@@ -197,7 +197,13 @@ class Policy:
         table = to_arrow(data, "data")
         table, inline = split_members(table, self._schema)
         given = relation_tables(self._schema, members, relations)
-        named = {n for n, _ in given}
+        named = [n for n, _ in given]
+        for name in set(named):
+            if named.count(name) > 1:
+                raise ArgumentError(
+                    f"`{name}` is given twice: as members= and in relations=\n"
+                    "  help: give one of them"
+                )
         for name, _ in inline:
             if name in named:
                 raise ArgumentError(
