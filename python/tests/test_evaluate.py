@@ -137,8 +137,15 @@ def test_members_as_a_list_column_equal_members_as_a_table(dibao, sample):
 
 def test_members_given_twice_are_refused(dibao, sample):
     h, m, _ = sample
-    with pytest.raises(bylaw.ArgumentError, match="given twice"):
+    with pytest.raises(bylaw.ArgumentError, match="given twice: as a column of the data and as a table"):
         dibao.evaluate(_nested(h, m), members=m, date=DATE)
+    with pytest.raises(bylaw.ArgumentError, match="given twice: as members= and in relations="):
+        dibao.evaluate(h, members=m, relations={"members": m}, date=DATE)
+
+
+def test_members_given_by_relation_name_equal_members(dibao, sample):
+    h, m, _ = sample
+    assert dibao.evaluate(h, relations={"members": m}, date=DATE).equals(dibao.evaluate(h, members=m, date=DATE))
 
 
 def test_result_types_and_field_metadata(dibao, sample):
