@@ -53,10 +53,15 @@ def _table(data: Any, name: str) -> pa.Table:
 
 
 def _calendar_dates(table: pa.Table) -> pa.Table:
-    """Timestamps that are whole days (pandas' ``datetime64`` dates) and ``date64``
-    columns as ``date32``, the type the engine reads dates from. A timestamp with a
-    time of day is left as it is, for the engine to refuse with its location."""
+    """Dictionary-encoded columns (pandas ``category``, polars ``Categorical`` and
+    ``Enum``) decoded to their values; timestamps that are whole days (pandas'
+    ``datetime64`` dates) and ``date64`` columns as ``date32``, the type the engine
+    reads dates from. A timestamp with a time of day is left as it is, for the engine
+    to refuse with its location."""
     for i, field in enumerate(table.schema):
+        if pa.types.is_dictionary(field.type):
+            table = table.set_column(i, field.name, table.column(i).cast(field.type.value_type))
+            field = table.schema.field(i)
         if pa.types.is_date64(field.type):
             table = table.set_column(i, field.name, table.column(i).cast(pa.date32()))
         elif pa.types.is_timestamp(field.type) and field.type.tz is None:

@@ -325,6 +325,7 @@ impl PyPolicy {
         root_name: &str,
     ) -> PyResult<Bound<'py, PyAny>> {
         guard(|| {
+            let period_text = period;
             let period = parse_period(period)?;
             let options = RunOptions {
                 backend: parse_engine(engine)?,
@@ -349,7 +350,19 @@ impl PyPolicy {
             let batch = table
                 .record_batch(self.policy.program())
                 .map_err(|e| crate::errors::InternalError::new_err(e.to_string()))?;
-            export(py, batch.schema(), vec![batch])
+            let metadata = HashMap::from([
+                (
+                    "bylaw.engine".to_string(),
+                    options.backend.name().to_string(),
+                ),
+                ("bylaw.period".to_string(), period_text.to_string()),
+                ("bylaw.policy".to_string(), self.policy.name().to_string()),
+            ]);
+            let schema = Arc::new((*batch.schema()).clone().with_metadata(metadata));
+            let batch = batch
+                .with_schema(schema.clone())
+                .map_err(|e| crate::errors::InternalError::new_err(e.to_string()))?;
+            export(py, schema, vec![batch])
         })
     }
 
@@ -430,7 +443,10 @@ impl PyPolicy {
             let out = PyDict::new(py);
             let (json, csv, text, html) = match sweep {
                 None => {
-                    let r = BudgetReport::compute(&self.policy, &batch, years, data)
+                    let r = py
+                        .detach(|| {
+                            guard(|| Ok(BudgetReport::compute(&self.policy, &batch, years, data)))
+                        })?
                         .map_err(|e| engine_error(&e))?;
                     (r.json(), r.csv(), r.text().render(), r.html())
                 }

@@ -65,7 +65,7 @@ def members(data_dir: Path) -> pa.Table:
 
 def _bylaw_bin() -> Path:
     if "BYLAW_BIN" in os.environ:
-        return Path(os.environ["BYLAW_BIN"])
+        return Path(os.environ["BYLAW_BIN"]).resolve()
     target = Path(os.environ.get("CARGO_TARGET_DIR", REPO / "target"))
     return target / "debug" / "bylaw"
 

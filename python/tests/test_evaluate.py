@@ -264,8 +264,6 @@ def test_period_over_months_before_the_standards_reports_the_first_failing_month
     assert_same_as_cli(_cli_period_errors(result), cli_eval("--period", "2022-Q4"))
 
 
-@pytest.mark.xfail(strict=True, reason="evaluate(period=…) returns a schema without the bylaw.engine metadata "
-                   "its docstring promises (evaluate at a date has it)")
 def test_period_result_names_its_engine(dibao, sample):
     h, m, _ = sample
     metadata = dibao.evaluate(h, members=m, period="2023-07").schema.metadata or {}
@@ -363,9 +361,6 @@ def _by_id(result: pa.Table) -> Dict[str, dict]:
     return {row["id"]: row for row in result.to_pylist()}
 
 
-@pytest.mark.xfail(strict=True, reason="a text key read from an integer column (pandas reads numeric ids as int64) "
-                   "becomes '' for every household, silently; an integer parent key column is reported as "
-                   "'missing value' (the engine's Arrow reader; bylaw eval on Parquet does the same)")
 def test_integer_keys_are_kept_as_their_digits_or_refused(dibao, sample):
     h, m, _ = sample
     numbered = h.set_column(0, "id", pa.array(range(1, h.num_rows + 1), pa.int64()))
@@ -381,8 +376,6 @@ def test_integer_keys_are_kept_as_their_digits_or_refused(dibao, sample):
     assert result.drop_columns(["id"]).equals(expected.drop_columns(["id"]))
 
 
-@pytest.mark.xfail(strict=True, reason="an integer column for a text key (one table, no relation) gives '' as "
-                   "every key instead of the digits or a DataError")
 def test_integer_key_of_a_single_table_is_not_blanked(repo):
     policy = bylaw.load(repo / "policies" / "zhejiang" / "haining_station_subsidy.bylaw")
     data = pa.table({"id": [101, 102], "town": ["a", "b"], "actual_investment": ["1000", "2000"],
@@ -406,9 +399,6 @@ def _enum_polars(h: pa.Table, m: pa.Table):
     return households, pl.from_arrow(m)
 
 
-@pytest.mark.xfail(strict=True, reason="dictionary-encoded text (pandas category, polars Categorical and Enum, "
-                   "the natural types of an enumeration) is refused: 'Dictionary(Int8, Utf8) cannot hold "
-                   "enumeration'; decoding dictionaries in bylaw._data.to_arrow would fix it")
 @pytest.mark.parametrize("convert", [_categorical_pandas, _enum_polars], ids=["pandas-category", "polars-enum"])
 def test_categorical_enumerations_read_as_their_text(dibao, sample, convert):
     h, m, _ = sample
@@ -417,8 +407,6 @@ def test_categorical_enumerations_read_as_their_text(dibao, sample, convert):
     assert dibao.evaluate(households, members=members, date=DATE).equals(expected)
 
 
-@pytest.mark.xfail(strict=True, reason="pandas datetime64 date columns (pd.to_datetime, read_csv parse_dates) "
-                   "are refused: 'Timestamp(ns) cannot hold date'")
 def test_pandas_datetime_dates_read_as_dates(repo):
     policy = bylaw.load(repo / "policies" / "illustrative" / "gaoling_allowance.bylaw")
     births = ["1940-03-01", "1944-05-10", "1990-01-01"]

@@ -71,17 +71,23 @@ pub(crate) fn read_tables(
                 let Some(path) = path else {
                     // A relation file found beside an unreadable data file is no news.
                     if rel.at_least > 0 && !parent_unkeyed {
+                        // Tables in memory (Arrow) are given, not files.
+                        let (noun, what) = if format == "Arrow" {
+                            ("table", "table".to_string())
+                        } else {
+                            ("file", format!("{format} file"))
+                        };
                         errors.push(
                             DataError::new(
                                 DataErrorKind::MissingFile,
                                 root_path,
                                 format!(
-                                    "no file given for `{}` (each `{}` needs at least {})",
+                                    "no {noun} given for `{}` (each `{}` needs at least {})",
                                     rel.name, parent_entity.name, rel.at_least
                                 ),
                             )
                             .with_help(format!(
-                                "give a `{}` {format} file with a `{}_id` column and the `{}` fields",
+                                "give a `{}` {what} with a `{}_id` column and the `{}` fields",
                                 rel.name, parent_entity.name, entity.name
                             )),
                         );
