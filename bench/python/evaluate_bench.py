@@ -13,11 +13,14 @@ taking turns, each measured `--repeat` times (best and median reported):
 * pandas: the same from pandas DataFrames (money as Decimal objects), converted by
   pyarrow first — what a pandas user pays.
 
-Peak memory is measured in a fresh process per path (`ru_maxrss`): the process's
-resident size after loading the tables, then its peak while evaluating once, beside
-the size of the input columns. Input columns are shared with the engine, not copied;
-the engine's batch layout (an `i64` per money value, an offset per household) and the
-result columns are the expected growth.
+Peak memory is measured in a fresh process per path: the process's resident size
+after loading the tables, then its peak while evaluating once (sampled every 2 ms
+from `/proc/self/status` by a thread running beside the evaluation), beside the size
+of the input columns, for three paths: the engine's own run (`engine`), the Python
+call from pyarrow tables (`python`) and from pandas frames (`pandas`). Input columns
+are shared with the engine, not copied: the Python call grows exactly as much as the
+engine's own run — its batch layout (an `i64` per money value, a key per household)
+and its result columns.
 
 Usage: python bench/python/evaluate_bench.py [--households 1000000] [--workdir DIR]
 """
@@ -27,10 +30,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import gc
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -59,8 +63,34 @@ def population(households: int, workdir: Path) -> Path:
     return out
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def rss_mb() -> float:
+    """The process's resident size now."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def peak_during(f) -> tuple[float, object]:
+    """The highest resident size sampled every 2 ms while ``f`` runs (evaluation
+    releases the GIL, so the sampling thread runs beside it), and ``f``'s result."""
+    peak = [rss_mb()]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], rss_mb())
+            time.sleep(0.002)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        result = f()
+    finally:
+        done.set()
+        sampler.join()
+    return max(peak[0], rss_mb()), result
 
 
 def memory_child(data: Path, path: str) -> None:
@@ -70,12 +100,17 @@ def memory_child(data: Path, path: str) -> None:
     members = pq.read_table(data / "members.parquet")
     if path == "pandas":
         households, members = households.to_pandas(), members.to_pandas()
-    policy.evaluate(households.iloc[:10] if path == "pandas" else households.slice(0, 10),
-                    members=members, date=DATE)
-    before = peak_rss_mb()
-    result = policy.evaluate(households, members=members, date=DATE)
-    after = peak_rss_mb()
-    print(json.dumps({"before_mb": before, "peak_mb": after, "result_mb": result.nbytes / 2**20}))
+    gc.collect()
+    before = rss_mb()
+    if path == "engine":
+        relations = [("members", members)]
+        after, _ = peak_during(lambda: bylaw._bylaw._engine_seconds(
+            policy._native, households, relations, DATE, repeat=1))
+        result_mb = 0.0
+    else:
+        after, result = peak_during(lambda: policy.evaluate(households, members=members, date=DATE))
+        result_mb = result.nbytes / 2**20
+    print(json.dumps({"before_mb": before, "peak_mb": after, "result_mb": result_mb}))
 
 
 def timed(f, repeat: int) -> list[float]:
@@ -127,7 +162,7 @@ def main() -> None:
               f"{best_engine / best:>9.2f}×")
     print("\npeak memory, a fresh process per path (MB):")
     print(f"{'path':<8} {'loaded':>8} {'peak':>8} {'growth':>8} {'result':>8}  input columns {input_mb:.0f}")
-    for path in ("python", "pandas"):
+    for path in ("engine", "python", "pandas"):
         out = subprocess.run([sys.executable, __file__, "--memory-child", str(data), path],
                              check=True, capture_output=True, text=True).stdout
         m = json.loads(out)
