@@ -56,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--anchors",
         type=Path,
-        default=REPO.parent / "shared" / "bench-anchors",
+        required=True,
         help="the bench anchors' directory, holding gen_households.py and params.json",
     )
     ap.add_argument("--policy", type=Path, default=REPO / "bench" / "dibao_v1.bylaw")
