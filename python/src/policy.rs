@@ -20,6 +20,9 @@ use crate::tables::{export, import, import_relations};
 
 type NativeKey = (i32, BackendKind);
 
+/// The most modules of native code a policy keeps (one per date and engine).
+const MAX_COMPILED: usize = 64;
+
 /// A checked policy: see the package's `bylaw.Policy` for the documented interface.
 #[pyclass(module = "bylaw._bylaw", name = "Policy", frozen)]
 pub struct PyPolicy {
@@ -49,9 +52,15 @@ impl PyPolicy {
             Ok(c) => c,
             Err(poisoned) => poisoned.into_inner(),
         };
+        let key = (date.days(), kind);
+        if cache.len() >= MAX_COMPILED && !cache.contains_key(&key) {
+            // Evaluations at many dates (a loop over a year's days) keep at most this
+            // many modules of native code; the rest are compiled again when needed.
+            cache.clear();
+        }
         Some(
             cache
-                .entry((date.days(), kind))
+                .entry(key)
                 .or_insert_with(|| bylaw_engine::compile(&self.policy, kind, date))
                 .clone(),
         )
