@@ -17,6 +17,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -275,3 +276,34 @@ def test_floating_point_money_raises_on_the_driver(spark) -> None:
     df = spark.createDataFrame([], schema)
     with pytest.raises(bylaw.DataError):
         bylaw.spark.evaluate(df, DIBAO_V1, DATE)
+
+
+def test_a_worker_compiles_the_policy_once_and_again_when_the_file_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    policy = tmp_path / "poor.bylaw"
+    policy.write_text(
+        "entity household { id: text key\n income: money per month }\n"
+        'rule poor "收入低" = income < 1000 元\n'
+    )
+    loads: list[str] = []
+    real_load = bylaw.load
+
+    def counting_load(path, **kwargs):
+        loads.append(os.fspath(path))
+        return real_load(path, **kwargs)
+
+    monkeypatch.setattr(bylaw, "load", counting_load)
+    batch = pa.record_batch({"id": ["a", "b"], "income": ["999.99", "1000"]})
+
+    def partition() -> list[bool]:
+        out = bylaw.spark._evaluate_partition(str(policy), DATE, "jit", None, iter([batch]))
+        return [v for b in out for v in b.column(b.schema.get_field_index("poor")).to_pylist()]
+
+    assert partition() == [True, False]
+    assert partition() == [True, False]
+    assert len(loads) == 1, "a second partition in the same worker reuses the compiled policy"
+    policy.write_text(policy.read_text().replace("1000 元", "2000 元"))
+    os.utime(policy, ns=(os.stat(policy).st_atime_ns, os.stat(policy).st_mtime_ns + 1_000_000_000))
+    assert partition() == [True, True], "an edited policy file is compiled anew"
+    assert len(loads) == 2
