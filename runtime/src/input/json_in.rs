@@ -197,6 +197,18 @@ pub fn read_json(schema: &Schema, path: &Path) -> Result<Batch, DataErrors> {
             return Err(errors);
         }
     };
+    read_json_text(schema, path, text)
+}
+
+/// Reads JSON text that is not in a file (a request's body): an array of root objects
+/// with nested arrays for relations. `name` stands for the file in diagnostics; each
+/// problem carries the JSON path of its value (`$[3].members[0].income`).
+///
+/// # Errors
+/// Every data error found (the first [`super::MAX_ERRORS`] of them).
+pub fn read_json_text(schema: &Schema, name: &Path, text: &str) -> Result<Batch, DataErrors> {
+    let path = name;
+    let mut errors = DataErrors::default();
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let lines = Lines::new(text);
     let syntax = |e: &serde_json::Error| {

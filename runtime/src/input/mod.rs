@@ -19,7 +19,7 @@ pub use assemble::shown_number;
 pub use csv_in::read_csv;
 pub use error::{DataError, DataErrorKind, DataErrors, MAX_ERRORS, SHOWN_CHARS, shown};
 pub use foreign::decoding_foreign_data;
-pub use json_in::{MAX_JSON_DEPTH, read_json};
+pub use json_in::{MAX_JSON_DEPTH, read_json, read_json_text};
 pub use parquet_in::{ArrowTable, read_arrow, read_parquet};
 pub use stream::{BatchStream, DataFormat, Fallback, RawBatch};
 

@@ -795,3 +795,27 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn json_text_in_memory_reads_as_a_file_does() {
+    let text = r#"[{"id": "h1", "city": "nansha", "residence": 24, "members": [{"income": "500.00"}]},
+                  {"id": "h2", "city": "nansha", "residence": "x", "members": [{"income": 1}]}]"#;
+    let from_file = Files::new().json(text).unwrap_err();
+    let in_memory = read_json_text(&schema(), Path::new("request body"), text).unwrap_err();
+    let located = |e: &DataErrors| -> Vec<(&'static str, Option<u32>, Option<String>)> {
+        e.errors
+            .iter()
+            .map(|e| (e.code(), e.row, e.json_path.clone()))
+            .collect()
+    };
+    assert_eq!(located(&in_memory), located(&from_file));
+    assert_eq!(
+        located(&in_memory),
+        [(
+            "bylaw::data::bad_number",
+            Some(2),
+            Some("$[1].residence".into())
+        )]
+    );
+    assert_eq!(in_memory.errors[0].file, Path::new("request body"));
+}
