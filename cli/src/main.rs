@@ -14,6 +14,7 @@ mod fail;
 mod fmt;
 mod period;
 mod report;
+mod serve;
 mod synth_log;
 mod test;
 mod why;
@@ -85,6 +86,8 @@ enum Command {
     Build(build::BuildArgs),
     /// Fund rules over a region-year table: channels, caps, coverage and shortfall by year.
     Budget(budget::BudgetArgs),
+    /// Serve every policy under a directory over HTTP (JSON; see GET /openapi.json).
+    Serve(serve::ServeArgs),
     /// A reform's impact: two versions of a policy (or a policy and a scenario) over the same households.
     Diff(diff::DiffArgs),
     /// Write a deterministic synthetic population in the bundled dibao policies' schema.
@@ -197,9 +200,12 @@ impl From<Exit> for ExitCode {
 }
 
 fn main() -> ExitCode {
-    stop_cleanly_on_signals();
     quiet_about_caught_decoder_panics();
     let cli = Cli::parse();
+    // The server drains its requests on a signal itself; every other command stops at once.
+    if !matches!(cli.command, Command::Serve(_)) {
+        stop_cleanly_on_signals();
+    }
     let format = cli.error_format;
     let exit = match cli.command {
         Command::Check { files, date } => check::run(&files, date.as_deref(), format),
@@ -209,6 +215,7 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain::run(&args, format),
         Command::Bench(args) => bench::run(&args, format),
         Command::Why(args) => why::run(&args, format),
+        Command::Serve(args) => serve::run(&args, format),
         Command::Comply(args) => comply::run(&args, format),
         Command::Synth {
             comply: Some(policy),

@@ -52,6 +52,8 @@ fn field_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> Problem {
         .and_then(|rest| rest.split('`').next());
     let base = json_path(&e.path().to_string());
     let path = match named {
+        // An unknown field is already in the path; a missing one is not.
+        Some(field) if base.ends_with(&format!(".{field}")) => base,
         Some(field) if base == "$" => format!("$.{field}"),
         Some(field) => format!("{base}.{field}"),
         None => base,

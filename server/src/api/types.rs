@@ -157,7 +157,7 @@ pub struct PolicyInfo {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutputInfo {
     pub name: String,
-    /// Its Bylaw type in words, with its unit: `yes/no`, `money per month`, `months`.
+    /// Its Bylaw type in words, with its unit: `bool`, `money per month`, `months`.
     #[serde(rename = "type")]
     pub ty: String,
     pub label_zh: Option<String>,
