@@ -28,6 +28,7 @@ fn workspace_sources() -> Vec<PathBuf> {
         "runtime-c",
         "codegen",
         "bench",
+        "server",
         "cli",
         "tests",
         "examples/embed-rust",
