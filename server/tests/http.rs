@@ -595,3 +595,32 @@ impl JsonValue for reqwest::Response {
         serde_json::from_str(&self.text().await.unwrap()).unwrap()
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_past_the_timeout_is_a_503_problem() {
+    let server = start(bylaw_server::Config {
+        timeout: Duration::from_millis(1),
+        ..bylaw_server::Config::default()
+    })
+    .await;
+    let client = reqwest::Client::new();
+    // Twenty thousand households take far longer than a millisecond to read and evaluate.
+    let records: Vec<Value> = (0..20_000)
+        .map(|i| household(&format!("h{i}"), "guangzhou", &["500", "300.50"]))
+        .collect();
+    let body = json!({"date": "2024-01-01", "records": records}).to_string();
+    let (status, content_type, answer) = post(
+        &client,
+        &server.url("/v1/policies/guangdong_dibao/evaluate"),
+        body,
+    )
+    .await;
+    assert_eq!(status, 503, "{answer}");
+    assert_eq!(content_type, "application/problem+json");
+    assert_eq!(answer["status"], 503);
+    assert!(answer["hint"].is_string(), "{answer}");
+    // The server still answers.
+    let health = client.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    server.stop().await;
+}
